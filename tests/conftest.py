@@ -5,13 +5,15 @@ No test touches the real home, the real keyring or any host but 127.0.0.1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
+from typer.testing import CliRunner, Result
 
 
 class MemoryKeyring(KeyringBackend):
@@ -38,8 +40,6 @@ class MemoryKeyring(KeyringBackend):
 @pytest.fixture(autouse=True)
 def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point ETSYSYNC_HOME at a fresh folder and clear every other ETSYSYNC_* variable."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("ETSYSYNC_"):
             monkeypatch.delenv(name)
@@ -55,3 +55,19 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run the real `etsysync` command in-process; stdout and stderr are kept apart.
+
+    Unexpected exceptions propagate (catch_exceptions=False): a bug must fail the test loudly.
+    """
+    from etsysync_cli.cli.main import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke

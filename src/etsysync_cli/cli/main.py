@@ -2,10 +2,69 @@
 
 from __future__ import annotations
 
-import typer
+import os
+import traceback
+from typing import Any
 
-app = typer.Typer(no_args_is_help=True, help="List a store's products on Etsy and keep them in step.")
+import typer
+from typer.core import TyperGroup
+
+from etsysync_cli import __version__
+from etsysync_cli.cli import config_cmd
+from etsysync_cli.cli.views import err, report_error
+from etsysync_cli.errors import EtsysyncError
+
+
+class _ErrorBoundary(TyperGroup):
+    """Turns an expected `EtsysyncError` into its message on stderr and its exit code.
+
+    Anything else is a bug and stays a traceback. `--debug` (or ETSYSYNC_DEBUG=1) also prints the
+    traceback of expected errors. Messages never carry secrets (see errors.py).
+    """
+
+    # typer.Context is the click Context subclass typer passes here; typer vendors click.
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except EtsysyncError as exc:
+            if _debug(ctx):
+                err.print(traceback.format_exc(), highlight=False, markup=False)
+            report_error(exc)
+            raise typer.Exit(int(exc.exit_code)) from None
+
+
+def _debug(ctx: typer.Context) -> bool:
+    return bool((ctx.obj or {}).get("debug")) or os.environ.get("ETSYSYNC_DEBUG") == "1"
+
+
+app = typer.Typer(
+    cls=_ErrorBoundary,
+    no_args_is_help=True,
+    # Rich's pretty tracebacks can print local variables, which may hold tokens.
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="List a store's products on Etsy and keep them in step.",
+)
+app.add_typer(config_cmd.app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"etsysync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """List a store's products on Etsy and keep them in step."""
+    ctx.obj = {"debug": debug}
 
 
 def run() -> None:
-    app()
+    app(prog_name="etsysync")

@@ -1,0 +1,61 @@
+"""`etsysync config`: where the settings live, what they are, and changing them."""
+
+from __future__ import annotations
+
+import typer
+
+from etsysync_cli import config
+from etsysync_cli.cli.views import note, out, print_json, table
+
+app = typer.Typer(no_args_is_help=True, help="Show and change settings (config.toml).")
+
+
+@app.command("path")
+def path_cmd() -> None:
+    """Print the path of config.toml."""
+    typer.echo(str(config.config_path()))
+
+
+@app.command("show")
+def show_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show every setting, its value and where the value comes from. Secrets are never shown."""
+    loaded = config.load_settings()
+    values = list(config.iter_values(loaded))
+    if as_json:
+        print_json(
+            {
+                "config_file": str(loaded.path),
+                "home": str(config.app_home()),
+                "settings": {
+                    key: {"value": value, "origin": origin} for key, value, origin in values
+                },
+            }
+        )
+        return
+    t = table("setting", "value", "from", title=f"settings ({loaded.path})")
+    for key, value, origin in values:
+        shown = "" if value is None else str(value)
+        origin_text = config.env_name(key) if origin == "env" else origin
+        t.add_row(key, shown, origin_text)
+    out.print(t)
+
+
+@app.command("set")
+def set_cmd(
+    key: str = typer.Argument(..., help="Dotted key, e.g. listing.taxonomy_id."),
+    value: str = typer.Argument(..., help="The new value."),
+) -> None:
+    """Validate VALUE for KEY and save it in config.toml."""
+    stored = config.set_value(key, value)
+    note(f"{key} = {config.display_value(key, stored)} (saved in {config.config_path()})")
+
+
+@app.command("unset")
+def unset_cmd(key: str = typer.Argument(..., help="Dotted key, e.g. listing.taxonomy_id.")) -> None:
+    """Remove KEY from config.toml, so its default (or environment value) applies."""
+    if config.unset_value(key):
+        note(f"{key} removed from {config.config_path()}")
+    else:
+        note(f"{key} was not set in {config.config_path()}")

@@ -1,0 +1,318 @@
+"""Settings: defaults < config.toml < ETSYSYNC_* environment < command-line flags.
+
+Every setting has a dotted key (`section.name`), the same in config.toml (`[section] name = …`),
+in the environment (`ETSYSYNC_SECTION_NAME`) and in `etsysync config set`. Each value remembers
+where it came from, so an invalid one is reported with its key and its origin (the file, or the
+variable) in one line, and `config show` can say why a value is what it is.
+
+Secrets (the Etsy shared secret, the Medusa API key) are accepted only from the environment:
+`config set` refuses them and `config show` never prints them. They normally live in the keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from etsysync_cli.errors import ConfigError
+from etsysync_cli.models import ListingDefaults
+
+APP_NAME = "etsysync"
+ENV_PREFIX = "ETSYSYNC_"
+CONFIG_FILE = "config.toml"
+DATABASE_FILE = "etsysync.db"
+
+Origin = Literal["default", "file", "env", "flag"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class EtsySettings(_Section):
+    api_url: str = Field(
+        "https://api.etsy.com/v3",
+        description="Etsy API base; the client appends /application/… and /public/oauth/token.",
+    )
+    oauth_url: str = Field(
+        "https://www.etsy.com", description="Where the consent page /oauth/connect lives."
+    )
+    keystring: str | None = Field(None, description="The app's keystring (its OAuth client id).")
+    shared_secret: SecretStr | None = Field(
+        None, description="The app's shared secret. Environment only; normally in the keyring."
+    )
+
+
+class AuthSettings(_Section):
+    redirect_port: int = Field(
+        3003, ge=1, le=65535, description="Port of http://localhost:PORT/callback."
+    )
+    timeout: int = Field(300, ge=1, description="Seconds `auth login` waits for the callback.")
+    insecure_storage: bool = Field(
+        False, description="Keep tokens in a 0600 file in the app home when no keyring works."
+    )
+
+
+class SourceSettings(_Section):
+    kind: Literal["file", "medusa"] | None = Field(None, description="Where products come from.")
+    path: str | None = Field(None, description="Catalog file for the file source.")
+    sales_channel: str | None = Field(None, description="Medusa sales channel (name or id).")
+
+
+class MedusaSettings(_Section):
+    url: str | None = Field(None, description="Medusa v2 backend URL.")
+    api_key: SecretStr | None = Field(
+        None, description="Medusa secret API key. Environment only; normally in the keyring."
+    )
+    write_back: bool = Field(False, description="Write the Etsy link into product metadata.")
+
+
+class SyncSettings(_Section):
+    concurrency: int = Field(4, ge=1, le=32, description="Concurrent Etsy workers in confirm.")
+    plan_ttl_minutes: int = Field(60, ge=1, description="How long a staged plan can be confirmed.")
+
+
+class NotifySettings(_Section):
+    webhook_url: str | None = Field(None, description="POST each feed event here as JSON.")
+
+
+class LogSettings(_Section):
+    file: str | None = Field(None, description="Write structured log lines to this file.")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    etsy: EtsySettings = Field(default_factory=EtsySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    source: SourceSettings = Field(default_factory=SourceSettings)
+    medusa: MedusaSettings = Field(default_factory=MedusaSettings)
+    listing: ListingDefaults = Field(default_factory=ListingDefaults)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+
+SECRET_KEYS = frozenset({"etsy.shared_secret", "medusa.api_key"})
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    key: str
+    env: str
+    description: str
+
+
+def setting_keys() -> Iterator[SettingInfo]:
+    """Every dotted key, with its environment variable and description (docs come from here)."""
+    for section, section_field in Settings.model_fields.items():
+        model = section_field.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        for name, field in model.model_fields.items():
+            key = f"{section}.{name}"
+            yield SettingInfo(key, env_name(key), field.description or "")
+
+
+def env_name(key: str) -> str:
+    return ENV_PREFIX + key.replace(".", "_").upper()
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+def app_home() -> Path:
+    """ETSYSYNC_HOME if set, else the platform's user data folder."""
+    explicit = os.environ.get("ETSYSYNC_HOME")
+    return Path(explicit).expanduser() if explicit else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def config_path(home: Path | None = None) -> Path:
+    return (home or app_home()) / CONFIG_FILE
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadedSettings:
+    settings: Settings
+    origins: dict[str, Origin]
+    path: Path
+
+    def origin(self, key: str) -> Origin:
+        return self.origins.get(key, "default")
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> LoadedSettings:
+    """Merge the layers and validate. `overrides` are command-line flags by dotted key."""
+    path = config_path(home)
+    environ = os.environ if environ is None else environ
+    raw: dict[str, dict[str, Any]] = {}
+    origins: dict[str, Origin] = {}
+    sources: dict[str, str] = {}
+
+    def put(key: str, value: Any, origin: Origin, source: str) -> None:
+        section, _, name = key.partition(".")
+        raw.setdefault(section, {})[name] = value
+        origins[key] = origin
+        sources[key] = source
+
+    for key, value in _flatten(read_config_file(path)).items():
+        put(key, value, "file", str(path))
+    known = {info.key: info.env for info in setting_keys()}
+    for key, variable in known.items():
+        if variable in environ and environ[variable] != "":
+            put(key, environ[variable], "env", f"the environment variable {variable}")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            put(key, value, "flag", "the command line")
+
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(exc, sources, path) from None
+    return LoadedSettings(settings, origins, path)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}", hint=f"fix or delete {path}"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _flatten(data: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section, values in data.items():
+        if isinstance(values, Mapping):
+            for name, value in values.items():
+                flat[f"{section}.{name}"] = value
+        else:
+            flat[section] = values
+    return flat
+
+
+def _config_error(exc: ValidationError, sources: Mapping[str, str], path: Path) -> ConfigError:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"][:2])
+    where = sources.get(key, str(path))
+    if first["type"] == "extra_forbidden":
+        message = f"unknown setting {key} in {where}"
+    else:
+        message = f"invalid value for {key} in {where}: {first['msg']}"
+    return ConfigError(message, hint="see `etsysync config show` for the settings and their values")
+
+
+# --- editing config.toml -----------------------------------------------------------------------
+
+
+def set_value(key: str, value: str, *, home: Path | None = None) -> Any:
+    """Validate `value` for `key` and write it to config.toml. Returns the stored value."""
+    _check_settable(key)
+    path = config_path(home)
+    data = read_config_file(path)
+    section, _, name = key.partition(".")
+    data.setdefault(section, {})[name] = value
+    try:
+        validated = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, {key: "the value given"}, path) from None
+    stored = getattr(getattr(validated, section), name)
+    data[section][name] = stored
+    _write_toml(path, data)
+    return stored
+
+
+def unset_value(key: str, *, home: Path | None = None) -> bool:
+    """Remove `key` from config.toml. Returns whether it was there."""
+    _check_key(key)
+    path = config_path(home)
+    data = read_config_file(path)
+    section, _, name = key.partition(".")
+    if name not in data.get(section, {}):
+        return False
+    del data[section][name]
+    if not data[section]:
+        del data[section]
+    _write_toml(path, data)
+    return True
+
+
+def _check_key(key: str) -> None:
+    if key not in {info.key for info in setting_keys()}:
+        raise ConfigError(
+            f"unknown setting {key}", hint="see `etsysync config show` for the settings"
+        )
+
+
+def _check_settable(key: str) -> None:
+    _check_key(key)
+    if key in SECRET_KEYS:
+        raise ConfigError(
+            f"{key} is a secret and is never written to config.toml",
+            hint=f"set {env_name(key)} in the environment, or let `etsysync auth login` or "
+            "`etsysync source medusa` keep it in the keyring",
+        )
+
+
+def _write_toml(path: Path, data: Mapping[str, Any]) -> None:
+    # Our config is sections of scalars, so a tiny writer is enough (tomllib only reads).
+    lines: list[str] = []
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        for name, value in values.items():
+            if value is not None:
+                lines.append(f"{name} = {_toml_scalar(value)}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _toml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal | float):
+        return f'"{value}"'  # kept as a string so decimals stay exact
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def display_value(key: str, value: Any) -> Any:
+    """What `config show` prints for a value: never a secret."""
+    if key in SECRET_KEYS:
+        return "(set)" if value is not None else None
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def iter_values(loaded: LoadedSettings) -> Iterator[tuple[str, Any, Origin]]:
+    for info in setting_keys():
+        section, _, name = info.key.partition(".")
+        value = getattr(getattr(loaded.settings, section), name)
+        yield info.key, display_value(info.key, value), loaded.origin(info.key)

@@ -1,0 +1,134 @@
+"""The local database schema, as append-only numbered migrations.
+
+Never edit or reorder a migration that has shipped: add a new one. They run on open, each in a
+transaction with its record in `_sqlite_migrations`. A database that has a migration this
+version does not know was written by a newer etsysync and is refused (see store.py).
+
+No table holds a token or a secret: those live in the keyring (design.md §5).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "etsysync"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            shop_id INTEGER NOT NULL UNIQUE,
+            shop_name TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            currency_code TEXT,
+            scopes TEXT NOT NULL DEFAULT '',
+            keystring TEXT,                   -- the app's public client id, not a secret
+            token_expires_at TEXT,            -- when the access token expires (ISO 8601 UTC)
+            token_storage TEXT,               -- 'keyring' or 'file': where the tokens live
+            api_config TEXT NOT NULL DEFAULT '{}',
+            is_active INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE sync_jobs (
+            id INTEGER PRIMARY KEY,
+            transaction_id TEXT NOT NULL UNIQUE,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            source TEXT NOT NULL,             -- e.g. 'file:/path/catalog.jsonl' or 'medusa:https://…'
+            status TEXT NOT NULL CHECK (status IN
+                ('pending', 'confirmed', 'processing', 'paused', 'completed', 'failed',
+                 'cancelled', 'expired')),
+            total_products INTEGER NOT NULL DEFAULT 0,
+            synced_count INTEGER NOT NULL DEFAULT 0,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            error_log TEXT NOT NULL DEFAULT '[]',
+            options TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            started_at TEXT,
+            completed_at TEXT
+        );
+        CREATE INDEX sync_jobs_account ON sync_jobs(account_id, created_at);
+
+        CREATE TABLE plan_items (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES sync_jobs(id) ON DELETE CASCADE,
+            product_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN
+                ('create', 'update', 'unchanged', 'invalid', 'orphaned')),
+            title TEXT,
+            payload TEXT,                     -- the exact reviewed draft (JSON)
+            changes TEXT NOT NULL DEFAULT '[]',   -- for updates: what changed
+            reasons TEXT NOT NULL DEFAULT '[]',   -- for invalid: every reason in plain words
+            fingerprint TEXT,                 -- of the payload
+            source_fingerprint TEXT,          -- of the product as read from the source
+            previous_link TEXT,               -- the link before the plan, restored on cancel/expiry
+            outcome TEXT CHECK (outcome IN ('synced', 'failed', 'skipped')),
+            error TEXT,
+            listing_id INTEGER,
+            create_intent_at TEXT,            -- set just before createDraftListing (resume safety)
+            updated_at TEXT,
+            UNIQUE (job_id, product_id)
+        );
+
+        CREATE TABLE product_links (
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            product_id TEXT NOT NULL,
+            etsy_listing_id INTEGER,
+            etsy_url TEXT,
+            sync_status TEXT NOT NULL CHECK (sync_status IN
+                ('pending', 'synced', 'failed', 'out_of_sync')),
+            last_synced_at TEXT,
+            sync_error TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            source_fingerprint TEXT,          -- the product as last synced
+            payload_fingerprint TEXT,         -- the draft as last pushed
+            synced_payload TEXT,              -- the draft as last pushed, to diff the next plan
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (account_id, product_id)
+        );
+        CREATE INDEX product_links_status ON product_links(account_id, sync_status);
+        CREATE INDEX product_links_listing ON product_links(etsy_listing_id);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            account_id INTEGER REFERENCES accounts(id),
+            job_id INTEGER REFERENCES sync_jobs(id) ON DELETE SET NULL,
+            product_id TEXT,
+            message TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            delivered_at TEXT                 -- when the webhook accepted it
+        );
+        CREATE INDEX events_created ON events(created_at);
+
+        CREATE TABLE locks (
+            account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _run(db: Database, script: str) -> None:
+    # Not executescript(): it commits first, which would take the migration out of its
+    # transaction. Statements here never contain a ";" except at their end.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def known_names() -> list[str]:
+    return [m.name for m in migrations._migrations]

@@ -1,0 +1,139 @@
+"""Configuration through the CLI: precedence, validation errors, secrets never shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from etsysync_cli import config
+from etsysync_cli.errors import ConfigError, ExitCode
+
+
+def settings_json(cli, **env: str) -> dict:
+    result = cli("config", "show", "--json", env=env or None)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["settings"]
+
+
+def test_config_path_is_in_the_app_home(cli, app_home: Path) -> None:
+    result = cli("config", "path")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == str(app_home / "config.toml")
+
+
+def test_defaults_then_file_then_env(cli, app_home: Path) -> None:
+    assert settings_json(cli)["auth.redirect_port"] == {"value": 3003, "origin": "default"}
+
+    result = cli("config", "set", "auth.redirect_port", "4004")
+    assert result.exit_code == 0, result.stderr
+    assert "auth.redirect_port = 4004" in result.stderr
+    assert settings_json(cli)["auth.redirect_port"] == {"value": 4004, "origin": "file"}
+    assert "redirect_port = 4004" in (app_home / "config.toml").read_text()
+
+    from_env = settings_json(cli, ETSYSYNC_AUTH_REDIRECT_PORT="5005")
+    assert from_env["auth.redirect_port"] == {"value": 5005, "origin": "env"}
+
+
+def test_flags_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ETSYSYNC_AUTH_REDIRECT_PORT", "5005")
+    loaded = config.load_settings({"auth.redirect_port": 6006})
+    assert loaded.settings.auth.redirect_port == 6006
+    assert loaded.origin("auth.redirect_port") == "flag"
+
+
+def test_unset_restores_the_default(cli) -> None:
+    cli("config", "set", "listing.taxonomy_id", "1633")
+    assert settings_json(cli)["listing.taxonomy_id"]["value"] == 1633
+    result = cli("config", "unset", "listing.taxonomy_id")
+    assert result.exit_code == 0
+    assert settings_json(cli)["listing.taxonomy_id"] == {"value": None, "origin": "default"}
+
+
+def test_bad_toml_names_the_file(cli, app_home: Path) -> None:
+    app_home.mkdir(parents=True)
+    (app_home / "config.toml").write_text("[auth\nredirect_port = 1\n")
+    result = cli("config", "show")
+    assert result.exit_code == ExitCode.CONFIG
+    assert str(app_home / "config.toml") in result.stderr
+    assert "not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_value_in_the_file_names_key_and_file(cli, app_home: Path) -> None:
+    app_home.mkdir(parents=True)
+    (app_home / "config.toml").write_text('[auth]\nredirect_port = "abc"\n')
+    result = cli("config", "show")
+    assert result.exit_code == ExitCode.CONFIG
+    first_line = result.stderr.splitlines()[0]
+    assert "auth.redirect_port" in first_line
+    assert str(app_home / "config.toml") in first_line
+
+
+def test_unknown_key_in_the_file(cli, app_home: Path) -> None:
+    app_home.mkdir(parents=True)
+    (app_home / "config.toml").write_text("[auth]\nredirect_prot = 3003\n")
+    result = cli("config", "show")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "unknown setting auth.redirect_prot" in result.stderr
+
+
+def test_invalid_value_in_the_environment_names_the_variable(cli) -> None:
+    result = cli("config", "show", env={"ETSYSYNC_LISTING_WHO_MADE": "robots"})
+    assert result.exit_code == ExitCode.CONFIG
+    assert "listing.who_made" in result.stderr
+    assert "ETSYSYNC_LISTING_WHO_MADE" in result.stderr
+
+
+def test_set_validates_and_leaves_the_file_alone(cli, app_home: Path) -> None:
+    cli("config", "set", "auth.redirect_port", "4004")
+    before = (app_home / "config.toml").read_text()
+    result = cli("config", "set", "auth.redirect_port", "99999")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "auth.redirect_port" in result.stderr
+    assert (app_home / "config.toml").read_text() == before
+
+
+def test_set_unknown_key(cli) -> None:
+    result = cli("config", "set", "nope.nothing", "1")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "unknown setting nope.nothing" in result.stderr
+
+
+def test_secrets_are_refused_by_set_and_never_shown(cli, app_home: Path) -> None:
+    result = cli("config", "set", "etsy.shared_secret", "s3cr3t-value")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "ETSYSYNC_ETSY_SHARED_SECRET" in result.stderr
+    assert not (app_home / "config.toml").exists()
+
+    env = {"ETSYSYNC_ETSY_SHARED_SECRET": "s3cr3t-value", "ETSYSYNC_MEDUSA_API_KEY": "sk_abc123"}
+    for args in (("config", "show"), ("config", "show", "--json")):
+        result = cli(*args, env=env)
+        assert result.exit_code == 0
+        assert "s3cr3t-value" not in result.stdout + result.stderr
+        assert "sk_abc123" not in result.stdout + result.stderr
+    shown = settings_json(cli, **env)
+    assert shown["etsy.shared_secret"] == {"value": "(set)", "origin": "env"}
+
+
+def test_debug_shows_the_traceback(cli, app_home: Path) -> None:
+    app_home.mkdir(parents=True)
+    (app_home / "config.toml").write_text("[auth\n")
+    result = cli("--debug", "config", "show")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "Traceback" in result.stderr
+
+
+def test_every_setting_has_an_env_name_and_a_description() -> None:
+    infos = list(config.setting_keys())
+    assert infos, "no settings?"
+    for info in infos:
+        assert info.env == "ETSYSYNC_" + info.key.replace(".", "_").upper()
+        assert info.description, f"{info.key} has no description"
+
+
+def test_load_settings_error_type() -> None:
+    with pytest.raises(ConfigError):
+        config.load_settings({"sync.concurrency": 0})

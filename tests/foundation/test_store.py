@@ -1,0 +1,156 @@
+"""The SQLite state: migrations from blank, refusal of newer and foreign databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from etsysync_cli.errors import SchemaTooNewError, StoreError
+from etsysync_cli.migrations import known_names
+from etsysync_cli.store import Store
+
+EXPECTED_COLUMNS = {
+    "accounts": {
+        "id",
+        "shop_id",
+        "shop_name",
+        "user_id",
+        "currency_code",
+        "scopes",
+        "keystring",
+        "token_expires_at",
+        "token_storage",
+        "api_config",
+        "is_active",
+        "created_at",
+        "updated_at",
+    },
+    "sync_jobs": {
+        "id",
+        "transaction_id",
+        "account_id",
+        "source",
+        "status",
+        "total_products",
+        "synced_count",
+        "failed_count",
+        "error_log",
+        "options",
+        "created_at",
+        "expires_at",
+        "confirmed_at",
+        "started_at",
+        "completed_at",
+    },
+    "plan_items": {
+        "id",
+        "job_id",
+        "product_id",
+        "action",
+        "title",
+        "payload",
+        "changes",
+        "reasons",
+        "fingerprint",
+        "source_fingerprint",
+        "previous_link",
+        "outcome",
+        "error",
+        "listing_id",
+        "create_intent_at",
+        "updated_at",
+    },
+    "product_links": {
+        "account_id",
+        "product_id",
+        "etsy_listing_id",
+        "etsy_url",
+        "sync_status",
+        "last_synced_at",
+        "sync_error",
+        "metadata",
+        "source_fingerprint",
+        "payload_fingerprint",
+        "synced_payload",
+        "updated_at",
+    },
+    "events": {
+        "id",
+        "created_at",
+        "kind",
+        "account_id",
+        "job_id",
+        "product_id",
+        "message",
+        "data",
+        "delivered_at",
+    },
+    "locks": {"account_id", "pid", "host", "command", "started_at"},
+}
+
+SECRET_LIKE = ("token", "secret", "password", "api_key")
+
+
+def test_blank_database_is_migrated(tmp_path: Path) -> None:
+    with Store(tmp_path / "state.db") as store:
+        tables = set(store.db.table_names()) - {"_sqlite_migrations"}
+        assert tables == set(EXPECTED_COLUMNS)
+        for table, columns in EXPECTED_COLUMNS.items():
+            assert set(store.db[table].columns_dict) == columns, table
+        assert store.schema_version() == known_names()
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_no_column_can_hold_a_token() -> None:
+    for table, columns in EXPECTED_COLUMNS.items():
+        for column in columns:
+            if column in {"token_expires_at", "token_storage"}:
+                continue  # when and where, never the value
+            assert not any(word in column for word in SECRET_LIKE), f"{table}.{column}"
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    Store(path).close()
+    with Store(path) as store:
+        rows = store.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+        assert rows == len(known_names())
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        store.db["_sqlite_migrations"].insert(
+            {"migration_set": "etsysync", "name": "9999_from_the_future", "applied_at": "x"}
+        )
+    with pytest.raises(SchemaTooNewError, match="newer etsysync"):
+        Store(path)
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not an etsysync database"):
+        Store(path)
+
+
+def test_a_corrupt_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot be used"):
+        Store(path)
+
+
+def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    with Store(tmp_path / "state.db") as store, pytest.raises(sqlite3.IntegrityError):
+        store.db.execute(
+            "INSERT INTO locks (account_id, pid, host, command, started_at) "
+            "VALUES (42, 1, 'h', 'c', 'now')"
+        )
