@@ -121,8 +121,12 @@ def setting_keys() -> Iterator[SettingInfo]:
             yield SettingInfo(key, env_name(key), field.description or "")
 
 
+# Variables whose names were promised shorter than the ETSYSYNC_SECTION_NAME rule gives.
+ENV_ALIASES = {"auth.insecure_storage": "ETSYSYNC_INSECURE_STORAGE"}
+
+
 def env_name(key: str) -> str:
-    return ENV_PREFIX + key.replace(".", "_").upper()
+    return ENV_ALIASES.get(key) or ENV_PREFIX + key.replace(".", "_").upper()
 
 
 # --- locations ---------------------------------------------------------------------------------

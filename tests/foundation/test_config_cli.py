@@ -130,7 +130,8 @@ def test_every_setting_has_an_env_name_and_a_description() -> None:
     infos = list(config.setting_keys())
     assert infos, "no settings?"
     for info in infos:
-        assert info.env == "ETSYSYNC_" + info.key.replace(".", "_").upper()
+        expected = config.ENV_ALIASES.get(info.key)
+        assert info.env == (expected or "ETSYSYNC_" + info.key.replace(".", "_").upper())
         assert info.description, f"{info.key} has no description"
 
 

@@ -1,0 +1,55 @@
+"""`etsysync sandbox serve`: the local Etsy stand-in, for trying etsysync and for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from etsysync_cli.cli.views import out
+
+app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no real Etsy involved).")
+
+
+@app.command("serve")
+def serve_cmd(
+    port: int | None = typer.Option(None, help="Port on 127.0.0.1; 0 picks a free one."),
+    latency_ms: int | None = typer.Option(None, help="Delay added to every API response."),
+    rps: int | None = typer.Option(None, help="Requests per second allowed (Etsy: 10)."),
+    rpd: int | None = typer.Option(None, help="Requests per day allowed (Etsy: 10,000)."),
+    fail_rate: float | None = typer.Option(None, help="Share of API requests answered 500/503."),
+    token_ttl: int | None = typer.Option(None, help="Access token lifetime in seconds."),
+    keystring: str | None = typer.Option(None, help="The app keystring the sandbox accepts."),
+    shared_secret: str | None = typer.Option(None, help="The shared secret it accepts."),
+    redirect_uri: list[str] | None = typer.Option(
+        None, help="A registered redirect URI (repeatable)."
+    ),
+    auto_approve: bool | None = typer.Option(
+        None, "--auto-approve/--no-auto-approve", help="Skip the consent page."
+    ),
+    state_file: Path | None = typer.Option(None, help="Keep the sandbox's state in this file."),
+    shop_currency: str | None = typer.Option(None, help="Currency of the seeded shop."),
+) -> None:
+    """Serve an Etsy-compatible API on 127.0.0.1 until Ctrl-C.
+
+    Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
+    """
+    from etsysync_cli.sandbox import SandboxConfig, serve
+
+    flags: dict[str, Any] = {
+        "port": port,
+        "latency_ms": latency_ms,
+        "rps": rps,
+        "rpd": rpd,
+        "fail_rate": fail_rate,
+        "token_ttl": token_ttl,
+        "keystring": keystring,
+        "shared_secret": shared_secret,
+        "redirect_uris": redirect_uri or None,
+        "auto_approve": auto_approve,
+        "state_file": state_file,
+        "shop_currency": shop_currency,
+    }
+    config = SandboxConfig.from_env(**{k: v for k, v in flags.items() if v is not None})
+    serve(config, out=lambda line: out.print(line, highlight=False, markup=False))

@@ -1,0 +1,36 @@
+"""README's generated sections match the code, and every command has help text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from etsysync_cli import docs
+from etsysync_cli.cli.main import app
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_generated_sections_are_current() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert docs.render(text) == text, "README is stale: run `python -m etsysync_cli.docs`"
+
+
+def test_every_command_has_help() -> None:
+    command = typer.main.get_command(app)
+
+    def walk(cmd, path):  # type: ignore[no-untyped-def]
+        assert (cmd.help or "").strip(), f"`{' '.join(path)}` has no help text"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(command, ["etsysync"])
+
+
+def test_every_exit_code_is_documented() -> None:
+    from etsysync_cli.errors import ExitCode
+
+    text = README.read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"| {code.value} | `{code.name}` |" in text, code
