@@ -6,8 +6,12 @@ No test touches the real home, the real keyring or any host but 127.0.0.1.
 from __future__ import annotations
 
 import os
+import socket
+import sys
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -71,3 +75,54 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for the login callback, which needs a fixed one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+FAKE_BROWSER = Path(__file__).parent / "auth" / "fake_browser.py"
+
+
+@pytest.fixture
+def callback_port(monkeypatch: pytest.MonkeyPatch) -> int:
+    port = free_port()
+    monkeypatch.setenv("ETSYSYNC_AUTH_REDIRECT_PORT", str(port))
+    return port
+
+
+@pytest.fixture
+def sandbox_config(callback_port: int) -> Any:
+    from etsysync_cli.sandbox import SandboxConfig
+
+    return SandboxConfig(port=0, redirect_uris=[f"http://localhost:{callback_port}/callback"])
+
+
+@pytest.fixture
+def sandbox(sandbox_config: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The local Etsy on 127.0.0.1, with etsysync's environment pointing at it.
+
+    The fake browser (tests/auth/fake_browser.py) stands in for the person: it is $BROWSER.
+    """
+    from etsysync_cli.sandbox import SandboxServer
+
+    with SandboxServer(sandbox_config) as server:
+        for line in server.env_lines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("BROWSER", f"{sys.executable} {FAKE_BROWSER} %s")
+        # webbrowser reads $BROWSER once per process: make it read it again.
+        monkeypatch.setattr(webbrowser, "_tryorder", None)
+        monkeypatch.setattr(webbrowser, "_browsers", {})
+        yield server
+
+
+@pytest.fixture
+def connected(cli: Callable[..., Result], sandbox: Any) -> Any:
+    """A shop connected through the real `auth login` (the fake browser presses Allow)."""
+    result = cli("auth", "login", "--timeout", "20")
+    assert result.exit_code == 0, result.stderr
+    return sandbox

@@ -1,8 +1,8 @@
 """The loopback redirect target of `auth login`: http://localhost:PORT/callback.
 
 Etsy matches the registered redirect URI exactly, so the port is fixed (configurable), not
-picked at random. The server answers one callback with a short page and hands its query to the
-waiting login; anything else gets a 404. It binds to the loopback interface only.
+picked at random. The server answers one callback with a short page and hands its query string to
+the waiting login; anything else gets a 404. It binds to the loopback interface only.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import threading
 import urllib.parse
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from etsysync_cli.errors import ConsentError, EtsysyncError
@@ -26,50 +25,12 @@ def redirect_uri(port: int) -> str:
     return f"http://localhost:{port}{CALLBACK_PATH}"
 
 
-@dataclass(frozen=True)
-class CallbackResult:
-    """What came back on the redirect: `code` and `state`, or an OAuth `error`."""
-
-    code: str | None
-    state: str | None
-    error: str | None
-    error_description: str | None
-
-    @classmethod
-    def from_query(cls, query: str) -> CallbackResult:
-        params = urllib.parse.parse_qs(query)
-
-        def one(name: str) -> str | None:
-            values = params.get(name)
-            return values[0] if values else None
-
-        return cls(one("code"), one("state"), one("error"), one("error_description"))
-
-    @classmethod
-    def from_pasted_url(cls, text: str) -> CallbackResult:
-        """The redirect URL a user pasted after `--no-browser` (or just its query)."""
-        text = text.strip()
-        if not text:
-            raise ConsentError(
-                "no redirect URL was pasted", hint="run `etsysync auth login --no-browser` again"
-            )
-        query = urllib.parse.urlsplit(text).query if "?" in text or "://" in text else text
-        result = cls.from_query(query)
-        if result.code is None and result.error is None:
-            raise ConsentError(
-                "the pasted text has neither a code nor an error: paste the whole address "
-                "the browser was sent to (it starts with the redirect URI)",
-                hint="run `etsysync auth login --no-browser` again",
-            )
-        return result
-
-
 class CallbackServer:
     """Waits for one request to /callback on 127.0.0.1:PORT."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self._result: CallbackResult | None = None
+        self._query: str | None = None
         self._arrived = threading.Event()
         handler = self._make_handler()
         try:
@@ -89,20 +50,20 @@ class CallbackServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 parts = urllib.parse.urlsplit(self.path)
                 if parts.path != CALLBACK_PATH or outer._arrived.is_set():
                     self.send_error(404)
                     return
-                result = CallbackResult.from_query(parts.query)
-                title = "etsysync is connected" if result.code else "etsysync was not connected"
+                granted = "code=" in parts.query and "error=" not in parts.query
+                title = "etsysync got Etsy's answer" if granted else "etsysync was not connected"
                 body = _DONE_PAGE % title.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                outer._result = result
+                outer._query = parts.query
                 outer._arrived.set()
 
             def log_message(self, format: str, *args: object) -> None:
@@ -119,7 +80,8 @@ class CallbackServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def wait(self, timeout: float) -> CallbackResult:
+    def wait(self, timeout: float) -> str:
+        """The query string of the callback (parse it with `etsy.oauth.parse_callback`)."""
         if not self._arrived.wait(timeout):
             raise ConsentError(
                 f"no answer from Etsy reached {redirect_uri(self.port)} within {timeout:g} s",
@@ -127,5 +89,5 @@ class CallbackServer:
                 "said 'The requested redirect URL is not permitted', register "
                 f"{redirect_uri(self.port)} as a callback URL of your Etsy app",
             )
-        assert self._result is not None
-        return self._result
+        assert self._query is not None
+        return self._query

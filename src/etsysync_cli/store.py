@@ -214,11 +214,17 @@ class Store:
         with self.atomic() as db:
             db.execute("UPDATE accounts SET is_active = (id = ?)", [account_id])
 
-    def deactivate(self, account_id: int) -> None:
+    def logged_out(self, account_id: int) -> None:
+        """The account's tokens are gone: it is inactive and has nothing stored."""
         with self.atomic() as db:
             db.table("accounts").update(
                 account_id,
-                {"is_active": 0, "token_expires_at": None, "updated_at": isoformat(utcnow())},
+                {
+                    "is_active": 0,
+                    "token_expires_at": None,
+                    "token_storage": None,
+                    "updated_at": isoformat(utcnow()),
+                },
             )
 
     def set_token_expiry(self, account_id: int, expires_at: datetime) -> None:

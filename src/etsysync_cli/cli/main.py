@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from etsysync_cli import __version__
-from etsysync_cli.cli import config_cmd
+from etsysync_cli.cli import auth_cmd, config_cmd, sandbox_cmd
 from etsysync_cli.cli.views import err, report_error
 from etsysync_cli.errors import EtsysyncError
 
@@ -45,7 +45,9 @@ app = typer.Typer(
     add_completion=False,
     help="List a store's products on Etsy and keep them in step.",
 )
+app.add_typer(auth_cmd.app, name="auth")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,227 @@
+"""Connected Etsy accounts: their secrets, and an authenticated client for each.
+
+An account is a row in the `accounts` table (no secrets) plus one entry in a secret store (the
+keyring, or the opt-in file) holding its tokens and the app's shared secret. `open_session`
+puts the two together into an `EtsyClient` whose Bearer auth refreshes by itself and saves each
+rotated refresh token before the new access token is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from etsysync_cli.config import Settings, env_name
+from etsysync_cli.credentials import SecretStore, open_store
+from etsysync_cli.errors import AuthError, ConfigError, EtsysyncError, NotConnectedError
+from etsysync_cli.etsy.auth import BearerAuth
+from etsysync_cli.etsy.client import EtsyClient
+from etsysync_cli.etsy.oauth import TokenRefresher
+from etsysync_cli.etsy.ratelimit import RateLimiter
+from etsysync_cli.etsy.retry import RetryPolicy
+from etsysync_cli.etsy.tokens import TokenSet
+from etsysync_cli.store import Account, Store
+
+LOGIN_HINT = "run `etsysync auth login`"
+
+
+def entry_name(shop_id: int) -> str:
+    return f"etsy-shop-{shop_id}"
+
+
+@dataclass(frozen=True)
+class AppKeys:
+    """The Etsy app's keystring (public client id) and shared secret."""
+
+    keystring: str
+    shared_secret: SecretStr = field(repr=False)
+
+
+def app_keys(settings: Settings, ask: Any = None) -> AppKeys:
+    """From settings (environment), else `ask(prompt, hidden)` on a terminal, else an error."""
+    keystring = settings.etsy.keystring
+    secret = settings.etsy.shared_secret
+    if not keystring and ask is not None:
+        keystring = ask("Etsy app keystring", False).strip()
+    if secret is None and ask is not None:
+        secret = SecretStr(ask("Etsy app shared secret", True).strip())
+    if not keystring or secret is None or not secret.get_secret_value():
+        raise ConfigError(
+            "the Etsy app's keystring and shared secret are needed to connect a shop",
+            hint=f"set {env_name('etsy.keystring')} and {env_name('etsy.shared_secret')} "
+            "(from your app's page at etsy.com/developers/your-apps), or run "
+            "`etsysync auth login` on a terminal to be asked for them",
+        )
+    return AppKeys(keystring, secret)
+
+
+class AccountTokens:
+    """The `TokenStore` of one account: its entry in the secret store, and its expiry in SQLite."""
+
+    def __init__(self, secrets: SecretStore, store: Store, account: Account) -> None:
+        self.secrets = secrets
+        self.store = store
+        self.account = account
+        self.name = entry_name(account.shop_id)
+
+    def entry(self) -> dict[str, str]:
+        entry = self.secrets.get(self.name)
+        if not entry:
+            raise NotConnectedError(
+                f"the tokens of shop {self.account.shop_name} are not in the "
+                f"{self.secrets.describe()}",
+                hint=LOGIN_HINT,
+            )
+        return entry
+
+    def load(self) -> TokenSet:
+        try:
+            return TokenSet.from_storage(self.entry())
+        except ValueError as exc:
+            raise NotConnectedError(
+                f"the stored tokens of shop {self.account.shop_name} cannot be used: {exc}",
+                hint=LOGIN_HINT,
+            ) from None
+
+    def save(self, tokens: TokenSet) -> None:
+        # The secret store first: a crash after this leaves a usable, newer token there.
+        entry = {**self.entry(), **tokens.to_storage()}
+        self.secrets.put(self.name, entry)
+        self.store.set_token_expiry(self.account.id, tokens.expires_at)
+
+    def shared_secret(self) -> str | None:
+        return self.entry().get("shared_secret")
+
+
+@dataclass
+class Session:
+    """An authenticated conversation with Etsy as one account."""
+
+    account: Account
+    client: EtsyClient
+    auth: BearerAuth
+    tokens: AccountTokens
+    refresher: TokenRefresher
+
+    def close(self) -> None:
+        self.client.close()
+        self.refresher.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh_now(self) -> TokenSet:
+        """Refresh the tokens now (saving the rotated refresh token before returning)."""
+        current = self.tokens.load()
+        fresh = self.refresher(current.refresh_value())
+        self.tokens.save(fresh)
+        return fresh
+
+
+def secret_store_for(account: Account, home: Path) -> SecretStore:
+    return open_store(account.token_storage, home, insecure_allowed=False)
+
+
+def open_session(
+    settings: Settings,
+    store: Store,
+    home: Path,
+    account_name: str | None = None,
+    *,
+    limiter: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
+) -> Session:
+    account = store.find_account(account_name)
+    if account.token_storage is None:
+        raise NotConnectedError(
+            f"shop {account.shop_name} is logged out", hint=f"{LOGIN_HINT} to connect it again"
+        )
+    tokens = AccountTokens(secret_store_for(account, home), store, account)
+    keystring = account.keystring or settings.etsy.keystring
+    secret = tokens.shared_secret() or (
+        settings.etsy.shared_secret.get_secret_value() if settings.etsy.shared_secret else None
+    )
+    if not keystring or not secret:
+        raise AuthError(
+            f"the Etsy app keys of shop {account.shop_name} are missing", hint=LOGIN_HINT
+        )
+    refresher = TokenRefresher(settings.etsy.api_url, keystring, retry=retry)
+    auth = BearerAuth(tokens, refresher)
+    client = EtsyClient(
+        settings.etsy.api_url, keystring, secret, auth=auth, limiter=limiter, retry=retry
+    )
+    return Session(account, client, auth, tokens, refresher)
+
+
+def logout(store: Store, home: Path, account_name: str | None) -> Account:
+    """Forget the account's tokens and mark it inactive. Its product links stay."""
+    account = store.find_account(account_name)
+    if account.token_storage is not None:
+        secret_store_for(account, home).delete(entry_name(account.shop_id))
+    store.logged_out(account.id)
+    store.add_event(
+        "account_logged_out", f"logged out of {account.shop_name}", account_id=account.id
+    )
+    return store.account(account.id)
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    account: Account
+    storage: str | None
+    check_ok: bool | None = None
+    check_error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.account
+        data: dict[str, Any] = {
+            "shop_id": a.shop_id,
+            "shop_name": a.shop_name,
+            "user_id": a.user_id,
+            "currency_code": a.currency_code,
+            "scopes": a.scopes,
+            "is_active": a.is_active,
+            "logged_in": a.token_storage is not None,
+            "token_expires_at": _iso(a.token_expires_at),
+            "token_storage": a.token_storage,
+            "token_storage_detail": self.storage,
+        }
+        if self.check_ok is not None:
+            data["check"] = {"ok": self.check_ok, "error": self.check_error}
+        return data
+
+
+def account_statuses(
+    settings: Settings, store: Store, home: Path, *, check: bool
+) -> list[AccountStatus]:
+    statuses = []
+    for account in store.accounts():
+        storage = None
+        if account.token_storage is not None:
+            try:
+                storage = secret_store_for(account, home).describe()
+            except EtsysyncError as exc:
+                storage = exc.message
+        ok: bool | None = None
+        error: str | None = None
+        if check and account.token_storage is not None:
+            try:
+                with open_session(settings, store, home, str(account.shop_id)) as session:
+                    session.client.get_me()
+                ok = True
+            except EtsysyncError as exc:
+                ok, error = False, exc.message
+            account = store.account(account.id)  # a check may have refreshed the tokens
+        statuses.append(AccountStatus(account, storage, ok, error))
+    return statuses
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
