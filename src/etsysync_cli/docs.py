@@ -29,12 +29,11 @@ SECTIONS: dict[str, Callable[[], str]] = {"settings": settings_table}
 
 def render(readme: str) -> str:
     for name, make in SECTIONS.items():
-        pattern = re.compile(
-            rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL
-        )
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL)
         if not pattern.search(readme):
             raise ValueError(f"README.md has no <!-- {name}:start/end --> markers")
-        readme = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), readme)
+        body = make()
+        readme = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), readme)
     return readme
 
 

@@ -1,0 +1,272 @@
+"""Staying under Etsy's rate limits, for every worker of a run at once.
+
+Etsy allows a number of requests per second (default 10) and per rolling day (default 10,000) and
+reports both in `x-limit-per-second` / `x-remaining-this-second` and `x-limit-per-day` /
+`x-remaining-today` (etsy-api.md §3). One `RateLimiter` is shared by all workers:
+
+- **Spacing.** Requests are given start times at least `1 / (limit * factor)` apart, where
+  `factor` is a safety margin (0.95). Spacing rather than bursts keeps any one-second window at or
+  under the limit even though requests from several threads overlap in flight, so a client sustains
+  ~95% of the limit without 429s. Slots are handed out in order; a worker sleeps until its slot.
+- **Feedback.** Each response's headers update the limit, and `x-remaining-this-second: 0` pushes
+  the next slot one interval out. A per-second 429 pauses every worker until `retry-after` has
+  passed (`pause_until`) and lowers `factor` by 10% (it recovers slowly after a run of successes),
+  so one 429 does not become a storm.
+- **Daily quota.** When `x-remaining-today` reaches 0, or a 429 is the daily kind (a long
+  `retry-after`, see responses.py), `acquire()` raises `QuotaExhaustedError` instead of sending:
+  the run stops cleanly and stays resumable. An optional `max_requests` cap stops the same way.
+
+`meter_hooks()` plugs the limiter into an httpx client so that every request that goes on the wire
+(a 401 replay by the auth flow included) passes through `acquire()` and `observe()`. Clock and sleep
+are injectable so tests run on a fake clock.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from etsysync_cli.errors import QuotaExhaustedError
+from etsysync_cli.etsy.events import RequestStats
+from etsysync_cli.etsy.responses import (
+    QUOTA_RETRY_AFTER_THRESHOLD,
+    header_int,
+    is_daily_quota,
+    parse_retry_after,
+    quota_hint,
+)
+
+DEFAULT_PER_SECOND = 10.0
+OPERATION_KEY = "etsysync.operation"  # request extension naming the Etsy operation
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        per_second: float = DEFAULT_PER_SECOND,
+        *,
+        safety: float = 0.95,
+        min_factor: float = 0.5,
+        recover_after: int = 50,
+        default_pause: float = 1.0,
+        quota_threshold: float = QUOTA_RETRY_AFTER_THRESHOLD,
+        max_requests: int | None = None,
+        stats: RequestStats | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        if not 0 < min_factor <= safety <= 1:
+            raise ValueError("need 0 < min_factor <= safety <= 1")
+        self.stats = stats if stats is not None else RequestStats()
+        self.safety = safety
+        self.min_factor = min_factor
+        self.recover_after = recover_after
+        self.default_pause = default_pause
+        self.quota_threshold = quota_threshold
+        self.max_requests = max_requests
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._limit = float(per_second)
+        self._factor = safety
+        self._next_slot = -math.inf
+        self._last_slot = -math.inf  # start of the latest slot handed out
+        self._paused_until = -math.inf
+        self._ok_streak = 0
+        self._granted = 0
+        self.limit_per_day: int | None = None
+        self.remaining_today: int | None = None
+        self.remaining_this_second: int | None = None
+        self._quota_spent = False
+        self._quota_until: float | None = None  # None while spent: unknown when it frees up
+
+    # --- observable state -----------------------------------------------------------------------
+
+    @property
+    def limit_per_second(self) -> float:
+        return self._limit
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two request starts at the current pace."""
+        return 1.0 / (self._limit * self._factor)
+
+    @property
+    def requests_granted(self) -> int:
+        return self._granted
+
+    @property
+    def paused_until(self) -> float | None:
+        return self._paused_until if self._paused_until > self._clock() else None
+
+    @property
+    def quota_exhausted(self) -> bool:
+        with self._lock:
+            return self._quota_error(self._clock()) is not None
+
+    # --- the hot path ---------------------------------------------------------------------------
+
+    def acquire(self, operation: str = "") -> float:
+        """Block until this request may start; returns the seconds waited.
+
+        Raises QuotaExhaustedError (without waiting) once the daily quota or the cap is spent.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                error = self._quota_error(now)
+                if error is None:
+                    if self._paused_until > now:
+                        wait, reserved, reason = (
+                            self._paused_until - now,
+                            False,
+                            "paused after a 429",
+                        )
+                    else:
+                        start = max(now, self._next_slot)
+                        self._next_slot = start + self.interval
+                        self._last_slot = start
+                        wait, reserved, reason = start - now, True, "rate limit"
+            if error is not None:
+                self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
+                raise error
+            if wait > 0:
+                self.stats.record_wait(operation, wait, reason)
+                self._sleep(wait)
+                waited += wait
+            if not reserved:
+                continue
+            with self._lock:
+                now = self._clock()
+                error = self._quota_error(now)
+                if error is None and self._paused_until > now:
+                    continue  # a 429 arrived while we slept: the slot is void, queue again
+                if error is None:
+                    self._granted += 1
+            if error is not None:
+                self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
+                raise error
+            self.stats.record_request(operation)
+            return waited
+
+    def observe(self, status: int, headers: Mapping[str, str], operation: str = "") -> None:
+        """Learn from a response's status and rate-limit headers."""
+        limit = header_int(headers, "x-limit-per-second")
+        remaining_second = header_int(headers, "x-remaining-this-second", "x-remaining-this-secon")
+        limit_day = header_int(headers, "x-limit-per-day")
+        remaining_today = header_int(headers, "x-remaining-today")
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        daily = is_daily_quota(status, headers, threshold=self.quota_threshold)
+        with self._lock:
+            now = self._clock()
+            if limit is not None and limit > 0 and limit != self._limit:
+                self._limit = float(limit)
+                self._respace_locked()
+            if remaining_second is not None:
+                self.remaining_this_second = remaining_second
+                if remaining_second <= 0 and status != 429:
+                    self._next_slot = max(self._next_slot, now + self.interval)
+            if limit_day is not None:
+                self.limit_per_day = limit_day
+            if remaining_today is not None:
+                self.remaining_today = remaining_today
+                if remaining_today <= 0:
+                    self._spend_quota_locked(now, retry_after if status == 429 else None)
+            if status == 429:
+                self._ok_streak = 0
+                if daily:
+                    self._spend_quota_locked(now, retry_after)
+                else:
+                    pause = retry_after if retry_after is not None else self.default_pause
+                    self._pause_locked(now + pause)
+                    self._factor = max(self.min_factor, self._factor * 0.9)
+                    self._respace_locked()
+            elif status < 400:
+                self._ok_streak += 1
+                if self._ok_streak >= self.recover_after and self._factor < self.safety:
+                    self._factor = min(self.safety, self._factor * 1.05)
+                    self._ok_streak = 0
+        self.stats.record_response(operation, status)
+        if status == 429 and not daily:
+            self.stats.record_rate_limited(operation, retry_after)
+
+    def pause_until(self, deadline: float) -> None:
+        """Hold every worker until `deadline` (on this limiter's clock)."""
+        with self._lock:
+            self._pause_locked(deadline)
+
+    def mark_quota_exhausted(self, retry_after: float | None) -> None:
+        """The daily quota is spent (e.g. a 429 whose text says so): stop handing out slots."""
+        with self._lock:
+            self._spend_quota_locked(self._clock(), retry_after)
+
+    # --- internals (call with the lock held) ----------------------------------------------------
+
+    def _respace_locked(self) -> None:
+        # A slower pace applies from the next slot on, not only after the one already reserved.
+        self._next_slot = max(self._next_slot, self._last_slot + self.interval)
+
+    def _pause_locked(self, deadline: float) -> None:
+        self._paused_until = max(self._paused_until, deadline)
+        self._next_slot = max(self._next_slot, deadline)
+
+    def _spend_quota_locked(self, now: float, retry_after: float | None) -> None:
+        until = None if retry_after is None else now + retry_after
+        if not self._quota_spent:
+            self._quota_until = until
+        elif until is not None:  # keep the latest known time; "unknown" never erases a known one
+            self._quota_until = (
+                until if self._quota_until is None else max(self._quota_until, until)
+            )
+        self._quota_spent = True
+
+    def _quota_error(self, now: float) -> QuotaExhaustedError | None:
+        if self.max_requests is not None and self._granted >= self.max_requests:
+            return QuotaExhaustedError(
+                f"stopped after {self._granted} Etsy requests (the --max-requests cap)",
+                hint="run the same command again to continue where it stopped",
+            )
+        if not self._quota_spent:
+            return None
+        if self._quota_until is not None and now >= self._quota_until:
+            self._quota_spent = False  # the window has moved on: try again
+            self._quota_until = None
+            self.remaining_today = None
+            return None
+        retry_after = None if self._quota_until is None else self._quota_until - now
+        return QuotaExhaustedError(
+            "Etsy's daily request quota is spent",
+            retry_after=retry_after,
+            status=429,
+            hint=quota_hint(retry_after),
+        )
+
+
+def operation_of(request: httpx.Request) -> str:
+    """The Etsy operation a request belongs to (set by the client), else its method and path."""
+    return str(request.extensions.get(OPERATION_KEY) or f"{request.method} {request.url.path}")
+
+
+def meter_hooks(limiter: RateLimiter) -> dict[str, list[Callable[..., Any]]]:
+    """httpx `event_hooks` that run every request through `limiter`.
+
+    Hooks (rather than a wrapping transport) see every request the client sends, a 401 replay by
+    the auth flow included, whatever transport or proxy mount carries it: httpx ignores the
+    environment's proxies as soon as a transport is passed in.
+    """
+
+    def on_request(request: httpx.Request) -> None:
+        limiter.acquire(operation_of(request))
+
+    def on_response(response: httpx.Response) -> None:
+        limiter.observe(response.status_code, response.headers, operation_of(response.request))
+
+    return {"request": [on_request], "response": [on_response]}

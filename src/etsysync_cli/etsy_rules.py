@@ -1,0 +1,277 @@
+"""Etsy's listing rules that can be checked offline, as small pure functions.
+
+The authority is etsy-api.md §5 and §6 (and Etsy's OpenAPI document where it is more precise,
+e.g. the character classes of titles and tags and the parentheses in variation values). Every
+check returns a list of reasons in plain words, each naming the offending value and the rule; an
+empty list means the value passes. Nothing here knows Medusa or our draft model, so the rules can
+be read side by side with the documentation.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+TITLE_MAX_CHARS = 140
+TITLE_ONCE_CHARS = "%:&+"  # each may appear at most once in a title
+TITLE_FORBIDDEN_CHARS = "$^`"  # named in Etsy's error message; also outside the allowed classes
+MARKS = "™©®"  # allowed in titles and tags besides the character classes
+TAGS_MAX = 13
+TAG_MAX_CHARS = 20
+TAG_EXTRA_CHARS = "-'" + MARKS
+PRICE_MIN = Decimal("0.20")  # USD 0.20 or its equivalent in the shop's currency
+PRICE_MAX = Decimal("50000")  # USD 50,000
+QUANTITY_MAX = 999  # per listing (sum of offerings) and per offering
+IMAGES_MAX = 20
+ALT_TEXT_MAX_CHARS = 500
+CUSTOM_PROPERTY_IDS = (513, 514)  # Etsy's two custom variation properties
+VARIATIONS_MAX = len(CUSTOM_PROPERTY_IDS)
+PROPERTY_VALUES_MAX = 70
+WHO_MADE = ("i_did", "someone_else", "collective")
+LISTING_TYPES = ("physical", "download", "both")
+WEIGHT_UNITS = ("oz", "lb", "g", "kg")
+
+# Every when_made value but the newest decade, which Etsy renames each year (`2020_<year>`).
+_WHEN_MADE_FIXED = (
+    "2010_2019",
+    "2007_2009",
+    "before_2007",
+    "2000_2006",
+    "1990s",
+    "1980s",
+    "1970s",
+    "1960s",
+    "1950s",
+    "1940s",
+    "1930s",
+    "1920s",
+    "1910s",
+    "1900s",
+    "1800s",
+    "1700s",
+    "before_1700",
+)
+
+
+def when_made_choices(today: date) -> tuple[str, ...]:
+    """Etsy's when_made values in `today`'s year (etsy-api.md §6: do not hard-code the decade)."""
+    return ("made_to_order", f"2020_{today.year}", *_WHEN_MADE_FIXED)
+
+
+def when_made_reasons(value: str, today: date) -> list[str]:
+    choices = when_made_choices(today)
+    if value in choices:
+        return []
+    listed = ", ".join(choices)
+    if value.startswith("2020_"):
+        return [f"when_made '{value}' is no longer an Etsy value; use one of: {listed}"]
+    return [f"when_made '{value}' is not an Etsy value; use one of: {listed}"]
+
+
+def who_made_reasons(value: str) -> list[str]:
+    if value in WHO_MADE:
+        return []
+    return [f"who_made '{value}' is not an Etsy value; use one of: {', '.join(WHO_MADE)}"]
+
+
+def type_reasons(value: str) -> list[str]:
+    if value in LISTING_TYPES:
+        return []
+    return [f"type '{value}' is not an Etsy listing type; use one of: {', '.join(LISTING_TYPES)}"]
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def _show(char: str) -> str:
+    """A character as a reader can see it: invisible ones by code point."""
+    if char.isprintable() and not char.isspace():
+        return f"'{char}'"
+    return f"U+{ord(char):04X}"
+
+
+def _listed(chars: Iterable[str]) -> str:
+    return ", ".join(_show(c) for c in dict.fromkeys(chars))  # dict keeps first-seen order
+
+
+def _title_char_ok(char: str) -> bool:
+    # Etsy: /[^\p{L}\p{Nd}\p{P}\p{Sm}\p{Zs}™©®]/u finds a rejected character
+    category = unicodedata.category(char)
+    return (
+        category[0] in "LP" or category in ("Nd", "Sm", "Zs") or char in MARKS
+    ) and char not in TITLE_FORBIDDEN_CHARS
+
+
+def title_reasons(title: str) -> list[str]:
+    if not title.strip():
+        return ["title is empty"]
+    reasons = []
+    if len(title) > TITLE_MAX_CHARS:
+        reasons.append(f"title is {len(title)} characters; Etsy allows at most {TITLE_MAX_CHARS}")
+    bad = [c for c in title if not _title_char_ok(c)]
+    if bad:
+        reasons.append(f"title contains characters Etsy does not accept: {_listed(bad)}")
+    for char in TITLE_ONCE_CHARS:
+        count = title.count(char)
+        if count > 1:
+            reasons.append(f"title uses '{char}' {count} times; Etsy allows it at most once")
+    return reasons
+
+
+def description_reasons(description: str) -> list[str]:
+    return [] if description.strip() else ["description is empty; Etsy requires one"]
+
+
+def _tag_char_ok(char: str) -> bool:
+    # Etsy: /[^\p{L}\p{Nd}\p{Zs}\-'™©®]/u finds a rejected character
+    category = unicodedata.category(char)
+    return category[0] == "L" or category in ("Nd", "Zs") or char in TAG_EXTRA_CHARS
+
+
+def tag_reasons(tags: Sequence[str]) -> list[str]:
+    reasons = []
+    if len(tags) > TAGS_MAX:
+        reasons.append(f"has {len(tags)} tags; Etsy allows at most {TAGS_MAX}")
+    seen: set[str] = set()
+    for tag in tags:
+        if not tag.strip():
+            reasons.append("a tag is empty")
+            continue
+        if len(tag) > TAG_MAX_CHARS:
+            reasons.append(
+                f"tag '{tag}' is {len(tag)} characters; Etsy allows at most {TAG_MAX_CHARS}"
+            )
+        bad = [c for c in tag if not _tag_char_ok(c)]
+        if bad:
+            reasons.append(
+                f"tag '{tag}' contains {_listed(bad)}; Etsy allows only letters, digits, "
+                "spaces, - and ' in tags"
+            )
+        key = tag.casefold()  # Etsy tags are not case-sensitive
+        if key in seen:
+            reasons.append(f"tag '{tag}' appears more than once; Etsy refuses duplicate tags")
+        seen.add(key)
+    return reasons
+
+
+def _material_char_ok(char: str) -> bool:
+    # Etsy: /[^\p{L}\p{Nd}\p{Zs}]/u finds a rejected character
+    category = unicodedata.category(char)
+    return category[0] == "L" or category in ("Nd", "Zs")
+
+
+def material_reasons(materials: Sequence[str]) -> list[str]:
+    # Etsy's count and length limits for materials are unverified (etsy-api.md §6): not checked.
+    reasons = []
+    for material in materials:
+        if not material.strip():
+            reasons.append("a material is empty")
+            continue
+        bad = [c for c in material if not _material_char_ok(c)]
+        if bad:
+            reasons.append(
+                f"material '{material}' contains {_listed(bad)}; Etsy allows only letters, "
+                "digits and spaces in materials"
+            )
+    return reasons
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def price_reasons(price: Decimal, currency: str, *, label: str = "price") -> list[str]:
+    """Etsy's bounds are in USD; offline we apply the same numbers in the shop's currency."""
+    number = f"{price:,.2f}" if abs(price) < 10**15 else f"{price:.2E}"
+    shown = f"{number} {currency.upper()}"
+    if price < PRICE_MIN:
+        return [f"{label} is {shown}; Etsy's minimum is {PRICE_MIN} (USD 0.20 or equivalent)"]
+    if price > PRICE_MAX:
+        return [f"{label} is {shown}; Etsy's maximum is {PRICE_MAX:,} (USD)"]
+    return []
+
+
+def offering_quantity_reasons(quantity: int, *, label: str = "quantity") -> list[str]:
+    if 0 <= quantity <= QUANTITY_MAX:
+        return []
+    return [f"{label} {quantity} is outside Etsy's range of 0 to {QUANTITY_MAX}"]
+
+
+def listing_quantity_reasons(total: int) -> list[str]:
+    if total < 1:
+        return ["listing quantity must be at least 1 when the listing is created"]
+    if total > QUANTITY_MAX:
+        return [f"listing quantity {total} is above Etsy's maximum of {QUANTITY_MAX}"]
+    return []
+
+
+ID_MAX = 2**63 - 1  # Etsy ids are int64
+
+
+def id_reasons(name: str, value: int | None) -> list[str]:
+    if value is None or 1 <= value <= ID_MAX:
+        return []
+    return [f"{name} {value} is not a valid Etsy id (ids are whole numbers from 1)"]
+
+
+def weight_reasons(weight: Decimal | None, unit: str | None) -> list[str]:
+    if weight is None:
+        return []
+    reasons = []
+    if weight <= 0:
+        reasons.append(f"item weight {weight} must be greater than 0")
+    if unit not in WEIGHT_UNITS:
+        reasons.append(f"item weight unit '{unit}' is not one of {', '.join(WEIGHT_UNITS)}")
+    return reasons
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def image_count_reasons(count: int) -> list[str]:
+    if count <= IMAGES_MAX:
+        return []
+    return [f"has {count} images; Etsy allows at most {IMAGES_MAX} per listing"]
+
+
+def alt_text_reasons(alt_text: str) -> list[str]:
+    if len(alt_text) <= ALT_TEXT_MAX_CHARS:
+        return []
+    return [f"image alt text is {len(alt_text)} characters; Etsy allows at most 500"]
+
+
+# --- variations ----------------------------------------------------------------------------------
+
+
+def variation_reasons(variations: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """Check variations given as (option name, distinct values), mapped to properties 513/514."""
+    reasons = []
+    if len(variations) > VARIATIONS_MAX:
+        names = ", ".join(name for name, _ in variations)
+        reasons.append(
+            f"has {len(variations)} options ({names}); Etsy allows at most {VARIATIONS_MAX} "
+            "variations"
+        )
+    seen: set[str] = set()
+    for name, values in variations:
+        if not name.strip():
+            reasons.append("an option has no name")
+        elif name.casefold() in seen:
+            reasons.append(f"two options are named '{name}'")
+        seen.add(name.casefold())
+        if len(values) > PROPERTY_VALUES_MAX:
+            reasons.append(
+                f"option '{name}' has {len(values)} values; Etsy allows at most "
+                f"{PROPERTY_VALUES_MAX}"
+            )
+        # Etsy's schema: parentheses are not allowed in property values
+        for text in (name, *values):
+            if "(" in text or ")" in text:
+                reasons.append(
+                    f"option '{name}': '{text}' contains a parenthesis, which Etsy does not "
+                    "accept in variations"
+                )
+        if any(not value.strip() for value in values):
+            reasons.append(f"option '{name}' has an empty value")
+    return reasons

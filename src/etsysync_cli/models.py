@@ -1,0 +1,201 @@
+"""Shared types: listing defaults from configuration, and the Etsy listing draft.
+
+`ListingDefaults` is embedded in the configuration's `[listing]` section; its field descriptions are
+the documentation of those settings. `ListingDraft` is what mapping produces and what the planner
+stores as the reviewed payload: it holds the listing fields exactly as Etsy's createDraftListing
+and updateListing take them, the wanted state, the ordered images and the full inventory
+(etsy-api.md §5).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WhoMade = Literal["i_did", "someone_else", "collective"]
+ListingType = Literal["physical", "download", "both"]
+ListingState = Literal["draft", "active"]
+PriceRounding = Literal["none", "whole", "x.99", "x.95"]
+WeightUnit = Literal["oz", "lb", "g", "kg"]
+
+
+class ListingDefaults(BaseModel):
+    """Listing settings used for every product unless its metadata overrides them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    taxonomy_id: int | None = Field(
+        None,
+        ge=1,
+        description="Etsy seller taxonomy (category) id. Required by Etsy; a product can set its "
+        "own with metadata `etsy_taxonomy_id`.",
+    )
+    who_made: WhoMade = Field("i_did", description="Who made the products.")
+    when_made: str = Field(
+        "made_to_order",
+        description="When the products were made: `made_to_order`, `2020_<this year>`, "
+        "`2010_2019`, … Etsy renames the newest decade value every year; a stale one is reported.",
+    )
+    is_supply: bool = Field(False, description="True for craft supplies and tools.")
+    shipping_profile_id: int | None = Field(
+        None, ge=1, description="Etsy shipping profile id. Required for physical listings."
+    )
+    return_policy_id: int | None = Field(
+        None,
+        ge=1,
+        description="Etsy return policy id. Etsy needs one before a physical listing can go "
+        "active (except for shops based in the EU).",
+    )
+    readiness_state_id: int | None = Field(
+        None,
+        ge=1,
+        description="Etsy processing profile id (readiness state). Required for physical listings.",
+    )
+    type: ListingType = Field("physical", description="`physical`, `download` or `both`.")
+    state: ListingState = Field(
+        "draft",
+        description="`draft` keeps new listings unpublished (no fee); `active` publishes them "
+        "($0.20 listing fee each).",
+    )
+    price_markup_percent: Decimal = Field(
+        Decimal(0),
+        gt=-100,
+        le=1000,
+        description="Added to every store price before rounding, in percent (e.g. 10 for +10%).",
+    )
+    price_rounding: PriceRounding = Field(
+        "none",
+        description="After the markup: `none` rounds to the cent (half up); `whole` rounds up to "
+        "the next whole unit (41.20 → 42.00); `x.99` / `x.95` round up to the next price ending "
+        "in .99 / .95 (41.20 → 41.99, 42.00 → 42.99). Only `none` can lower a price, by under "
+        "half a cent.",
+    )
+    default_quantity: int = Field(
+        1,
+        ge=1,
+        le=999,
+        description="Quantity listed for variants whose stock is not managed by the store.",
+    )
+    weight_unit: WeightUnit | Literal["none"] = Field(
+        "g",
+        description="Unit of the products' `weight` numbers (Medusa stores a bare number; grams "
+        "by convention): `g`, `kg`, `oz`, `lb`, or `none` to not send weights to Etsy.",
+    )
+
+
+class ImageRef(BaseModel):
+    """One listing image: an http(s) URL, or a local file path (absolute once a source read it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+
+    @property
+    def is_remote(self) -> bool:
+        return self.source.lower().startswith(("http://", "https://"))
+
+
+class PropertyValue(BaseModel):
+    """One variation value of an inventory product (custom properties 513 and 514)."""
+
+    property_id: int
+    property_name: str
+    value_ids: list[int] = Field(default_factory=list)  # empty: a new custom value
+    values: list[str]
+
+
+class Offering(BaseModel):
+    price: Decimal
+    quantity: int
+    is_enabled: bool
+    readiness_state_id: int | None
+
+
+class InventoryProduct(BaseModel):
+    sku: str = ""  # "" rather than null: what Etsy returns for "no SKU", and valid either way
+    property_values: list[PropertyValue] = Field(default_factory=list)
+    offerings: list[Offering]
+
+
+class ListingInventory(BaseModel):
+    """The complete inventory: Etsy replaces it wholesale, so it always lists every product."""
+
+    products: list[InventoryProduct]
+    price_on_property: list[int] = Field(default_factory=list)
+    quantity_on_property: list[int] = Field(default_factory=list)
+    sku_on_property: list[int] = Field(default_factory=list)
+    readiness_state_on_property: list[int] = Field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body of updateListingInventory (prices as numbers, as Etsy's schema wants)."""
+        body = self.model_dump(mode="python")
+        for product in body["products"]:
+            for offering in product["offerings"]:
+                offering["price"] = float(offering["price"])
+        return body
+
+
+class ListingDraft(BaseModel):
+    """A product as an Etsy listing: valid against every rule that can be checked offline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    currency_code: str  # the shop's currency, upper case; prices below are in it
+    title: str
+    description: str
+    price: Decimal  # the lowest offering price: createDraftListing requires one
+    quantity: int  # sum of enabled offerings, at least 1 (createDraftListing requires > 0)
+    who_made: WhoMade
+    when_made: str
+    is_supply: bool
+    taxonomy_id: int
+    type: ListingType
+    shipping_profile_id: int | None = None
+    return_policy_id: int | None = None
+    readiness_state_id: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    item_weight: Decimal | None = None
+    item_weight_unit: WeightUnit | None = None
+    state: ListingState = "draft"  # wanted state; a new listing is always created as a draft
+    images: list[ImageRef] = Field(default_factory=list)
+    inventory: ListingInventory
+
+    def create_fields(self) -> dict[str, Any]:
+        """Fields for createDraftListing (unset optional ids left out; lists for the client to
+        encode as one comma-separated value)."""
+        fields = self._common_fields()
+        fields["price"] = float(self.price)
+        fields["quantity"] = self.quantity
+        if self.readiness_state_id is not None:
+            fields["readiness_state_id"] = self.readiness_state_id
+        return fields
+
+    def update_fields(self) -> dict[str, Any]:
+        """Fields for updateListing: no price, quantity, SKU or readiness state (those change
+        through the inventory, etsy-api.md §5) and no state (the runner decides on publishing)."""
+        return self._common_fields()
+
+    def _common_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "title": self.title,
+            "description": self.description,
+            # who_made, when_made and is_supply always travel together (etsy-api.md §8.4)
+            "who_made": self.who_made,
+            "when_made": self.when_made,
+            "is_supply": self.is_supply,
+            "taxonomy_id": self.taxonomy_id,
+            "type": self.type,
+            "tags": list(self.tags),
+            "materials": list(self.materials),
+        }
+        for name in ("shipping_profile_id", "return_policy_id"):
+            value = getattr(self, name)
+            if value is not None:
+                fields[name] = value
+        if self.item_weight is not None and self.item_weight_unit is not None:
+            fields["item_weight"] = float(self.item_weight)
+            fields["item_weight_unit"] = self.item_weight_unit
+        return fields

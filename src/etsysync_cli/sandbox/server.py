@@ -1,0 +1,287 @@
+"""`SandboxServer`: start the sandbox in-process (tests) or in the foreground (`serve`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import FrameType, TracebackType
+from typing import Any
+
+from etsysync_cli.sandbox import listings, oauth
+from etsysync_cli.sandbox.config import SandboxConfig
+from etsysync_cli.sandbox.http import App, SandboxHTTPServer
+from etsysync_cli.sandbox.images import sample_png
+from etsysync_cli.sandbox.ratelimit import RateLimiter
+from etsysync_cli.sandbox.render import render_listing
+from etsysync_cli.sandbox.rules import Fields
+from etsysync_cli.sandbox.seed import (
+    READINESS_STATE_ID,
+    RETURN_POLICY_ID,
+    SELLER_SHOP_ID,
+    SELLER_USER_ID,
+    SHIPPING_PROFILE_ID,
+)
+from etsysync_cli.sandbox.state import ImageRecord, SandboxState
+
+DEFAULT_SCOPES = ("listings_r", "listings_w", "shops_r")
+_COLOURS = [(200, 90, 40), (40, 120, 200), (60, 170, 80), (220, 200, 60), (120, 60, 160)]
+
+
+class SandboxServer:
+    """The local Etsy: `with SandboxServer(SandboxConfig(port=0)) as sb: ...`.
+
+    Binds 127.0.0.1 only. `stop()` closes every connection and joins every thread.
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.state = SandboxState(self.config)
+        self.limiter = RateLimiter(self.config.rps, self.config.rpd)
+        self.app = App(self.config, self.state, self.limiter)
+        self._httpd: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        if self._httpd is not None:
+            return self
+        self._httpd = SandboxHTTPServer(self.config.port, self.app)
+        self.app.stopping.clear()
+        self.app.base_url = f"http://127.0.0.1:{self._httpd.server_port}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+            name="sandbox-server",
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        self._httpd = self._thread = None
+        self.app.stopping.set()  # cuts latency sleeps short
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if thread is not None:
+            thread.join()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- addresses ------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("The sandbox is not running; call start() first.")
+        return self._httpd.server_port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """What the client uses as Etsy's `https://api.etsy.com/v3`."""
+        return self.base_url + "/v3"
+
+    @property
+    def oauth_url(self) -> str:
+        """What the client uses as `https://www.etsy.com` (consent at /oauth/connect)."""
+        return self.base_url
+
+    def env_lines(self) -> list[str]:
+        return [
+            f"ETSYSYNC_ETSY_API_URL={self.api_url}",
+            f"ETSYSYNC_ETSY_OAUTH_URL={self.oauth_url}",
+            f"ETSYSYNC_ETSY_KEYSTRING={self.config.keystring}",
+            f"ETSYSYNC_ETSY_SHARED_SECRET={self.config.shared_secret}",
+        ]
+
+    def banner(self) -> list[str]:
+        shop = self.state.seed.shops[SELLER_SHOP_ID]
+        limits = f"rps={self.config.rps or 'unlimited'}, rpd={self.config.rpd or 'unlimited'}"
+        return [
+            f"Etsy sandbox running at {self.base_url}",
+            f"  API:          {self.api_url}/application",
+            f"  Consent page: {self.oauth_url}/oauth/connect",
+            f"  Token URL:    {self.api_url}/public/oauth/token",
+            f"  Inspect:      {self.base_url}/_sandbox/state",
+            f"  Redirect URIs: {', '.join(self.config.redirect_uris)}",
+            f"  Shop: {shop['shop_name']} (shop_id {shop['shop_id']}, user_id {shop['user_id']}, "
+            f"{shop['currency_code']}); {limits}",
+            "Point etsysync at it with:",
+            *(f"  {line}" for line in self.env_lines()),
+            "Press Ctrl-C to stop.",
+        ]
+
+    # --- inspection and test helpers ------------------------------------------------------------
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """Copies of the log entries: method, path, status, duration_ms, operation, time."""
+        with self.state.lock:
+            return [dict(e) for e in self.state.request_log]
+
+    def clear_request_log(self) -> None:
+        with self.state.lock:
+            self.state.request_log.clear()
+
+    def set_fail_next(
+        self, n: int = 1, status: int = 503, *, after: bool = False, endpoint: str = "application"
+    ) -> None:
+        """Fail the next `n` requests to `/v3/application` (or the token `endpoint`).
+
+        Failures happen before the operation (no state change) unless `after=True`, which
+        runs the operation and still answers the error, as Etsy's createDraftListing has.
+        """
+        if endpoint not in ("application", "token"):
+            raise ValueError("endpoint must be 'application' or 'token'")
+        self.app.fail_next(n, status, after, endpoint)
+
+    def revoke_refresh_tokens(self) -> int:
+        """Revoke every refresh token (as a password change does). Returns how many."""
+        with self.state.lock:
+            live = [t for t in self.state.refresh_tokens.values() if not t.revoked]
+            for record in live:
+                record.revoked = True
+            self.state.bump("refresh_tokens_revoked", len(live))
+            self.state.save()
+            return len(live)
+
+    def revoke_access_tokens(self) -> int:
+        with self.state.lock:
+            live = [t for t in self.state.access_tokens.values() if not t.revoked]
+            for record in live:
+                record.revoked = True
+            self.state.bump("access_tokens_revoked", len(live))
+            self.state.save()
+            return len(live)
+
+    def expire_access_tokens(self) -> int:
+        """Make every access token expired now (the next call gets 401 invalid_token)."""
+        with self.state.lock:
+            now = time.time()
+            live = [t for t in self.state.access_tokens.values() if t.expires_at > now]
+            for record in live:
+                record.expires_at = now - 1
+            self.state.save()
+            return len(live)
+
+    def issue_token(
+        self, user_id: int = SELLER_USER_ID, scopes: Iterable[str] = DEFAULT_SCOPES
+    ) -> dict[str, Any]:
+        """Tokens without the consent dance, as the token endpoint would return them."""
+        with self.state.lock:
+            return oauth.issue_tokens(self.state, user_id, self.config.keystring, list(scopes))
+
+    def create_listing_direct(
+        self, *, state: str = "draft", images: int = 0, shop_id: int = SELLER_SHOP_ID, **fields: Any
+    ) -> dict[str, Any]:
+        """Seed a listing without HTTP (validated like createDraftListing).
+
+        `state` may be any read state (draft, active, inactive, sold_out, expired); `images`
+        attaches that many generated PNGs. Returns the listing with its images.
+        """
+        data: dict[str, Any] = {
+            "quantity": 1,
+            "title": "Sandbox listing",
+            "description": "A listing seeded by a test.",
+            "price": "10.00",
+            "who_made": "i_did",
+            "when_made": "made_to_order",
+            "is_supply": False,
+            "taxonomy_id": 1073,
+            "shipping_profile_id": SHIPPING_PROFILE_ID if shop_id == SELLER_SHOP_ID else None,
+            "return_policy_id": RETURN_POLICY_ID if shop_id == SELLER_SHOP_ID else None,
+            "readiness_state_id": READINESS_STATE_ID if shop_id == SELLER_SHOP_ID else None,
+        }
+        data.update(fields)
+        with self.state.lock:
+            shop = self.state.seed.shops[shop_id]
+            listing = listings.create_from_fields(self.state, shop, Fields(data, True))
+            for i in range(images):
+                png = sample_png(3, 2, (*_COLOURS[i % len(_COLOURS)][:2], i % 256))
+                image = ImageRecord(
+                    listing_image_id=self.state.next_id("image"),
+                    listing_id=listing.listing_id,
+                    sha256=self.state.blobs.put(png),
+                    size=len(png),
+                    content_type="image/png",
+                    full_width=3,
+                    full_height=2,
+                    alt_text="",
+                    is_watermarked=False,
+                    created_timestamp=int(time.time()),
+                )
+                self.state.images[image.listing_image_id] = image
+                listing.image_ids.append(image.listing_image_id)
+            if state != "draft":
+                listing.state = state
+                listing.state_timestamp = int(time.time())
+            self.state.save()
+            return render_listing(
+                self.state, listing, base_url=self.app.base_url, includes=frozenset({"Images"})
+            )
+
+
+def serve(
+    config: SandboxConfig,
+    out: Callable[[str], None] = print,
+    *,
+    log_requests: bool = True,
+    ready: threading.Event | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the sandbox in the foreground until Ctrl-C (or SIGTERM); then stop cleanly.
+
+    Prints the URLs and the environment lines first, then one line per request.
+    For callers running this on a thread: `ready` is set once the server listens, and setting
+    `stop` ends it.
+    """
+    server = SandboxServer(config)
+    if log_requests:
+        server.app.on_request = lambda e: out(
+            f"{e['method']} {e['path']} -> {e['status']} ({e['duration_ms']:.1f} ms)"
+        )
+    previous = _install_sigterm()
+    stop = stop or threading.Event()
+    try:
+        server.start()
+        for line in server.banner():
+            out(line)
+        if ready is not None:
+            ready.set()
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        out("Stopping the Etsy sandbox.")
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install_sigterm() -> Any:
+    """Make SIGTERM stop `serve` like Ctrl-C (only possible on the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, on_sigterm)

@@ -1,0 +1,354 @@
+"""The product every source produces: the MedusaJS v2 product shape, read tolerantly.
+
+Medusa's `GET /admin/products` objects validate as they are (unknown keys are ignored). Hand-written
+catalog files may use simpler forms, accepted too:
+
+- option values as plain strings (`"values": ["S", "M"]`) instead of `[{"value": "S"}]`;
+- a variant's options as a dict (`{"Size": "S"}`) instead of `[{"value", "option": {"title"}}]`;
+- images and tags as plain strings; prices as numbers or strings;
+- stock as `inventory_quantity` instead of `inventory_items[].inventory.location_levels[]`.
+
+Prices are decimals in major units (120 is 120.00; never divided by 100). Read JSON with
+`parse_float=Decimal`; a float that still arrives is converted through its shortest repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_OPTION_TITLE = "Default option"  # Medusa's marker for "a product without variants"
+
+
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _scalar_as_text(value: Any) -> Any:
+    # Hand-written files say {"Value": 25}; int/Decimal to str, but never bool ("True" is a bug)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _float_as_decimal(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))  # 41.99 stays 41.99, not 41.99000000000000198951966012828052
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_as_text)]
+OptionalText = Annotated[str | None, BeforeValidator(_scalar_as_text)]
+Amount = Annotated[Decimal, BeforeValidator(_float_as_decimal), Field(allow_inf_nan=False)]
+OptionalAmount = Amount | None
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Price(_Model):
+    amount: Amount
+    currency_code: str
+    rules: dict[str, Any] | None = None
+    min_quantity: OptionalAmount = None
+    max_quantity: OptionalAmount = None
+
+    @property
+    def is_base(self) -> bool:
+        """The plain price: no rules (region, customer group) and no quantity tier."""
+        return not self.rules and self.min_quantity is None and self.max_quantity is None
+
+
+class LocationLevel(_Model):
+    location_id: str | None = None
+    stocked_quantity: int | None = None
+    reserved_quantity: int | None = None
+    available_quantity: int | None = None
+
+    def available(self) -> int:
+        if self.available_quantity is not None:
+            return self.available_quantity
+        return (self.stocked_quantity or 0) - (self.reserved_quantity or 0)
+
+
+class Inventory(_Model):
+    location_levels: Annotated[list[LocationLevel], BeforeValidator(_none_as_empty)] = []
+
+
+class InventoryItem(_Model):
+    required_quantity: Annotated[
+        int, BeforeValidator(lambda v: 1 if v is None else v), Field(ge=1)
+    ] = 1
+    inventory: Inventory | None = None
+
+
+class VariantOption(_Model):
+    title: str | None = None  # the option's title, lifted from Medusa's nested `option`
+    value: Text
+    option_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_option_title(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("title") is None:
+            option = data.get("option")
+            if isinstance(option, dict) and isinstance(option.get("title"), str):
+                return {**data, "title": option["title"]}
+        return data
+
+
+def _variant_options(value: Any) -> Any:
+    if isinstance(value, dict):  # {"Size": "S"} in hand-written files
+        return [{"title": title, "value": v} for title, v in value.items()]
+    return _none_as_empty(value)
+
+
+class Variant(_Model):
+    id: str | None = None
+    title: OptionalText = None
+    sku: OptionalText = None
+    options: Annotated[list[VariantOption], BeforeValidator(_variant_options)] = []
+    prices: Annotated[list[Price], BeforeValidator(_none_as_empty)] = []
+    manage_inventory: bool | None = None  # missing: managed if stock data is given
+    allow_backorder: bool | None = None
+    inventory_quantity: int | None = None
+    inventory_items: list[InventoryItem] | None = None
+
+    @property
+    def is_managed(self) -> bool:
+        if self.manage_inventory is not None:
+            return self.manage_inventory
+        return self.inventory_quantity is not None or bool(self.inventory_items)
+
+
+def _value_strings(value: Any) -> Any:
+    items = _none_as_empty(value)
+    if not isinstance(items, list):
+        return items
+    return [v.get("value") if isinstance(v, dict) else v for v in items]
+
+
+class ProductOption(_Model):
+    id: str | None = None
+    title: Text
+    values: Annotated[list[Text], BeforeValidator(_value_strings)] = []
+
+
+class ProductImage(_Model):
+    url: str
+    rank: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"url": data} if isinstance(data, str) else data
+
+
+def _named(option: Any, titles: dict[Any, Any]) -> Any:
+    if isinstance(option, dict) and not option.get("title") and not option.get("option"):
+        title = titles.get(option.get("option_id"))
+        if isinstance(title, str):
+            return {**option, "title": title}
+    return option
+
+
+class Product(_Model):
+    id: str | None = None
+    handle: str | None = None
+    title: Text
+    subtitle: OptionalText = None
+    description: OptionalText = None
+    status: Annotated[str, BeforeValidator(lambda v: "published" if v is None else v)] = "published"
+    thumbnail: str | None = None
+    images: Annotated[list[ProductImage], BeforeValidator(_none_as_empty)] = []
+    tags: Annotated[list[Text], BeforeValidator(_value_strings)] = []
+    material: OptionalText = None
+    weight: OptionalAmount = None
+    metadata: dict[str, Any] | None = None
+    options: Annotated[list[ProductOption], BeforeValidator(_none_as_empty)] = []
+    variants: Annotated[list[Variant], BeforeValidator(_none_as_empty)] = []
+    is_giftcard: bool | None = None
+    updated_at: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_variant_options(cls, data: Any) -> Any:
+        # A Medusa variant option may carry only `option_id`: name it from the product's options.
+        if not isinstance(data, dict):
+            return data
+        options, variants = data.get("options"), data.get("variants")
+        if not isinstance(options, list) or not isinstance(variants, list):
+            return data
+        titles = {o.get("id"): o.get("title") for o in options if isinstance(o, dict)}
+        named = []
+        for variant in variants:
+            if isinstance(variant, dict) and isinstance(variant.get("options"), list):
+                variant = {**variant, "options": [_named(o, titles) for o in variant["options"]]}
+            named.append(variant)
+        return {**data, "variants": named}
+
+    @model_validator(mode="after")
+    def _check(self) -> Product:
+        if not self.id and not self.handle:
+            raise ValueError("the product has neither an id nor a handle")
+        for index, variant in enumerate(self.variants):
+            for option in variant.options:
+                if option.title is None:
+                    label = variant.sku or variant.id or variant.title or f"#{index + 1}"
+                    raise ValueError(
+                        f"variant {label}: option value '{option.value}' does not say which "
+                        "option it belongs to"
+                    )
+        return self
+
+    @property
+    def key(self) -> str:
+        """The product's identity in links and plans: Medusa's id, or the handle in files."""
+        return self.id or self.handle or ""
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.metadata or {}
+
+
+@dataclass(frozen=True)
+class BadProduct:
+    """A product that could not be read: shown as `invalid` in the plan, never sent."""
+
+    ref: str  # id or handle when known, else where it was found
+    where: str  # "line 12", "rows 5-7", "products[3]"
+    reasons: list[str] = field(default_factory=list)
+    title: str | None = None
+
+
+ProductResult = Product | BadProduct
+
+
+def parse_product(raw: object, *, where: str) -> ProductResult:
+    """Validate one product; a bad one comes back as a BadProduct with every reason."""
+    if not isinstance(raw, dict):
+        return BadProduct(ref=where, where=where, reasons=[f"{where} is not a JSON object"])
+    try:
+        return Product.model_validate(raw)
+    except ValidationError as exc:
+        ref = next((str(raw[k]) for k in ("id", "handle") if raw.get(k)), where)
+        title = raw.get("title") if isinstance(raw.get("title"), str) else None
+        return BadProduct(ref=ref, where=where, reasons=_plain_errors(exc), title=title)
+
+
+def _plain_errors(exc: ValidationError) -> list[str]:
+    reasons = []
+    for error in exc.errors(include_url=False):
+        path = ""
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        message = error["msg"].removeprefix("Value error, ")
+        given = error.get("input")
+        if isinstance(given, str | int | float | Decimal) and len(str(given)) <= 40 and path:
+            message += f" (got {given!r})"
+        reasons.append(f"{path}: {message}" if path else message)
+    return reasons
+
+
+# --- stock and price ----------------------------------------------------------------------------
+
+
+def stock_is_known(variant: Variant) -> bool:
+    """False when stock is managed but the data carries no stock at all (e.g. Medusa's default
+    fields omit inventory_items): listing such a variant as sold out would be a guess."""
+    return (
+        not variant.is_managed
+        or variant.inventory_items is not None
+        or variant.inventory_quantity is not None
+    )
+
+
+def sellable_quantity(variant: Variant) -> int | None:
+    """How many of the variant can be sold; None when stock is not managed (use the default).
+
+    Per inventory item: floor(sum of available over all locations / required_quantity); the
+    variant's quantity is the minimum over its items (a kit needs every part). Available is
+    stocked - reserved when the level does not say. Managed with no stock levels means 0.
+    """
+    if not variant.is_managed:
+        return None
+    if variant.inventory_items:
+        per_item = []
+        for item in variant.inventory_items:
+            levels = item.inventory.location_levels if item.inventory else []
+            available = max(sum(level.available() for level in levels), 0)
+            per_item.append(available // item.required_quantity)
+        return min(per_item)
+    return max(variant.inventory_quantity or 0, 0)
+
+
+def base_prices(variant: Variant, currency: str) -> list[Decimal]:
+    """The variant's distinct base prices in `currency` (case-insensitive), lowest first.
+
+    More than one means the data cannot say which applies (e.g. price rules not selected)."""
+    wanted = currency.casefold()
+    amounts = {
+        p.amount for p in variant.prices if p.is_base and p.currency_code.casefold() == wanted
+    }
+    return sorted(amounts)
+
+
+def ordered_image_urls(product: Product) -> list[str]:
+    """Thumbnail first (when set), then images by rank (unranked keep their file order)."""
+    ranked = sorted(
+        enumerate(product.images),
+        key=lambda pair: (pair[1].rank if pair[1].rank is not None else pair[0], pair[0]),
+    )
+    urls = [product.thumbnail] if product.thumbnail else []
+    urls += [image.url for _, image in ranked]
+    return list(dict.fromkeys(u for u in urls if u))  # drop repeats, keep the first place
+
+
+# --- change detection ----------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_dec
+    )
+
+
+def _dec(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 120, 120.0 and 120.00 are the same price
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def fingerprint(product: Product) -> str:
+    """A stable hash of what the listing is made from: ignores updated_at, the order of variants
+    and prices, and stock data that does not change a sellable quantity."""
+    variants = []
+    for v in product.variants:
+        prices = [_canonical(p.model_dump()) for p in v.prices]
+        variants.append(
+            _canonical(
+                {
+                    "id": v.id,
+                    "sku": v.sku,
+                    "title": v.title,
+                    "options": sorted((o.title or "", o.value) for o in v.options),
+                    "prices": sorted(prices),
+                    "managed": v.is_managed,
+                    "known": stock_is_known(v),
+                    "quantity": sellable_quantity(v),
+                }
+            )
+        )
+    data = product.model_dump(
+        exclude={"updated_at", "variants", "images", "thumbnail", "tags"}, mode="python"
+    )
+    data["images"] = ordered_image_urls(product)
+    data["tags"] = sorted(product.tags)
+    data["variants"] = sorted(variants)
+    return hashlib.sha256(_canonical(data).encode("utf-8")).hexdigest()
