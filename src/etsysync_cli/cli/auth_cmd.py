@@ -9,7 +9,7 @@ import typer
 
 from etsysync_cli import accounts, login
 from etsysync_cli.cli import common
-from etsysync_cli.cli.views import note, out, print_json, table
+from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.errors import ExitCode, NotConnectedError
 
 app = typer.Typer(no_args_is_help=True, help="Connect Etsy shops (OAuth) and manage their tokens.")
@@ -74,7 +74,7 @@ def login_cmd(
         account = login.login(settings, store, common.home(), keys, options, _TerminalIO())
     note(
         f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}); "
-        f"it is the active account. Tokens are in the {account.token_storage}."
+        "it is the active account."
     )
 
 
@@ -93,26 +93,28 @@ def status_cmd(
         if not statuses:
             note("No Etsy shop is connected. Run `etsysync auth login`.")
             return
-        t = table("", "shop", "id", "currency", "token expires", "tokens kept in", "scopes")
-        if check:
-            t.add_column("check")
         for s in statuses:
-            a = s.account
-            row = [
-                "*" if a.is_active else "",
-                a.shop_name,
-                str(a.shop_id),
-                a.currency_code or "",
-                a.token_expires_at.isoformat() if a.token_expires_at else "logged out",
-                s.storage or "",
-                " ".join(a.scopes),
-            ]
-            if check:
-                row.append("ok" if s.check_ok else (s.check_error or "-"))
-            t.add_row(*row)
-        out.print(t)
+            out.print(_account_block(s, check), highlight=False)
     if check and any(s.check_ok is False for s in statuses):
         raise typer.Exit(int(ExitCode.AUTH_NEEDED))
+
+
+def _account_block(status: accounts.AccountStatus, check: bool) -> str:
+    a = status.account
+    expires = (
+        a.token_expires_at.strftime("%Y-%m-%d %H:%M UTC") if a.token_expires_at else "logged out"
+    )
+    lines = [
+        f"{'*' if a.is_active else ' '} {a.shop_name} (shop {a.shop_id}, user {a.user_id}, "
+        f"{a.currency_code or '?'}){'  active' if a.is_active else ''}",
+        f"    token expires   {expires}",
+        f"    tokens kept in  {status.storage or '-'}",
+        f"    scopes          {' '.join(a.scopes)}",
+    ]
+    if check:
+        result = "ok" if status.check_ok else (status.check_error or "not checked")
+        lines.append(f"    check           {result}")
+    return "\n".join(lines)
 
 
 @app.command("use")

@@ -125,8 +125,8 @@ class SandboxServer:
             f"  Redirect URIs: {', '.join(self.config.redirect_uris)}",
             f"  Shop: {shop['shop_name']} (shop_id {shop['shop_id']}, user_id {shop['user_id']}, "
             f"{shop['currency_code']}); {limits}",
-            "Point etsysync at it with:",
-            *(f"  {line}" for line in self.env_lines()),
+            "Point etsysync at it (paste into another shell):",
+            *(f"export {line}" for line in self.env_lines()),
             "Press Ctrl-C to stop.",
         ]
 
