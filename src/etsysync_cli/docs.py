@@ -30,10 +30,10 @@ SECTIONS: dict[str, Callable[[], str]] = {"settings": settings_table}
 def render(readme: str) -> str:
     for name, make in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL)
-        if not pattern.search(readme):
+        match = pattern.search(readme)
+        if match is None:
             raise ValueError(f"README.md has no <!-- {name}:start/end --> markers")
-        body = make()
-        readme = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), readme)
+        readme = readme[: match.end(1)] + make() + "\n" + readme[match.start(2) :]
     return readme
 
 
