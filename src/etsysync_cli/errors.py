@@ -172,3 +172,16 @@ class PartialFailureError(EtsysyncError):
 
 class SourceError(EtsysyncError):
     """The product source (catalog file, Medusa backend) could not be read."""
+
+
+class JobPausedError(EtsysyncError):
+    """A run stopped part-way (quota spent, tokens refused) and can be resumed.
+
+    Carries the exit code of its cause, so cron sees 75 for a spent quota and 4 for auth.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, exit_code: ExitCode = ExitCode.FAILURE
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code

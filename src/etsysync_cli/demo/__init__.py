@@ -1,0 +1,1 @@
+"""The bundled demo: a sample catalog and `etsysync demo`."""

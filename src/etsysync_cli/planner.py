@@ -1,0 +1,167 @@
+"""Products and their links → plan items. Pure: no I/O, no clock.
+
+For each product the planner decides one action:
+
+- `invalid`: the product cannot become a listing (every reason kept, nothing sent);
+- `create`: no listing yet;
+- `update`: the listing exists and the draft differs from what was last pushed; the item says
+  exactly what differs (`fields` with their names, `images`, `inventory`, `state`), so confirm
+  sends only that;
+- `unchanged`: the draft is what was last pushed and the link is `synced`: zero Etsy requests.
+
+Linked products that did not come from the source are `orphaned` (`orphan_item`).
+Price, quantity and SKU live in Etsy's inventory (etsy-api.md §5), so they show up as an
+`inventory` change, never as a field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from etsysync_cli.mapping import InvalidListing, MappedListing, draft_fingerprint
+from etsysync_cli.models import ListingDraft
+
+Action = Literal["create", "update", "unchanged", "invalid", "orphaned"]
+Change = Literal["fields", "images", "inventory", "state"]
+ALL_CHANGES: tuple[Change, ...] = ("fields", "images", "inventory", "state")
+
+
+@dataclass(frozen=True)
+class LinkSnapshot:
+    """What the store knows of one product's link before this plan."""
+
+    product_id: str
+    etsy_listing_id: int | None
+    sync_status: str
+    source_fingerprint: str | None
+    payload_fingerprint: str | None
+    synced_payload: ListingDraft | None
+
+
+@dataclass
+class PlannedItem:
+    product_id: str
+    title: str
+    action: Action
+    draft: ListingDraft | None = None
+    fingerprint: str | None = None
+    source_fingerprint: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    changed_fields: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # the link's listing, for updates and orphans
+    listing_id: int | None = None
+    # the source changed since the last sync: the link becomes out_of_sync
+    source_changed: bool = False
+
+    @property
+    def pushes(self) -> bool:
+        return self.action in ("create", "update")
+
+
+def plan_product(
+    product_id: str,
+    title: str,
+    mapped: MappedListing | InvalidListing,
+    source_fingerprint: str | None,
+    link: LinkSnapshot | None,
+) -> PlannedItem:
+    if isinstance(mapped, InvalidListing):
+        return PlannedItem(
+            product_id,
+            title,
+            "invalid",
+            source_fingerprint=source_fingerprint,
+            reasons=list(mapped.reasons),
+            warnings=list(mapped.warnings),
+            listing_id=link.etsy_listing_id if link else None,
+        )
+    draft = mapped.draft
+    item = PlannedItem(
+        product_id,
+        draft.title,
+        "create",
+        draft=draft,
+        fingerprint=draft_fingerprint(draft),
+        source_fingerprint=source_fingerprint,
+        warnings=list(mapped.warnings),
+    )
+    if link is None or link.etsy_listing_id is None:
+        return item
+    item.listing_id = link.etsy_listing_id
+    item.source_changed = (
+        link.source_fingerprint is not None and link.source_fingerprint != source_fingerprint
+    )
+    if link.sync_status == "synced" and link.payload_fingerprint == item.fingerprint:
+        item.action = "unchanged"
+        return item
+    item.action = "update"
+    if link.synced_payload is None:
+        # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.
+        item.changes = list(ALL_CHANGES)
+        item.changed_fields = sorted(draft.update_fields())
+    else:
+        item.changes, item.changed_fields = diff_drafts(link.synced_payload, draft)
+        if not item.changes:
+            # Same payload, but the last push did not finish (failed or pending): push it all.
+            item.changes = list(ALL_CHANGES)
+            item.changed_fields = sorted(draft.update_fields())
+    return item
+
+
+def diff_drafts(old: ListingDraft, new: ListingDraft) -> tuple[list[Change], list[str]]:
+    """What must be sent to turn the listing `old` described into `new`."""
+    changes: list[Change] = []
+    old_fields, new_fields = old.update_fields(), new.update_fields()
+    changed_fields = sorted(
+        name
+        for name in set(old_fields) | set(new_fields)
+        if _canonical(old_fields.get(name)) != _canonical(new_fields.get(name))
+    )
+    if changed_fields:
+        changes.append("fields")
+    if [i.source for i in old.images] != [i.source for i in new.images]:
+        changes.append("images")
+    if _canonical(old.inventory.payload()) != _canonical(new.inventory.payload()):
+        changes.append("inventory")
+    if old.state != new.state:
+        changes.append("state")
+    return changes, changed_fields
+
+
+def orphan_item(link: LinkSnapshot) -> PlannedItem:
+    """A linked product that has left the source. Only `--prune` acts on it (deactivate)."""
+    title = link.synced_payload.title if link.synced_payload else link.product_id
+    return PlannedItem(
+        link.product_id,
+        title,
+        "orphaned",
+        listing_id=link.etsy_listing_id,
+        reasons=["the product is no longer in the source"],
+    )
+
+
+def describe_changes(item: PlannedItem) -> str:
+    """Plain words for the review table."""
+    if item.action == "invalid":
+        return "; ".join(item.reasons)
+    if item.action == "orphaned":
+        return "no longer in the source"
+    if item.action != "update":
+        return ""
+    parts = []
+    for change in item.changes:
+        if change == "fields":
+            parts.append(", ".join(item.changed_fields))
+        elif change == "inventory":
+            parts.append("price/quantity/variants")
+        else:
+            parts.append(change)
+    return "; ".join(parts)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

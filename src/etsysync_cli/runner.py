@@ -1,0 +1,666 @@
+"""Executes the items of a confirmed sync job against Etsy (design §4, §6).
+
+`run_items()` pushes each `PushItem` (create, update or deactivate) on a small thread pool, records
+every step that must survive a crash through the job store's `Recorder`, and returns a
+`RunSummary`. Progress is reported as `RunEvent`s; rendering them is the view's job.
+
+**create**: `create_intent` → createDraftListing → `created` → images (by content, imagesync.py)
+→ the full inventory (always: per-variant SKU, price, quantity and variation values live there)
+→ `state=active` when the draft wants it. Every image is loaded before the first write, so an
+image that cannot be loaded fails the product without leaving a half listing behind.
+
+**Resume without duplicates** (etsy-api.md §8 gotcha 7: a create can fail after Etsy made the
+listing, and there is no idempotency key). Before creating again, the runner *reconciles*: it
+looks through the shop's draft, then active, then inactive listings created at or after the
+intent time minus 60 seconds (newest first, stopping at older ones) for one with the same title
+(whitespace-normalised) that this run has not already claimed, and adopts it. Reconciling
+happens when a create raised EtsyServerError or EtsyConnectionError, and when an item arrives
+with `create_intent_at` set but no `listing_id` (a previous run died mid-create). At most three
+create calls per item. Creates and reconciles of the same title are serialised, so two items
+with one title cannot adopt each other's listing. A create that arrives with `listing_id` set
+(created before a crash) is continued: Etsy gives no image hashes, so the listing's images are
+deleted and all wanted images uploaded (deleting first, keeping one until a new one is in).
+
+**update** applies exactly the `changes`: fields (one PATCH with only the changed fields;
+who_made/when_made/is_supply and item_weight/unit travel together), images (imagesync.py),
+inventory (one full PUT), state (`active`, or `inactive` when the draft wants `draft`: Etsy
+cannot turn a listing back into a draft). A deactivation rides in the fields PATCH; an
+activation too, unless images or inventory change first (it needs them). A 404 means the listing
+was deleted on Etsy only if getListing says so; then it is created again (`recreated=True`).
+
+**deactivate** sets `state=inactive` (never deletes). A listing already gone, or a draft (never
+published), counts as done.
+
+**Drafts that Etsy cannot publish.** A draft wanting `active` without any image, or with more
+than 20 images, fails before any request (mapping reports both as invalid at plan time, so this
+only guards hand-built items).
+
+**Failures.** An Etsy error (validation, conflict, other 4xx, a 5xx left after the client's
+retries) or an image that cannot be loaded fails that item, in plain words with Etsy's own text;
+the others go on. QuotaExhaustedError or an AuthError (revoked token, 401/403) stops the run: no
+new item starts, the ones in flight finish, the unfinished items get no outcome (they stay
+resumable), and the summary says why. Any other exception (a bug, the job store failing) stops
+the run the same way and is re-raised once the pool has drained.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from etsysync_cli.errors import (
+    AuthError,
+    EtsyConflictError,
+    EtsyConnectionError,
+    EtsyError,
+    EtsyNotFoundError,
+    EtsyServerError,
+    EtsysyncError,
+    EtsyValidationError,
+    QuotaExhaustedError,
+)
+from etsysync_cli.etsy.client import EtsyClient
+from etsysync_cli.etsy.events import EtsyEvent
+from etsysync_cli.etsy.forms import FormValue
+from etsysync_cli.etsy.inventory import (
+    InventoryUpdate,
+    OfferingUpdate,
+    ProductUpdate,
+    PropertyValueUpdate,
+)
+from etsysync_cli.etsy.models import Listing
+from etsysync_cli.imagesync import (
+    MAX_IMAGES,
+    ImageLoader,
+    ImageLoadError,
+    ImageState,
+    WantedImage,
+    match_images,
+    sync_images,
+)
+from etsysync_cli.models import ImageRef, ListingDraft, ListingInventory
+
+__all__ = [
+    "EDIT_URL",
+    "ImageState",
+    "PushItem",
+    "PushOutcome",
+    "Recorder",
+    "RunEvent",
+    "RunSummary",
+    "run_items",
+]
+
+EDIT_URL = "https://www.etsy.com/your/shops/me/listing-editor/edit/{listing_id}"
+PUBLIC_URL = "https://www.etsy.com/listing/{listing_id}"  # Etsy redirects to the slugged URL
+MAX_CREATE_ATTEMPTS = 3
+RECONCILE_WINDOW = timedelta(seconds=60)  # clock skew between us and Etsy, and request time
+RECONCILE_STATES = ("draft", "active", "inactive")
+BUNDLES = (("who_made", "when_made", "is_supply"), ("item_weight", "item_weight_unit"))
+
+Action = Literal["create", "update", "deactivate"]
+Change = Literal["fields", "images", "inventory", "state"]
+
+
+@dataclass(frozen=True)
+class PushItem:
+    item_id: int
+    product_id: str
+    action: Action
+    draft: ListingDraft | None  # None only for "deactivate"
+    changes: frozenset[str] = frozenset()  # update: subset of fields/images/inventory/state
+    changed_fields: tuple[str, ...] = ()  # update: names from draft.update_fields(); () = all
+    listing_id: int | None = None  # update/deactivate target; create: set if already created
+    images: tuple[ImageState, ...] = ()  # what the listing holds as last synced
+    create_intent_at: datetime | None = None  # a previous run started the create
+    listing_state: str | None = None  # added: the listing's state as last synced, if known
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    item_id: int
+    product_id: str
+    ok: bool
+    listing_id: int | None
+    listing_url: str | None  # public URL when active, else the seller's edit page
+    listing_state: str | None
+    images: tuple[ImageState, ...]
+    error: str | None  # plain words, with Etsy's own message
+    recreated: bool = False  # the listing had been deleted on Etsy and was created again
+
+
+class Recorder(Protocol):
+    """The job store's side. Each call is durable when it returns; calls come from workers."""
+
+    def create_intent(self, item_id: int, at: datetime) -> None: ...
+    def created(self, item_id: int, listing_id: int) -> None: ...
+    def finished(self, outcome: PushOutcome) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    kind: Literal["item_started", "item_finished", "waiting", "retry", "quota"]
+    product_id: str = ""
+    title: str = ""
+    ok: bool | None = None
+    seconds: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class RunSummary:
+    synced: int = 0
+    failed: int = 0
+    stopped_early: bool = False
+    stop_reason: str | None = None
+    requests: int = 0  # Etsy requests made in this run
+    stop_error: EtsysyncError | None = None  # the quota or auth error that stopped the run
+    recreated: int = 0  # listings deleted on Etsy and created again
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_items(
+    client: EtsyClient,
+    shop_id: int,
+    items: Iterable[PushItem],
+    recorder: Recorder,
+    *,
+    load_image: Callable[[ImageRef], bytes],
+    concurrency: int = 4,
+    on_event: Callable[[RunEvent], None] | None = None,
+    stop: threading.Event | None = None,
+    now: Callable[[], datetime] = _utcnow,
+) -> RunSummary:
+    """Push `items` (streamed: at most twice `concurrency` are taken ahead) and record outcomes."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    stop = stop if stop is not None else threading.Event()
+    pusher = _Pusher(client, shop_id, recorder, load_image, now, on_event or _ignore, stop)
+    summary = RunSummary()
+    fatal: list[BaseException] = []
+    requests_before = client.stats.requests
+    previous_hook = client.stats.on_event
+    if on_event is not None:
+        client.stats.on_event = pusher.forward_client_event(previous_hook)
+
+    def collect(done: Iterable[Future[PushOutcome | None]]) -> None:
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                fatal.append(error)
+                stop.set()
+                continue
+            outcome = future.result()
+            if outcome is None:
+                summary.stopped_early = True  # stopped before it could finish: stays resumable
+            elif outcome.ok:
+                summary.synced += 1
+                summary.recreated += outcome.recreated
+            else:
+                summary.failed += 1
+
+    try:
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="etsysync-push") as pool:
+            pending: set[Future[PushOutcome | None]] = set()
+            iterator = iter(items)
+            try:
+                for item in iterator:
+                    while len(pending) >= 2 * concurrency and not stop.is_set():
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        collect(done)
+                    if stop.is_set():
+                        summary.stopped_early = True  # this item (and maybe more) not started
+                        break
+                    pending.add(pool.submit(pusher.push, item))
+            except BaseException:
+                stop.set()  # Ctrl-C or a failing source: let what runs finish, start nothing
+                raise
+            finally:
+                done, _ = wait(pending)
+                collect(done)
+    finally:
+        client.stats.on_event = previous_hook
+        summary.requests = client.stats.requests - requests_before
+    if fatal:
+        raise fatal[0]
+    summary.stop_error = pusher.stop_error
+    if pusher.stop_error is not None:
+        summary.stopped_early = True
+        error = pusher.stop_error
+        summary.stop_reason = f"{type(error).__name__}: {error.message}"
+    elif summary.stopped_early:
+        summary.stop_reason = "stopped on request"
+    return summary
+
+
+def _ignore(event: RunEvent) -> None:
+    return None
+
+
+class _ItemFailed(Exception):
+    """The item fails with this message (other items go on)."""
+
+
+@dataclass
+class _Progress:
+    """What one item has achieved so far: the failure outcome reports it too."""
+
+    listing_id: int | None
+    images: tuple[ImageState, ...]
+    listing: Listing | None = None
+    state: str | None = None
+    recreated: bool = False
+    doing: str = "starting"  # for messages: "creating the listing", "uploading images", …
+    refused: str = "the listing"  # "Etsy refused …"
+
+
+class _Pusher:
+    def __init__(
+        self,
+        client: EtsyClient,
+        shop_id: int,
+        recorder: Recorder,
+        load_image: ImageLoader,
+        now: Callable[[], datetime],
+        emit: Callable[[RunEvent], None],
+        stop: threading.Event,
+    ) -> None:
+        self.client = client
+        self.shop_id = shop_id
+        self.recorder = recorder
+        self.load_image = load_image
+        self.now = now
+        self.emit = emit
+        self.stop = stop
+        self.stop_error: EtsysyncError | None = None
+        self._lock = threading.Lock()
+        self._claimed: set[int] = set()  # listings created or adopted in this run
+        self._title_locks: dict[str, threading.Lock] = {}
+        self._local = threading.local()
+
+    # --- one item ---------------------------------------------------------------------------
+
+    def push(self, item: PushItem) -> PushOutcome | None:
+        """The item's outcome (recorded), or None if the run stopped before it finished."""
+        if self.stop.is_set():
+            return None
+        try:
+            return self._push_item(item)
+        except BaseException:
+            self.stop.set()  # a bug or a failing job store: start nothing more
+            raise
+
+    def _push_item(self, item: PushItem) -> PushOutcome | None:
+        title = item.draft.title if item.draft is not None else ""
+        self.emit(RunEvent("item_started", item.product_id, title))
+        started = time.monotonic()
+        self._local.item = item
+        progress = _Progress(item.listing_id, item.images, state=item.listing_state)
+        try:
+            outcome = self._push(item, progress)
+        except (QuotaExhaustedError, AuthError) as exc:
+            self._stop_run(exc)
+            return None
+        except EtsyError as exc:
+            outcome = self._failed(item, progress, _message(exc, progress))
+        except _ItemFailed as exc:
+            outcome = self._failed(item, progress, str(exc))
+        finally:
+            self._local.item = None
+        self.recorder.finished(outcome)
+        seconds = time.monotonic() - started
+        detail = outcome.error or outcome.listing_url or ""
+        self.emit(RunEvent("item_finished", item.product_id, title, outcome.ok, seconds, detail))
+        return outcome
+
+    def _push(self, item: PushItem, p: _Progress) -> PushOutcome:
+        if item.action == "deactivate":
+            return self._deactivate(item, p)
+        draft = item.draft
+        if draft is None:
+            raise ValueError(f"a {item.action} item needs a draft")
+        _check_publishable(draft)
+        if item.action == "create":
+            self._create(item, draft, p)
+        elif item.action == "update":
+            self._update(item, draft, p)
+        else:
+            raise ValueError(f"unknown action {item.action!r}")
+        return self._succeeded(item, p)
+
+    def _stop_run(self, exc: EtsysyncError) -> None:
+        with self._lock:
+            if self.stop_error is None:
+                self.stop_error = exc
+        self.stop.set()
+        if isinstance(exc, QuotaExhaustedError):
+            self.emit(RunEvent("quota", detail=exc.message))
+
+    # --- create -----------------------------------------------------------------------------
+
+    def _create(self, item: PushItem, draft: ListingDraft, p: _Progress) -> None:
+        p.doing, p.refused = "loading images", "the images"
+        wanted = self._match(draft.images, ())
+        existing: tuple[ImageState, ...] = ()
+        resume_id = item.listing_id if item.action == "create" else None
+        if resume_id is not None:
+            p.doing = "reading the listing's images"
+            try:
+                images = self.client.get_listing_images(resume_id)
+                existing = tuple(ImageState("", "", i.listing_image_id) for i in images)
+                p.listing_id = resume_id
+            except EtsyNotFoundError:  # deleted on Etsy since the crash: start afresh
+                resume_id = None
+                p.recreated = True
+        if resume_id is None:
+            p.listing_id, existing = self._obtain_listing(item, draft, p)
+        assert p.listing_id is not None
+        p.state = "draft"
+        p.doing, p.refused = "uploading images", "an image"
+        p.images = sync_images(self.client, self.shop_id, p.listing_id, wanted, existing)
+        self._put_inventory(p, draft.inventory)
+        if draft.state == "active":
+            self._patch(p, {"state": "active"}, "publishing the listing", "to publish the listing")
+
+    def _obtain_listing(
+        self, item: PushItem, draft: ListingDraft, p: _Progress
+    ) -> tuple[int, tuple[ImageState, ...]]:
+        """A new draft listing for the item (created, or adopted after a failed create)."""
+        with self._title_lock(draft.title):
+            if item.create_intent_at is not None:
+                p.doing = "looking for a listing an earlier run created"
+                found = self._reconcile(draft.title, item.create_intent_at)
+                if found is not None:
+                    return self._adopt(item, found)
+            intent_at = self.now()
+            self.recorder.create_intent(item.item_id, intent_at)
+            fields = _form(draft.create_fields(), draft)
+            for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
+                p.doing, p.refused = "creating the listing", "the listing"
+                try:
+                    listing = self.client.create_draft_listing(self.shop_id, fields)
+                except (EtsyServerError, EtsyConnectionError):
+                    # Etsy may have created it anyway (gotcha 7): look before trying again.
+                    p.doing = "looking for the listing after a failed create"
+                    found = self._reconcile(draft.title, intent_at)
+                    if found is not None:
+                        return self._adopt(item, found)
+                    if attempt == MAX_CREATE_ATTEMPTS:
+                        p.doing = f"creating the listing ({attempt} attempts)"
+                        raise
+                    continue
+                self._claim(listing.listing_id)
+                self.recorder.created(item.item_id, listing.listing_id)
+                p.listing = listing
+                return listing.listing_id, ()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _reconcile(self, title: str, intent_at: datetime) -> Listing | None:
+        """The shop's listing with this title created since `intent_at` (minus the window)."""
+        cutoff = (intent_at - RECONCILE_WINDOW).timestamp()
+        wanted = _norm(title)
+        for state in RECONCILE_STATES:
+            found: list[Listing] = []
+            listings = self.client.iter_listings_by_shop(self.shop_id, state, includes=["Images"])
+            for listing in listings:  # newest first
+                created = listing.created_timestamp
+                if created is not None and created < cutoff:
+                    break  # older than the intent: no need to read further pages
+                if _norm(listing.title) == wanted and not self._is_claimed(listing.listing_id):
+                    found.append(listing)
+            if found:
+                return min(found, key=lambda x: (x.created_timestamp or 0, x.listing_id))
+        return None
+
+    def _adopt(self, item: PushItem, listing: Listing) -> tuple[int, tuple[ImageState, ...]]:
+        self._claim(listing.listing_id)
+        self.recorder.created(item.item_id, listing.listing_id)
+        images = tuple(ImageState("", "", i.listing_image_id) for i in listing.images or [])
+        return listing.listing_id, images
+
+    # --- update -----------------------------------------------------------------------------
+
+    def _update(self, item: PushItem, draft: ListingDraft, p: _Progress) -> None:
+        if item.listing_id is None:
+            raise ValueError("an update item needs a listing_id")
+        try:
+            self._apply_update(item, item.listing_id, draft, p)
+        except EtsyNotFoundError:
+            if self._listing_exists(item.listing_id):
+                raise
+            p.recreated, p.listing_id, p.listing, p.images = True, None, None, ()
+            self._create(item, draft, p)
+
+    def _apply_update(
+        self, item: PushItem, listing_id: int, draft: ListingDraft, p: _Progress
+    ) -> None:
+        changes = item.changes
+        wanted = None
+        if "images" in changes:  # load before writing anything
+            p.doing, p.refused = "loading images", "the images"
+            wanted = self._match(draft.images, item.images)
+        patch: dict[str, FormValue] = {}
+        if "fields" in changes:
+            patch.update(_changed_fields(draft, item.changed_fields))
+        target = (
+            ("active" if draft.state == "active" else "inactive") if "state" in changes else None
+        )
+        if target == "inactive" or (target == "active" and not {"images", "inventory"} & changes):
+            patch["state"] = target
+            target = None
+        if patch:
+            self._patch(p, patch, "updating the listing", "the listing changes")
+        if wanted is not None:
+            p.doing, p.refused = "updating images", "an image"
+            p.images = sync_images(self.client, self.shop_id, listing_id, wanted, item.images)
+        if "inventory" in changes:
+            self._put_inventory(p, draft.inventory)
+        if target is not None:
+            self._patch(p, {"state": target}, "publishing the listing", "to publish the listing")
+
+    def _listing_exists(self, listing_id: int) -> bool:
+        try:
+            self.client.get_listing(listing_id)
+        except EtsyNotFoundError:
+            return False
+        return True
+
+    # --- deactivate -------------------------------------------------------------------------
+
+    def _deactivate(self, item: PushItem, p: _Progress) -> PushOutcome:
+        if item.listing_id is None:
+            raise ValueError("a deactivate item needs a listing_id")
+        try:
+            self._patch(
+                p, {"state": "inactive"}, "deactivating the listing", "to deactivate the listing"
+            )
+        except EtsyNotFoundError:
+            if self._listing_exists(item.listing_id):
+                raise
+            p.state = None  # deleted on Etsy: nothing left to deactivate
+        except (EtsyValidationError, EtsyConflictError):
+            listing = self.client.get_listing(item.listing_id)
+            if listing.state not in ("draft", "inactive", "expired", "sold_out"):
+                raise
+            p.listing, p.state = listing, listing.state  # not public anyway: done
+        return self._succeeded(item, p)
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def _patch(self, p: _Progress, fields: dict[str, FormValue], doing: str, refused: str) -> None:
+        assert p.listing_id is not None
+        p.doing, p.refused = doing, refused
+        p.listing = self.client.update_listing(self.shop_id, p.listing_id, fields)
+        p.state = p.listing.state or p.state
+
+    def _put_inventory(self, p: _Progress, inventory: ListingInventory) -> None:
+        assert p.listing_id is not None
+        p.doing, p.refused = "updating the inventory", "the inventory"
+        self.client.update_listing_inventory(p.listing_id, inventory_update(inventory))
+
+    def _match(self, refs: list[ImageRef], existing: tuple[ImageState, ...]) -> list[WantedImage]:
+        try:
+            return match_images(refs, existing, self.load_image)
+        except ImageLoadError as exc:
+            raise _ItemFailed(str(exc)) from exc
+
+    # --- shared state -----------------------------------------------------------------------
+
+    def _title_lock(self, title: str) -> threading.Lock:
+        with self._lock:
+            return self._title_locks.setdefault(_norm(title), threading.Lock())
+
+    def _claim(self, listing_id: int) -> None:
+        with self._lock:
+            self._claimed.add(listing_id)
+
+    def _is_claimed(self, listing_id: int) -> bool:
+        with self._lock:
+            return listing_id in self._claimed
+
+    def forward_client_event(
+        self, previous: Callable[[EtsyEvent], None] | None
+    ) -> Callable[[EtsyEvent], None]:
+        """A RequestStats hook passing rate-limit waits and retries on as RunEvents."""
+
+        def forward(event: EtsyEvent) -> None:
+            if previous is not None:
+                previous(event)
+            if event.kind not in ("wait", "retry"):
+                return
+            item: PushItem | None = getattr(self._local, "item", None)
+            product_id = item.product_id if item is not None else ""
+            title = item.draft.title if item is not None and item.draft is not None else ""
+            kind: Literal["waiting", "retry"] = "waiting" if event.kind == "wait" else "retry"
+            detail = event.detail if kind == "waiting" else f"{event.operation}: {event.detail}"
+            self.emit(RunEvent(kind, product_id, title, seconds=event.seconds, detail=detail))
+
+        return forward
+
+    # --- outcomes ---------------------------------------------------------------------------
+
+    def _succeeded(self, item: PushItem, p: _Progress) -> PushOutcome:
+        return self._outcome(item, p, ok=True, error=None)
+
+    def _failed(self, item: PushItem, p: _Progress, error: str) -> PushOutcome:
+        return self._outcome(item, p, ok=False, error=error)
+
+    def _outcome(self, item: PushItem, p: _Progress, *, ok: bool, error: str | None) -> PushOutcome:
+        state = p.state
+        if state is None and p.listing_id is not None and item.draft is not None and ok:
+            state = item.draft.state
+        return PushOutcome(
+            item_id=item.item_id,
+            product_id=item.product_id,
+            ok=ok,
+            listing_id=p.listing_id,
+            listing_url=_listing_url(p.listing_id, state, p.listing),
+            listing_state=state,
+            images=p.images,
+            error=error,
+            recreated=p.recreated,
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def inventory_update(inventory: ListingInventory) -> InventoryUpdate:
+    """The reviewed inventory as the client's updateListingInventory body (prices exact)."""
+    return InventoryUpdate(
+        products=[
+            ProductUpdate(
+                sku=product.sku,
+                property_values=[
+                    PropertyValueUpdate(
+                        property_id=value.property_id,
+                        property_name=value.property_name,
+                        value_ids=list(value.value_ids),
+                        values=list(value.values),
+                    )
+                    for value in product.property_values
+                ],
+                offerings=[
+                    OfferingUpdate(
+                        price=offering.price,
+                        quantity=offering.quantity,
+                        is_enabled=offering.is_enabled,
+                        readiness_state_id=offering.readiness_state_id,
+                    )
+                    for offering in product.offerings
+                ],
+            )
+            for product in inventory.products
+        ],
+        price_on_property=list(inventory.price_on_property),
+        quantity_on_property=list(inventory.quantity_on_property),
+        sku_on_property=list(inventory.sku_on_property),
+        readiness_state_on_property=list(inventory.readiness_state_on_property),
+    )
+
+
+def _changed_fields(draft: ListingDraft, names: tuple[str, ...]) -> dict[str, FormValue]:
+    """The updateListing fields to send: the changed ones (all if none are named), with the
+    fields that Etsy wants together (who_made/when_made/is_supply, weight and unit)."""
+    available = _form(draft.update_fields(), draft)
+    wanted = set(names) if names else set(available)
+    for bundle in BUNDLES:
+        if wanted & set(bundle):
+            wanted |= set(bundle)
+    return {name: available[name] for name in available if name in wanted}
+
+
+def _form(fields: Mapping[str, Any], draft: ListingDraft) -> dict[str, FormValue]:
+    """ListingDraft's fields as the client takes them: exact Decimals, never floats (the client
+    refuses floats so that a price never passes through binary floating point)."""
+    exact: dict[str, Decimal | None] = {"price": draft.price, "item_weight": draft.item_weight}
+    out: dict[str, FormValue] = {}
+    for name, value in fields.items():
+        if isinstance(value, float):
+            value = exact.get(name) or Decimal(repr(value))
+        out[name] = value
+    return out
+
+
+def _check_publishable(draft: ListingDraft) -> None:
+    if draft.state == "active" and not draft.images:
+        raise _ItemFailed(
+            "Etsy needs at least one image to publish a listing; add an image or set the "
+            "product's state to draft"
+        )
+    if len(draft.images) > MAX_IMAGES:
+        raise _ItemFailed(f"{len(draft.images)} images: Etsy allows at most {MAX_IMAGES}")
+
+
+def _message(exc: EtsyError, p: _Progress) -> str:
+    """Plain words: what failed, with Etsy's own text."""
+    if isinstance(exc, EtsyValidationError | EtsyConflictError) and exc.etsy_message:
+        text = f"Etsy refused {p.refused}: {exc.etsy_message}"
+    else:
+        text = f"{p.doing[:1].upper()}{p.doing[1:]} failed: {exc.message}"
+    if p.listing_id is not None:
+        text += f" (listing {p.listing_id})"
+    return text
+
+
+def _listing_url(listing_id: int | None, state: str | None, listing: Listing | None) -> str | None:
+    if listing_id is None or state is None:
+        return None
+    if state == "active":
+        if listing is not None and listing.listing_id == listing_id and listing.url:
+            return listing.url
+        return PUBLIC_URL.format(listing_id=listing_id)
+    return EDIT_URL.format(listing_id=listing_id)
+
+
+def _norm(title: str) -> str:
+    return " ".join(title.split())

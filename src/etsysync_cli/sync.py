@@ -1,0 +1,269 @@
+"""The sync flows the commands call: plan, confirm, retry.
+
+plan:    source → map (with the shop's defaults) → planner → one staged job (nothing sent to Etsy)
+confirm: the staged job → runner → outcomes recorded one by one → job completed/failed/paused
+retry:   a new plan for the failed products of a job, from the same source
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from etsysync_cli import jobs, planner
+from etsysync_cli.accounts import Session
+from etsysync_cli.config import Settings
+from etsysync_cli.errors import EtsysyncError, PlanRefusedError, UsageError
+from etsysync_cli.jobs import Job
+from etsysync_cli.mapping import InvalidListing, map_product
+from etsysync_cli.models import ImageRef
+from etsysync_cli.recorder import JobRecorder, push_items
+from etsysync_cli.runner import RunEvent, RunSummary, run_items
+from etsysync_cli.shopinfo import fill_defaults, shop_profiles
+from etsysync_cli.sources.files import iter_products, load_image
+from etsysync_cli.sources.product import BadProduct, Product, ProductResult
+from etsysync_cli.sources.product import fingerprint as source_fingerprint
+from etsysync_cli.store import Store
+
+PUBLISH_FEE_USD = Decimal("0.20")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str  # "file" (the Medusa source comes later)
+    location: str
+
+    def describe(self) -> str:
+        return f"{self.kind}:{self.location}"
+
+    @classmethod
+    def parse(cls, text: str) -> SourceSpec:
+        kind, _, location = text.partition(":")
+        return cls(kind, location)
+
+
+def source_from(settings: Settings, kind: str | None, path: str | None) -> SourceSpec:
+    kind = kind or settings.source.kind or ("file" if path or settings.source.path else None)
+    if kind is None:
+        raise UsageError(
+            "no product source: pass --source file PATH",
+            hint="or set it once: `etsysync config set source.kind file` and "
+            "`etsysync config set source.path PATH`",
+        )
+    if kind != "file":
+        raise UsageError(f"unknown source {kind!r}; the source can be: file")
+    location = path or settings.source.path
+    if not location:
+        raise UsageError("the file source needs a catalog path: --source file PATH")
+    resolved = Path(location).expanduser().absolute()
+    if not resolved.is_file():
+        raise UsageError(f"the catalog file {resolved} does not exist")
+    return SourceSpec("file", str(resolved))
+
+
+def read_source(spec: SourceSpec) -> Iterator[ProductResult]:
+    return iter_products(spec.location)
+
+
+@dataclass
+class PlanOptions:
+    products: list[str] = field(default_factory=list)
+    limit: int | None = None
+    prune: bool = False
+    ttl: timedelta = timedelta(minutes=60)
+
+
+@dataclass
+class PlanResult:
+    job: Job
+    notes: list[str]
+    skipped: int  # not listable in the store (draft, gift card): not part of the plan
+    estimated_requests: int
+    publish_fees: Decimal
+
+
+def product_key(product: Product) -> str:
+    return product.id or product.handle or product.title
+
+
+def plan(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    spec: SourceSpec,
+    options: PlanOptions,
+    *,
+    today: date | None = None,
+    read: Callable[[SourceSpec], Iterator[ProductResult]] = read_source,
+) -> PlanResult:
+    account = session.account
+    profiles = shop_profiles(session, store)
+    defaults, notes = fill_defaults(settings.listing, profiles)
+    currency = profiles.currency_code or account.currency_code or "USD"
+    wanted = set(options.products)
+    skipped = 0
+    estimate = 0
+    activations = 0
+    job_options: dict[str, Any] = {
+        "prune": options.prune,
+        "products": options.products,
+        "limit": options.limit,
+    }
+    with jobs.stage(
+        store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
+    ) as stager:
+        taken = 0
+        for result in read(spec):
+            if options.limit is not None and taken >= options.limit:
+                break
+            if isinstance(result, BadProduct):
+                key = result.ref
+                if wanted and key not in wanted:
+                    continue
+                item = planner.PlannedItem(
+                    key,
+                    result.title or key,
+                    "invalid",
+                    reasons=[f"{result.where}: {r}" for r in result.reasons],
+                )
+            else:
+                key = product_key(result)
+                if wanted and key not in wanted and result.handle not in wanted:
+                    continue
+                if result.status != "published" or result.is_giftcard:
+                    skipped += 1
+                    stager.seen.add(key)  # still in the store: not an orphan
+                    continue
+                mapped = map_product(result, currency=currency, defaults=defaults, today=today)
+                item = planner.plan_product(
+                    key, result.title, mapped, source_fingerprint(result), stager.link(key)
+                )
+            taken += 1
+            estimate += _estimate_requests(item)
+            activations += _activates(item)
+            stager.add(item)
+        full_scan = not wanted and options.limit is None
+        if full_scan:
+            for link in list(jobs.orphans(store, account.id, set(stager.seen))):
+                orphan = planner.orphan_item(link)
+                estimate += 1 if options.prune else 0
+                stager.add(orphan)
+        job_id = stager.job_id
+    job = jobs.job_by_id(store, job_id)
+    store.add_event(
+        "job_planned",
+        f"plan {job.transaction_id} staged: {_counts_text(job.counts)}",
+        account_id=account.id,
+        job_id=job.id,
+        data={"counts": job.counts},
+    )
+    return PlanResult(job, notes, skipped, estimate, PUBLISH_FEE_USD * activations)
+
+
+def _estimate_requests(item: planner.PlannedItem) -> int:
+    if item.draft is None:
+        return 0
+    activate = 1 if item.draft.state == "active" and item.draft.images else 0
+    if item.action == "create":
+        return 2 + len(item.draft.images) + activate
+    if item.action == "update":
+        images = min(len(item.draft.images), 2) if "images" in item.changes else 0
+        return (
+            ("fields" in item.changes)
+            + images
+            + ("inventory" in item.changes)
+            + ("state" in item.changes)
+        )
+    return 0
+
+
+def _activates(item: planner.PlannedItem) -> int:
+    if item.draft is None or item.draft.state != "active" or not item.draft.images:
+        return 0
+    return int(item.action == "create" or (item.action == "update" and "state" in item.changes))
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
+
+
+# --- confirm -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ConfirmResult:
+    job: Job
+    summary: RunSummary
+
+
+def image_loader(http: httpx.Client) -> Callable[[ImageRef], bytes]:
+    def load(ref: ImageRef) -> bytes:
+        return load_image(ref, http=http)
+
+    return load
+
+
+def confirm(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    transaction_id: str,
+    *,
+    on_event: Callable[[RunEvent], None] | None = None,
+    stop: threading.Event | None = None,
+) -> ConfirmResult:
+    job = jobs.check_confirmable(store, transaction_id, session.account.id)
+    job = jobs.start_run(store, job)
+    store.add_event(
+        "job_started",
+        f"pushing plan {job.transaction_id} ({job.total_products - job.synced_count} to go)",
+        account_id=job.account_id,
+        job_id=job.id,
+    )
+    recorder = JobRecorder(store, job)
+    with httpx.Client(timeout=60, follow_redirects=True) as http:
+        summary = run_items(
+            session.client,
+            session.account.shop_id,
+            push_items(store, job),
+            recorder,
+            load_image=image_loader(http),
+            concurrency=settings.sync.concurrency,
+            on_event=on_event,
+            stop=stop,
+        )
+    job = jobs.finish_run(store, job.id, stopped_early=summary.stopped_early)
+    kind = {"completed": "job_completed", "failed": "job_failed"}.get(job.status, "job_paused")
+    message = f"plan {job.transaction_id} {job.status}: {job.synced_count} synced, " + (
+        f"{job.failed_count} failed"
+    )
+    if summary.stop_reason:
+        message += f" (stopped: {summary.stop_reason})"
+    store.add_event(kind, message, account_id=job.account_id, job_id=job.id)
+    return ConfirmResult(job, summary)
+
+
+def retry_spec(store: Store, transaction_id: str, account_id: int) -> tuple[SourceSpec, list[str]]:
+    """The source and the products to re-plan for `retry TXN`."""
+    job = jobs.find_job(store, transaction_id)
+    if job.account_id != account_id:
+        raise PlanRefusedError(f"plan {transaction_id} is for another shop")
+    failed = [
+        row["product_id"] for row in jobs.job_items(store, job.id) if row["outcome"] == "failed"
+    ]
+    if not failed:
+        raise PlanRefusedError(
+            f"plan {transaction_id} has no failed products to retry",
+            hint=f"`etsysync status {transaction_id}` shows it",
+        )
+    return SourceSpec.parse(job.source), failed
+
+
+__all__ = ["EtsysyncError", "InvalidListing", "PlanOptions", "PlanResult", "confirm", "plan"]
