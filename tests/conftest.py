@@ -98,7 +98,11 @@ def callback_port(monkeypatch: pytest.MonkeyPatch) -> int:
 def sandbox_config(callback_port: int) -> Any:
     from etsysync_cli.sandbox import SandboxConfig
 
-    return SandboxConfig(port=0, redirect_uris=[f"http://localhost:{callback_port}/callback"])
+    # A generous per-second limit, advertised in x-limit-per-second, keeps the client from
+    # pacing itself at Etsy's default 10 requests/s: tests are about behaviour, not speed.
+    return SandboxConfig(
+        port=0, rps=1000, redirect_uris=[f"http://localhost:{callback_port}/callback"]
+    )
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ the source, the SHA-256 of the bytes, Etsy's `listing_image_id`) and compares by
 Cost: an unchanged set costs nothing (the planner never sends it); replacing one image costs a
 delete and an upload; a pure reorder costs one updateListing.
 
-`existing` is what etsysync last recorded. An image added on Etsy by hand is unknown to it: if an
-upload is refused (the cap), the listing's images are read once and such strays are deleted
-before the one retry; a final `image_ids` reorder also drops them.
+`ImageSync.state()` is what the listing holds at any point, for the outcome of a sync that fails
+half-way. `existing` is what etsysync last recorded; an image added on Etsy by hand is unknown
+to it: if an upload is refused (the cap), the listing's images are read once and such strays
+are deleted before the one retry; a final `image_ids` reorder also drops them.
 """
 
 from __future__ import annotations
@@ -93,22 +94,15 @@ def match_images(
     return wanted
 
 
-def sync_images(
-    client: EtsyClient,
-    shop_id: int,
-    listing_id: int,
-    wanted: Sequence[WantedImage],
-    existing: Sequence[ImageState],
-) -> tuple[ImageState, ...]:
-    """Make the listing hold exactly `wanted`, in order; the resulting images, in order.
+class ImageSync:
+    """Makes a listing hold exactly `wanted`, in order; `run()` returns its images, in order.
 
     Etsy errors propagate. A 404 for an image that is already gone is ignored (after checking
-    that the listing itself exists: if not, the listing's EtsyNotFoundError propagates).
+    that the listing itself exists: if not, the listing's EtsyNotFoundError propagates). After a
+    failure, `state()` is what the listing holds as far as etsysync knows, so the next sync
+    starts from the truth rather than from the images recorded before this one.
     """
-    return _ImageSync(client, shop_id, listing_id, wanted, existing).run()
 
-
-class _ImageSync:
     def __init__(
         self,
         client: EtsyClient,
@@ -127,6 +121,11 @@ class _ImageSync:
         self.doomed = [i for i in self.current if i not in kept]
         self.ids = {w.position: w.keep.listing_image_id for w in self.wanted if w.keep}
         self.order_certain = True
+        self.known = {e.listing_image_id: e for e in existing}
+
+    def state(self) -> tuple[ImageState, ...]:
+        """The listing's images now, in order (unknown ones with an empty hash)."""
+        return tuple(self.known[i] for i in self.current if i in self.known)
 
     def run(self) -> tuple[ImageState, ...]:
         uploads = [w for w in self.wanted if w.keep is None]
@@ -144,7 +143,10 @@ class _ImageSync:
         if final and (not self.order_certain or self.current != final):
             self.client.update_listing(self.shop_id, self.listing_id, {"image_ids": final})
             self.current = final
-        return tuple(ImageState(w.ref.source, w.sha256, self.ids[w.position]) for w in self.wanted)
+        for w in self.wanted:  # kept images take the wanted source (same bytes, maybe moved)
+            image_id = self.ids[w.position]
+            self.known[image_id] = ImageState(w.ref.source, w.sha256, image_id)
+        return self.state()
 
     def _delete(self, image_id: int) -> None:
         try:
@@ -170,6 +172,7 @@ class _ImageSync:
             )
         new_id = uploaded.listing_image_id
         self.ids[image.position] = new_id
+        self.known[new_id] = ImageState(image.ref.source, image.sha256, new_id)
         self.current.insert(min(image.position - 1, len(self.current)), new_id)
         if uploaded.rank is not None and uploaded.rank != self.current.index(new_id) + 1:
             self.order_certain = False  # Etsy put it elsewhere: set the order explicitly

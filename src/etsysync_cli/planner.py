@@ -98,6 +98,10 @@ def plan_product(
     if link.sync_status == "synced" and link.payload_fingerprint == item.fingerprint:
         item.action = "unchanged"
         return item
+    if link.synced_payload is None and link.sync_status in ("pending", "failed"):
+        # Etsy made the listing but the push never completed: finish creating that listing
+        # (the runner rebuilds its images and inventory) rather than guess what it holds.
+        return item
     item.action = "update"
     if link.synced_payload is None:
         # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.

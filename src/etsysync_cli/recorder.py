@@ -104,16 +104,18 @@ class JobRecorder:
             changes: dict[str, Any] = {"updated_at": now}
             if outcome.listing_id is not None:
                 changes["etsy_listing_id"] = outcome.listing_id
-            if outcome.ok:
+            if outcome.listing_id is not None:
+                # Even after a failure: what is on the listing now is the next sync's start.
                 metadata["images"] = [image.__dict__ for image in outcome.images]
                 if outcome.listing_state:
                     metadata["listing_state"] = outcome.listing_state
+                changes["metadata"] = json.dumps(metadata)
+            if outcome.ok:
                 changes |= {
                     "sync_status": "synced",
                     "etsy_url": outcome.listing_url,
                     "last_synced_at": now,
                     "sync_error": None,
-                    "metadata": json.dumps(metadata),
                 }
                 if item["action"] != "orphaned":
                     changes |= {

@@ -20,6 +20,8 @@ create calls per item. Creates and reconciles of the same title are serialised, 
 with one title cannot adopt each other's listing. A create that arrives with `listing_id` set
 (created before a crash) is continued: Etsy gives no image hashes, so the listing's images are
 deleted and all wanted images uploaded (deleting first, keeping one until a new one is in).
+An *update* that arrives with `create_intent_at` set was being re-created (below) when a run
+stopped: it is finished the same way (continued if `listing_id` exists, else reconciled).
 
 **update** applies exactly the `changes`: fields (one PATCH with only the changed fields;
 who_made/when_made/is_supply and item_weight/unit travel together), images (imagesync.py),
@@ -37,9 +39,11 @@ only guards hand-built items).
 
 **Failures.** An Etsy error (validation, conflict, other 4xx, a 5xx left after the client's
 retries) or an image that cannot be loaded fails that item, in plain words with Etsy's own text;
-the others go on. QuotaExhaustedError or an AuthError (revoked token, 401/403) stops the run: no
-new item starts, the ones in flight finish, the unfinished items get no outcome (they stay
-resumable), and the summary says why. Any other exception (a bug, the job store failing) stops
+the others go on. A failed outcome still carries the listing id and the images the listing holds
+at that point, so the job store can record them and the next sync starts from the truth.
+QuotaExhaustedError or an AuthError (revoked token, 401/403) stops the run: no new item starts,
+the ones in flight finish, the unfinished items get no outcome (they stay resumable), and the
+summary says why. Any other exception (a bug, the job store failing) stops
 the run the same way and is re-raised once the pool has drained.
 """
 
@@ -80,9 +84,9 @@ from etsysync_cli.imagesync import (
     ImageLoader,
     ImageLoadError,
     ImageState,
+    ImageSync,
     WantedImage,
     match_images,
-    sync_images,
 )
 from etsysync_cli.models import ImageRef, ListingDraft, ListingInventory
 
@@ -105,7 +109,6 @@ RECONCILE_STATES = ("draft", "active", "inactive")
 BUNDLES = (("who_made", "when_made", "is_supply"), ("item_weight", "item_weight_unit"))
 
 Action = Literal["create", "update", "deactivate"]
-Change = Literal["fields", "images", "inventory", "state"]
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def run_items(
     fatal: list[BaseException] = []
     requests_before = client.stats.requests
     previous_hook = client.stats.on_event
-    if on_event is not None:
+    if on_event is not None:  # chained for this run, put back after (one run per client)
         client.stats.on_event = pusher.forward_client_event(previous_hook)
 
     def collect(done: Iterable[Future[PushOutcome | None]]) -> None:
@@ -259,6 +262,7 @@ class _Progress:
     listing: Listing | None = None
     state: str | None = None
     recreated: bool = False
+    image_sync: ImageSync | None = None  # while images are being synced
     doing: str = "starting"  # for messages: "creating the listing", "uploading images", …
     refused: str = "the listing"  # "Etsy refused …"
 
@@ -330,7 +334,12 @@ class _Pusher:
             raise ValueError(f"a {item.action} item needs a draft")
         _check_publishable(draft)
         if item.action == "create":
-            self._create(item, draft, p)
+            self._create(item, draft, p, resume_id=item.listing_id)
+        elif item.action == "update" and item.create_intent_at is not None:
+            # A previous run was re-creating this listing (deleted on Etsy) when it stopped:
+            # `listing_id` is the new listing if `created` was recorded, else the deleted one.
+            p.recreated = True
+            self._create(item, draft, p, resume_id=item.listing_id)
         elif item.action == "update":
             self._update(item, draft, p)
         else:
@@ -347,11 +356,13 @@ class _Pusher:
 
     # --- create -----------------------------------------------------------------------------
 
-    def _create(self, item: PushItem, draft: ListingDraft, p: _Progress) -> None:
+    def _create(
+        self, item: PushItem, draft: ListingDraft, p: _Progress, resume_id: int | None
+    ) -> None:
+        """Create the listing, or finish the one created before a crash (`resume_id`)."""
         p.doing, p.refused = "loading images", "the images"
         wanted = self._match(draft.images, ())
         existing: tuple[ImageState, ...] = ()
-        resume_id = item.listing_id if item.action == "create" else None
         if resume_id is not None:
             p.doing = "reading the listing's images"
             try:
@@ -359,14 +370,13 @@ class _Pusher:
                 existing = tuple(ImageState("", "", i.listing_image_id) for i in images)
                 p.listing_id = resume_id
             except EtsyNotFoundError:  # deleted on Etsy since the crash: start afresh
-                resume_id = None
-                p.recreated = True
+                resume_id, p.listing_id, p.recreated = None, None, True
         if resume_id is None:
             p.listing_id, existing = self._obtain_listing(item, draft, p)
         assert p.listing_id is not None
         p.state = "draft"
         p.doing, p.refused = "uploading images", "an image"
-        p.images = sync_images(self.client, self.shop_id, p.listing_id, wanted, existing)
+        self._sync_images(p, p.listing_id, wanted, existing)
         self._put_inventory(p, draft.inventory)
         if draft.state == "active":
             self._patch(p, {"state": "active"}, "publishing the listing", "to publish the listing")
@@ -438,7 +448,7 @@ class _Pusher:
             if self._listing_exists(item.listing_id):
                 raise
             p.recreated, p.listing_id, p.listing, p.images = True, None, None, ()
-            self._create(item, draft, p)
+            self._create(item, draft, p, resume_id=None)
 
     def _apply_update(
         self, item: PushItem, listing_id: int, draft: ListingDraft, p: _Progress
@@ -461,7 +471,7 @@ class _Pusher:
             self._patch(p, patch, "updating the listing", "the listing changes")
         if wanted is not None:
             p.doing, p.refused = "updating images", "an image"
-            p.images = sync_images(self.client, self.shop_id, listing_id, wanted, item.images)
+            self._sync_images(p, listing_id, wanted, item.images)
         if "inventory" in changes:
             self._put_inventory(p, draft.inventory)
         if target is not None:
@@ -506,6 +516,17 @@ class _Pusher:
         assert p.listing_id is not None
         p.doing, p.refused = "updating the inventory", "the inventory"
         self.client.update_listing_inventory(p.listing_id, inventory_update(inventory))
+
+    def _sync_images(
+        self,
+        p: _Progress,
+        listing_id: int,
+        wanted: list[WantedImage],
+        existing: tuple[ImageState, ...],
+    ) -> None:
+        p.image_sync = ImageSync(self.client, self.shop_id, listing_id, wanted, existing)
+        p.images = p.image_sync.run()
+        p.image_sync = None
 
     def _match(self, refs: list[ImageRef], existing: tuple[ImageState, ...]) -> list[WantedImage]:
         try:
@@ -565,7 +586,7 @@ class _Pusher:
             listing_id=p.listing_id,
             listing_url=_listing_url(p.listing_id, state, p.listing),
             listing_state=state,
-            images=p.images,
+            images=p.image_sync.state() if p.image_sync is not None else p.images,
             error=error,
             recreated=p.recreated,
         )

@@ -69,22 +69,53 @@ class Account:
 
 
 class Store:
-    """The SQLite state. Safe to share between threads: writes are serialised by a lock."""
+    """The SQLite state. Safe to share between threads.
+
+    Each thread gets its own connection: one sqlite3 connection used by several threads at
+    once mixes up their transactions. Writes in this process are also serialised by a lock,
+    so they never wait on each other through SQLite's busy timeout.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._connections: list[Database] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from None
-        self.db = Database(conn, execute_plugins=False)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of {path}: {exc.strerror}") from None
         try:
             self._prepare()
         except BaseException:
-            conn.close()
+            self.close()
             raise
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection."""
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+        return db
+
+    def _connect(self) -> Database:
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+            )
+            db = Database(conn, execute_plugins=False)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            db.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"{self.path} cannot be used: {exc}",
+                hint="if it is damaged, move it aside; etsysync will start a new one",
+            ) from None
+        with self._lock:
+            self._connections.append(db)
+        return db
 
     @classmethod
     def open(cls, home: Path) -> Store:
@@ -93,7 +124,11 @@ class Store:
         return cls(home / DATABASE_FILE)
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> Store:
         return self
@@ -103,9 +138,7 @@ class Store:
 
     def _prepare(self) -> None:
         try:
-            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._check_is_ours()
-            self.db.execute("PRAGMA foreign_keys = ON")
             if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self.db.enable_wal()
             migrations.apply(self.db)

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import typer
 
-from etsysync_cli import accounts, jobs, sync
+from etsysync_cli import accounts, jobs, notify, sync
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out, print_json
+from etsysync_cli.config import Settings
 from etsysync_cli.errors import (
     AuthError,
     ExitCode,
@@ -22,6 +23,11 @@ from etsysync_cli.runner import RunSummary
 from etsysync_cli.store import Store
 
 DETAILED_CHANGES = 2  # --detailed-exitcode: changes staged (as terraform plan)
+
+
+def _notify(store: Store, settings: Settings) -> None:
+    """Send new feed events to notify.webhook_url; a delivery problem is only logged."""
+    notify.deliver_pending(store, settings.notify.webhook_url, log=note)
 
 
 def _show_plan(store: Store, result: sync.PlanResult, as_json: bool) -> None:
@@ -78,6 +84,7 @@ def plan_cmd(
     ):
         result = sync.plan(settings, store, session, spec, options)
         _show_plan(store, result, as_json)
+        _notify(store, settings)
     if detailed_exitcode and result.job.total_products:
         raise typer.Exit(DETAILED_CHANGES)
 
@@ -104,6 +111,7 @@ def confirm_cmd(
             typer.confirm(f"Push {to_push} listing(s) to {session.account.shop_name}?", abort=True)
         with PushProgress(to_push, enabled=not (as_json or quiet)) as progress:
             result = sync.confirm(settings, store, session, transaction_id, on_event=progress)
+        _notify(store, settings)
     job, summary = result.job, result.summary
     if as_json:
         print_json(
@@ -147,8 +155,10 @@ def cancel_cmd(
     transaction_id: str = typer.Argument(..., help="The plan's transaction id (txn_…)."),
 ) -> None:
     """Cancel a plan that was not confirmed; every link goes back to what it was."""
+    settings = common.settings()
     with common.open_store() as store:
         job = jobs.cancel(store, transaction_id)
+        _notify(store, settings)
     note(f"Plan {job.transaction_id} cancelled; nothing was sent and links are as before.")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -11,9 +12,17 @@ from rich.table import Table
 
 from etsysync_cli.errors import EtsysyncError
 
-# Rich drops colour and markup styling by itself when the stream is not a terminal.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+def _console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    # Not a terminal (a pipe, a cron log): 80 columns would fold every table, so use a wide page
+    # unless COLUMNS says otherwise. Rich drops colour by itself when not on a terminal.
+    wide = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, soft_wrap=True, width=160 if wide else None)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 
 def print_json(data: Any) -> None:

@@ -1,0 +1,278 @@
+"""plan → confirm → status through the real CLI against the local Etsy sandbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from etsysync_cli.errors import ExitCode
+from tests.sync.conftest import etsy_requests, shop_listings
+
+VALID = 11  # the sample catalog: 12 products, one invalid
+
+
+def plan(cli: Any, catalog: Any, *args: str) -> dict[str, Any]:
+    result = cli("plan", "--source", "file", str(catalog.path), "--json", *args)
+    assert result.exit_code in (0, 2), result.stderr
+    return json.loads(result.stdout)
+
+
+def confirm(cli: Any, txn: str, *args: str) -> Any:
+    return cli("confirm", txn, "--yes", *args)
+
+
+def synced_catalog(cli: Any, catalog: Any) -> dict[str, Any]:
+    staged = plan(cli, catalog)
+    result = confirm(cli, staged["transaction_id"])
+    assert result.exit_code == 0, result.stderr
+    return staged
+
+
+def link(cli: Any, product_id: str) -> dict[str, Any]:
+    result = cli("status", "--product", product_id, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_first_sync_creates_every_valid_product(cli, connected, catalog) -> None:
+    staged = plan(cli, catalog)
+    assert staged["counts"] == {"create": VALID, "invalid": 1}
+    assert staged["to_push"] == VALID
+    assert staged["transaction_id"].startswith("txn_")
+    invalid = [i for i in staged["items"] if i["action"] == "invalid"]
+    assert invalid[0]["product_id"] == "prod_demo_giftbox"
+    assert any("140" in r for r in invalid[0]["reasons"])
+    assert any("no price in USD" in r for r in invalid[0]["reasons"])
+    assert shop_listings(connected) == [], "plan must not write to Etsy"
+
+    # The links are pending while the plan waits for confirmation.
+    assert link(cli, "prod_demo_mug")["sync_status"] == "pending"
+
+    before = len(connected.request_log())
+    result = confirm(cli, staged["transaction_id"], "--json")
+    assert result.exit_code == 0, result.stderr
+    job = json.loads(result.stdout)
+    assert job["status"] == "completed"
+    assert (job["synced_count"], job["failed_count"]) == (VALID, 0)
+    assert job["requests"] == len(etsy_requests(connected, before))
+    assert job["requests"] == staged["estimated_requests"]
+
+    listings = shop_listings(connected)
+    assert len(listings) == VALID
+    tee = next(x for x in listings if x["title"] == "Hand-Dyed Linen T-Shirt")
+    assert len(tee["images"]) == 3
+    assert len(tee["inventory"]["products"]) == 6
+    skus = sorted(p["sku"] for p in tee["inventory"]["products"])
+    assert skus[0] == "TEE-L-IND"
+    mug = link(cli, "prod_demo_mug")
+    assert mug["sync_status"] == "synced"
+    assert mug["etsy_listing_id"] in {x["listing_id"] for x in listings}
+    assert mug["etsy_url"].endswith(f"/edit/{mug['etsy_listing_id']}")  # a draft: edit page
+    # An invalid product is never sent and gets no link.
+    assert cli("status", "--product", "prod_demo_giftbox").exit_code == ExitCode.FAILURE
+
+    status = json.loads(cli("status", "--json").stdout)
+    assert status["links"]["synced"] == VALID
+
+
+def test_unchanged_catalog_costs_zero_requests(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+    before = len(connected.request_log())
+    again = cli("plan", "--source", "file", str(catalog.path), "--detailed-exitcode")
+    assert again.exit_code == 0, again.stderr
+    assert "Nothing to push" in again.stdout
+    staged = plan(cli, catalog)
+    assert staged["counts"] == {"unchanged": VALID, "invalid": 1}
+    assert staged["to_push"] == 0
+    result = confirm(cli, staged["transaction_id"])
+    assert result.exit_code == 0, result.stderr
+    assert etsy_requests(connected, before) == []
+
+
+def test_price_change_is_one_inventory_request(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+    catalog.edit("prod_demo_mug", lambda p: p["variants"][0]["prices"][0].update(amount=31))
+    result = cli("plan", "--source", "file", str(catalog.path), "--detailed-exitcode")
+    assert result.exit_code == 2
+    staged = plan(cli, catalog)
+    assert staged["counts"]["update"] == 1
+    (item,) = [i for i in staged["items"] if i["action"] == "update"]
+    assert item["changes"] == ["inventory"]
+    before = len(connected.request_log())
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    assert etsy_requests(connected, before) == ["updateListingInventory"]
+    mug = next(x for x in shop_listings(connected) if x["title"] == "Speckled Stoneware Mug")
+    assert mug["price"]["amount"] == 3100
+
+
+def test_image_replaced_costs_at_most_two_requests(cli, connected, catalog, tmp_path) -> None:
+    from etsysync_cli.sandbox import sample_png
+
+    synced_catalog(cli, catalog)
+    new_image = catalog.path.parent / "images" / "mug-new.png"
+    new_image.write_bytes(sample_png(48, 48, (10, 200, 10)))
+    catalog.edit("prod_demo_mug", lambda p: p["images"].__setitem__(0, "images/mug-new.png"))
+    staged = plan(cli, catalog)
+    (item,) = [i for i in staged["items"] if i["action"] == "update"]
+    assert item["changes"] == ["images"]
+    before = len(connected.request_log())
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    assert len(etsy_requests(connected, before)) <= 2
+    mug = next(x for x in shop_listings(connected) if x["title"] == "Speckled Stoneware Mug")
+    assert len(mug["images"]) == 3
+
+
+def test_variant_added_is_one_inventory_put(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+
+    def add_size(product: dict[str, Any]) -> None:
+        product["options"][0]["values"].append("XL")
+        product["variants"].append(
+            {
+                "sku": "TEE-XL-IND",
+                "options": {"Size": "XL", "Color": "Indigo"},
+                "prices": [{"amount": 44, "currency_code": "usd"}],
+                "inventory_quantity": 2,
+                "manage_inventory": True,
+            }
+        )
+
+    catalog.edit("prod_demo_tee", add_size)
+    staged = plan(cli, catalog)
+    before = len(connected.request_log())
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    assert etsy_requests(connected, before) == ["updateListingInventory"]
+    tee = next(x for x in shop_listings(connected) if x["title"] == "Hand-Dyed Linen T-Shirt")
+    assert len(tee["inventory"]["products"]) == 7
+
+
+def test_listing_deleted_on_etsy_is_recreated(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+    old_id = link(cli, "prod_demo_vase")["etsy_listing_id"]
+    with connected.state.lock:
+        del connected.state.listings[old_id]
+    catalog.edit("prod_demo_vase", lambda p: p["variants"][0]["prices"][0].update(amount=23))
+    staged = plan(cli, catalog)
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    new = link(cli, "prod_demo_vase")
+    assert new["sync_status"] == "synced"
+    assert new["etsy_listing_id"] != old_id
+    vases = [x for x in shop_listings(connected) if x["title"] == "Speckled Bud Vase"]
+    assert len(vases) == 1
+    feed = json.loads(cli("status", "--feed", "--json").stdout)["events"]
+    assert any(e["kind"] == "listing_recreated" for e in feed)
+
+
+def test_validation_failure_fails_that_product_then_retry(cli, connected, catalog) -> None:
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=999999))
+    staged = plan(cli, catalog)
+    result = confirm(cli, staged["transaction_id"])
+    assert result.exit_code == ExitCode.PARTIAL
+    assert "1 of 11 products failed" in result.stderr
+    assert f"etsysync retry {staged['transaction_id']}" in result.stderr
+    bowl = link(cli, "prod_demo_bowl")
+    assert bowl["sync_status"] == "failed"
+    assert "taxonomy" in bowl["sync_error"].lower()
+    job = json.loads(cli("status", staged["transaction_id"], "--json", "--failed").stdout)
+    assert job["status"] == "failed"
+    assert [i["product_id"] for i in job["items"] if i["outcome"] == "failed"] == ["prod_demo_bowl"]
+
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=1002))
+    retried = cli("retry", staged["transaction_id"], "--json")
+    assert retried.exit_code == 0, retried.stderr
+    again = json.loads(retried.stdout)
+    assert again["counts"] == {"create": 1}
+    assert confirm(cli, again["transaction_id"]).exit_code == 0
+    assert link(cli, "prod_demo_bowl")["sync_status"] == "synced"
+    assert len(shop_listings(connected)) == VALID
+
+
+def test_cancel_restores_the_links(cli, connected, catalog) -> None:
+    staged = plan(cli, catalog)
+    result = cli("cancel", staged["transaction_id"])
+    assert result.exit_code == 0, result.stderr
+    assert cli("status", "--product", "prod_demo_mug").exit_code == ExitCode.FAILURE
+    refused = confirm(cli, staged["transaction_id"])
+    assert refused.exit_code == ExitCode.REFUSED
+    assert "cancelled" in refused.stderr
+
+    synced_catalog(cli, catalog)
+    catalog.edit("prod_demo_mug", lambda p: p.update(description="A new description."))
+    staged = plan(cli, catalog)
+    assert link(cli, "prod_demo_mug")["sync_status"] == "pending"
+    assert cli("cancel", staged["transaction_id"]).exit_code == 0
+    # Back as it was, except that the store has moved on: out_of_sync.
+    assert link(cli, "prod_demo_mug")["sync_status"] == "out_of_sync"
+    assert link(cli, "prod_demo_vase")["sync_status"] == "synced"
+
+
+def test_expired_plan_is_refused_and_restored(cli, connected, catalog, app_home) -> None:
+    from etsysync_cli.store import Store
+
+    staged = plan(cli, catalog)
+    with Store.open(app_home) as store:
+        store.db.execute(
+            "UPDATE sync_jobs SET expires_at = '2020-01-01T00:00:00Z' WHERE transaction_id = ?",
+            [staged["transaction_id"]],
+        )
+        store.db.conn.commit()
+    result = confirm(cli, staged["transaction_id"])
+    assert result.exit_code == ExitCode.REFUSED
+    assert "expired" in result.stderr
+    assert "etsysync plan" in result.stderr
+    assert shop_listings(connected) == []
+    status = json.loads(cli("status", "--json").stdout)
+    assert status["links"]["pending"] == 0
+
+
+def test_refusals_and_their_exit_codes(cli, connected, catalog) -> None:
+    result = confirm(cli, "txn_doesnotexist")
+    assert result.exit_code == ExitCode.REFUSED
+    assert "no plan with transaction id txn_doesnotexist" in result.stderr
+
+    staged = synced_catalog(cli, catalog)
+    again = confirm(cli, staged["transaction_id"])
+    assert again.exit_code == ExitCode.REFUSED
+    assert "already ran" in again.stderr
+
+    no_source = cli("plan")
+    assert no_source.exit_code == ExitCode.USAGE
+    assert "--source file PATH" in no_source.stderr
+
+
+def test_plan_without_a_connected_shop(cli, catalog) -> None:
+    result = cli("plan", "--source", "file", str(catalog.path))
+    assert result.exit_code == ExitCode.AUTH_NEEDED
+    assert "etsysync auth login" in result.stderr
+
+
+def test_a_newer_plan_replaces_one_not_confirmed(cli, connected, catalog) -> None:
+    first = plan(cli, catalog)
+    second = plan(cli, catalog)
+    refused = confirm(cli, first["transaction_id"])
+    assert refused.exit_code == ExitCode.REFUSED
+    assert confirm(cli, second["transaction_id"]).exit_code == 0
+    assert len(shop_listings(connected)) == VALID
+
+
+def test_orphans_are_reported_and_pruned_only_on_request(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+    catalog.remove("prod_demo_towel")
+    staged = plan(cli, catalog)
+    assert staged["counts"].get("orphaned") == 1
+    assert staged["to_push"] == 0
+    pruned = plan(cli, catalog, "--prune")
+    assert pruned["to_push"] == 1
+    assert confirm(cli, pruned["transaction_id"]).exit_code == 0
+    towel = next(x for x in shop_listings(connected) if x["title"] == "Linen Tea Towel")
+    assert towel["state"] in ("draft", "inactive")  # deactivated, never deleted
+    assert len(shop_listings(connected)) == VALID
+
+
+def test_human_review_table(cli, connected, catalog) -> None:
+    result = cli("plan", "--source", "file", str(catalog.path))
+    assert result.exit_code == 0, result.stderr
+    assert "prod_demo_mug" in result.stdout
+    assert "11 create, 1 invalid" in result.stdout
+    assert "etsysync confirm txn_" in result.stdout
+    assert "publish fees" in result.stdout
