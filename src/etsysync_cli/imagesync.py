@@ -29,8 +29,15 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from etsysync_cli.errors import EtsyNotFoundError, EtsysyncError, EtsyValidationError
+from etsysync_cli.errors import (
+    EtsyConnectionError,
+    EtsyNotFoundError,
+    EtsyServerError,
+    EtsysyncError,
+    EtsyValidationError,
+)
 from etsysync_cli.etsy.client import EtsyClient
+from etsysync_cli.etsy.models import ListingImage
 from etsysync_cli.models import ImageRef
 
 MAX_IMAGES = 20  # Etsy's cap per listing (etsy-api.md §6)
@@ -160,22 +167,50 @@ class ImageSync:
     def _upload(self, image: WantedImage) -> None:
         assert image.data is not None
         name = f"image-{image.position}.{_extension(image.data)}"
-        try:
-            uploaded = self.client.upload_listing_image(
-                self.shop_id, self.listing_id, image.data, name, rank=image.position
-            )
-        except EtsyValidationError:
-            if not self._remove_strays():
-                raise
-            uploaded = self.client.upload_listing_image(
-                self.shop_id, self.listing_id, image.data, name, rank=image.position
-            )
+        uploaded: ListingImage | None = None
+        attempts = self.client.retry.max_attempts  # the bound every other call has
+        for attempt in range(1, attempts + 1):
+            try:
+                uploaded = self._send(image.data, name, image.position)
+                break
+            except (EtsyServerError, EtsyConnectionError):
+                # Uploads have no idempotency key and a 5xx may come after Etsy attached the
+                # image (etsy-api.md §8.7): look before sending it again.
+                uploaded = self._arrived_anyway()
+                if uploaded is not None:
+                    self.order_certain = False  # its rank is Etsy's guess: set the order
+                    break
+                if attempt == attempts:
+                    raise
+        assert uploaded is not None
         new_id = uploaded.listing_image_id
         self.ids[image.position] = new_id
         self.known[new_id] = ImageState(image.ref.source, image.sha256, new_id)
         self.current.insert(min(image.position - 1, len(self.current)), new_id)
         if uploaded.rank is not None and uploaded.rank != self.current.index(new_id) + 1:
             self.order_certain = False  # Etsy put it elsewhere: set the order explicitly
+
+    def _send(self, data: bytes, name: str, rank: int) -> ListingImage:
+        try:
+            return self.client.upload_listing_image(
+                self.shop_id, self.listing_id, data, name, rank=rank
+            )
+        except EtsyValidationError:
+            if not self._remove_strays():
+                raise
+            return self.client.upload_listing_image(
+                self.shop_id, self.listing_id, data, name, rank=rank
+            )
+
+    def _arrived_anyway(self) -> ListingImage | None:
+        """The image a failed upload attached after all: the newest one etsysync does not know."""
+        known = set(self.current)
+        unknown = [
+            image
+            for image in self.client.get_listing_images(self.listing_id)
+            if image.listing_image_id not in known
+        ]
+        return max(unknown, key=lambda i: i.listing_image_id) if unknown else None
 
     def _remove_strays(self) -> bool:
         """Delete images on the listing that etsysync does not know (added on Etsy by hand),

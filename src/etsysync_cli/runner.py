@@ -103,7 +103,6 @@ __all__ = [
 
 EDIT_URL = "https://www.etsy.com/your/shops/me/listing-editor/edit/{listing_id}"
 PUBLIC_URL = "https://www.etsy.com/listing/{listing_id}"  # Etsy redirects to the slugged URL
-MAX_CREATE_ATTEMPTS = 3
 RECONCILE_WINDOW = timedelta(seconds=60)  # clock skew between us and Etsy, and request time
 RECONCILE_STATES = ("draft", "active", "inactive")
 BUNDLES = (("who_made", "when_made", "is_supply"), ("item_weight", "item_weight_unit"))
@@ -394,7 +393,10 @@ class _Pusher:
             intent_at = self.now()
             self.recorder.create_intent(item.item_id, intent_at)
             fields = _form(draft.create_fields(), draft)
-            for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
+            # As many tries as the client gives any other call; the reconcile reads between
+            # them (through the rate limiter) space them out.
+            attempts = self.client.retry.max_attempts
+            for attempt in range(1, attempts + 1):
                 p.doing, p.refused = "creating the listing", "the listing"
                 try:
                     listing = self.client.create_draft_listing(self.shop_id, fields)
@@ -404,7 +406,7 @@ class _Pusher:
                     found = self._reconcile(draft.title, intent_at)
                     if found is not None:
                         return self._adopt(item, found)
-                    if attempt == MAX_CREATE_ATTEMPTS:
+                    if attempt == attempts:
                         p.doing = f"creating the listing ({attempt} attempts)"
                         raise
                     continue

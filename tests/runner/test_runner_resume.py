@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from tests.runner.runner_helpers import (
     create_item,
     image_shas,
@@ -45,7 +47,7 @@ def test_503_before_the_create_creates_once(sb, push, recorder):
     assert recorder.of(item.item_id) == ["create_intent", "created", "finished"]
 
 
-def test_at_most_three_create_attempts(sb, push, recorder, transport):
+def test_create_attempts_are_bounded_by_the_retry_policy(sb, push, recorder, transport, client):
     creates = []
 
     def answer(request):
@@ -59,10 +61,12 @@ def test_at_most_three_create_attempts(sb, push, recorder, transport):
 
     summary = push([item])
 
-    assert summary.failed == 1 and len(creates) == 3
+    attempts = client.retry.max_attempts
+    assert summary.failed == 1 and len(creates) == attempts
     assert listings(sb) == []
     error = recorder.outcomes[item.item_id].error or ""
-    assert error.startswith("Creating the listing (3 attempts) failed: ") and "500" in error
+    assert error.startswith(f"Creating the listing ({attempts} attempts) failed: ")
+    assert "500" in error
 
 
 def test_crash_mid_create_adopts_the_listing(sb, push, recorder):
@@ -173,3 +177,27 @@ def test_interrupted_recreate_before_it_was_recorded(sb, push, recorder):
     outcome = recorder.outcomes[item.item_id]
     assert outcome.listing_id == made["listing_id"] == listing.listing_id and outcome.recreated
     assert recorder.of(item.item_id) == ["created", "finished"]
+
+
+def test_an_upload_answered_500_after_it_landed_is_not_uploaded_twice(
+    sb, push, recorder, transport
+):
+    failed_once: list[str] = []
+    real = transport.handle_request
+
+    def after_the_fact(request):
+        response = real(request)
+        if request.url.path.endswith("/images") and request.method == "POST" and not failed_once:
+            failed_once.append(request.url.path)
+            response.read()
+            return httpx.Response(500, json={"error": "Server Error"}, request=request)
+        return response
+
+    transport.handle_request = after_the_fact
+    item = create_item(make_draft(images=(1, 2, 3)))
+    summary = push([item])
+
+    assert summary.synced == 1, recorder.outcomes[item.item_id].error
+    (listing,) = listings(sb)
+    assert len(listing.image_ids) == 3, "the image that landed despite the 500 was sent again"
+    assert len(image_shas(sb, listing.listing_id)) == len(set(image_shas(sb, listing.listing_id)))

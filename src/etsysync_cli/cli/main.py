@@ -10,7 +10,15 @@ import typer
 from typer.core import TyperGroup
 
 from etsysync_cli import __version__
-from etsysync_cli.cli import auth_cmd, config_cmd, sandbox_cmd, shop_cmd, status_cmd, sync_cmd
+from etsysync_cli.cli import (
+    auth_cmd,
+    config_cmd,
+    demo_cmd,
+    sandbox_cmd,
+    shop_cmd,
+    status_cmd,
+    sync_cmd,
+)
 from etsysync_cli.cli.views import err, report_error
 from etsysync_cli.errors import EtsysyncError
 
@@ -51,6 +59,7 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 sync_cmd.register(app)
 status_cmd.register(app)
 shop_cmd.register(app)
+demo_cmd.register(app)
 
 
 def _version(value: bool) -> None:
