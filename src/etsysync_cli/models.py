@@ -128,6 +128,13 @@ class ListingInventory(BaseModel):
     sku_on_property: list[int] = Field(default_factory=list)
     readiness_state_on_property: list[int] = Field(default_factory=list)
 
+    @property
+    def has_stock(self) -> bool:
+        """Whether any product can be bought. Etsy refuses an inventory without one ("At least
+        one offering must be enabled and have a quantity greater than 0"), so such an inventory
+        is never sent: the listing stays a draft (or is deactivated) until stock returns."""
+        return any(o.is_enabled and o.quantity > 0 for p in self.products for o in p.offerings)
+
     def payload(self) -> dict[str, Any]:
         """The JSON body of updateListingInventory (prices as numbers, as Etsy's schema wants)."""
         body = self.model_dump(mode="python")

@@ -516,6 +516,11 @@ class _Pusher:
 
     def _put_inventory(self, p: _Progress, inventory: ListingInventory) -> None:
         assert p.listing_id is not None
+        if not inventory.has_stock:
+            # Etsy refuses an inventory with nothing to sell; the mapping keeps such a listing
+            # a draft (an active one is deactivated), so the last inventory can stay until
+            # stock returns and the next plan sends the new one.
+            return
         p.doing, p.refused = "updating the inventory", "the inventory"
         self.client.update_listing_inventory(p.listing_id, inventory_update(inventory))
 

@@ -276,3 +276,16 @@ def test_human_review_table(cli, connected, catalog) -> None:
     assert "11 create, 1 invalid" in result.stdout
     assert "etsysync confirm txn_" in result.stdout
     assert "publish fees" in result.stdout
+
+
+def test_a_product_with_no_stock_is_listed_as_a_draft(cli, connected, catalog) -> None:
+    catalog.edit("prod_demo_vase", lambda p: p["variants"][0].update(inventory_quantity=0))
+    staged = plan(cli, catalog, "--product", "prod_demo_vase")
+    (item,) = staged["items"]
+    assert item["action"] == "create"
+    assert any("out of stock" in w for w in item["warnings"])
+    before = len(connected.request_log())
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    assert "updateListingInventory" not in etsy_requests(connected, before)
+    (vase,) = shop_listings(connected)
+    assert vase["state"] == "draft"

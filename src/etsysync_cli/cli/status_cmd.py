@@ -27,7 +27,9 @@ JOB_STYLES = {
 
 
 def status_cmd(
-    transaction_id: str | None = typer.Argument(None, help="Show this job and its items."),
+    transaction_id: str | None = typer.Argument(
+        None, metavar="TXN", help="Show this job and its items."
+    ),
     product: str | None = typer.Option(None, "--product", help="Show this product's link."),
     failed: bool = typer.Option(False, "--failed", help="Only failed (and invalid) products."),
     show_feed: bool = typer.Option(False, "--feed", help="Show the event feed."),

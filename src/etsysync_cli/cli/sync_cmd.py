@@ -90,7 +90,9 @@ def plan_cmd(
 
 
 def confirm_cmd(
-    transaction_id: str = typer.Argument(..., help="The plan's transaction id (txn_…)."),
+    transaction_id: str = typer.Argument(
+        ..., metavar="TXN", help="The plan's transaction id (txn_…)."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before pushing."),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
@@ -152,7 +154,9 @@ def _exit_for(job: jobs.Job, summary: RunSummary) -> None:
 
 
 def cancel_cmd(
-    transaction_id: str = typer.Argument(..., help="The plan's transaction id (txn_…)."),
+    transaction_id: str = typer.Argument(
+        ..., metavar="TXN", help="The plan's transaction id (txn_…)."
+    ),
 ) -> None:
     """Cancel a plan that was not confirmed; every link goes back to what it was."""
     settings = common.settings()
@@ -163,7 +167,9 @@ def cancel_cmd(
 
 
 def retry_cmd(
-    transaction_id: str = typer.Argument(..., help="The job whose failed products to re-plan."),
+    transaction_id: str = typer.Argument(
+        ..., metavar="TXN", help="The job whose failed products to re-plan."
+    ),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:

@@ -1,0 +1,82 @@
+"""Every draft the mapper emits is accepted by the sandbox (which follows etsy-api.md).
+
+Arbitrary products → map_product → createDraftListing + updateListingInventory on the local
+Etsy sandbox. A draft that the mapper calls valid and the sandbox refuses is a mapping bug (or
+a sandbox bug): either way the two readings of Etsy's rules disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from tests.mapping.test_mapping_properties import plausible_products
+from tests.runner.conftest import StaticBearer
+
+from etsysync_cli import sandbox as sb_module
+from etsysync_cli.etsy.client import EtsyClient
+from etsysync_cli.etsy.ratelimit import RateLimiter
+from etsysync_cli.etsy.retry import RetryPolicy
+from etsysync_cli.mapping import MappedListing, map_product
+from etsysync_cli.models import ListingDefaults
+from etsysync_cli.runner import _form, inventory_update
+from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.sources.product import BadProduct, parse_product
+
+
+@pytest.fixture(scope="module")
+def etsy() -> Iterator[tuple[EtsyClient, int]]:
+    with SandboxServer(SandboxConfig(port=0)) as server:
+        token = server.issue_token()["access_token"]
+        with EtsyClient(
+            server.api_url,
+            server.config.keystring,
+            server.config.shared_secret,
+            auth=StaticBearer(token),
+            limiter=RateLimiter(per_second=10_000),
+            retry=RetryPolicy.no_wait(),
+        ) as client:
+            yield client, sb_module.SELLER_SHOP_ID
+
+
+shop_defaults = st.builds(
+    ListingDefaults,
+    taxonomy_id=st.sampled_from([1073, 482, 1018]),
+    shipping_profile_id=st.just(sb_module.SHIPPING_PROFILE_ID),
+    readiness_state_id=st.just(sb_module.READINESS_STATE_ID),
+    return_policy_id=st.sampled_from([None, sb_module.RETURN_POLICY_ID]),
+    type=st.sampled_from(["physical", "both"]),
+    price_markup_percent=st.decimals(min_value=0, max_value=50, places=1),
+    price_rounding=st.sampled_from(["none", "whole", "x.99", "x.95"]),
+    default_quantity=st.sampled_from([1, 5, 999]),
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(raw=plausible_products(), defaults=shop_defaults, currency=st.sampled_from(["EUR", "USD"]))
+def test_the_sandbox_accepts_every_draft_the_mapper_emits(
+    etsy: tuple[EtsyClient, int], raw: dict[str, Any], defaults: ListingDefaults, currency: str
+) -> None:
+    client, shop_id = etsy
+    product = parse_product(raw, where="item 1")
+    if isinstance(product, BadProduct):
+        return
+    mapped = map_product(product, currency=currency, defaults=defaults, today=date.today())
+    if not isinstance(mapped, MappedListing):
+        return
+    draft = mapped.draft
+    event("sent to the sandbox")
+    listing = client.create_draft_listing(shop_id, _form(draft.create_fields(), draft))
+    if draft.inventory.has_stock:  # the runner never sends an inventory with nothing to sell
+        client.update_listing_inventory(listing.listing_id, inventory_update(draft.inventory))
+    else:
+        assert draft.state == "draft"
+    client.update_listing(shop_id, listing.listing_id, _form(draft.update_fields(), draft))
