@@ -47,6 +47,8 @@ SENT_KINDS = (
     "listing_recreated",
     "job_expired",
     "job_cancelled",
+    "listings_adopted",
+    "write_back_failed",
 )
 
 Log = Callable[[str], None]

@@ -105,13 +105,13 @@ def plan_product(
     item.action = "update"
     if link.synced_payload is None:
         # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.
-        item.changes = list(ALL_CHANGES)
+        item.changes = _everything(draft)
         item.changed_fields = sorted(draft.update_fields())
     else:
         item.changes, item.changed_fields = diff_drafts(link.synced_payload, draft)
         if not item.changes:
             # Same payload, but the last push did not finish (failed or pending): push it all.
-            item.changes = list(ALL_CHANGES)
+            item.changes = _everything(draft)
             item.changed_fields = sorted(draft.update_fields())
     return item
 
@@ -131,9 +131,22 @@ def diff_drafts(old: ListingDraft, new: ListingDraft) -> tuple[list[Change], lis
         changes.append("images")
     if _canonical(old.inventory.payload()) != _canonical(new.inventory.payload()):
         changes.append("inventory")
-    if old.state != new.state:
+    if old.state != new.state and _state_to_send(new):
         changes.append("state")
     return changes, changed_fields
+
+
+def _state_to_send(draft: ListingDraft) -> bool:
+    """`listing.state = draft` is about new listings (kept unpublished, no fee): it never
+    unpublishes a live one. A state is sent to publish (`active`), or to take down a listing
+    with nothing left to sell."""
+    return draft.state == "active" or not draft.inventory.has_stock
+
+
+def _everything(draft: ListingDraft) -> list[Change]:
+    """A full update, for a listing whose last pushed state is unknown (adopted, or a push
+    that did not finish)."""
+    return [c for c in ALL_CHANGES if c != "state" or _state_to_send(draft)]
 
 
 def orphan_item(link: LinkSnapshot) -> PlannedItem:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Literal
 
+from etsysync_cli import logs
 from etsysync_cli.jobs import PUSHED, Job, link_row
 from etsysync_cli.models import ListingDraft
 from etsysync_cli.runner import ImageState, PushItem, PushOutcome
-from etsysync_cli.store import Store, isoformat, parse_time, utcnow
+from etsysync_cli.store import Store, insert_event, isoformat, parse_time, utcnow
 
 EventSink = Callable[[str, str, dict[str, Any]], None]  # kind, message, data
 
@@ -131,6 +132,13 @@ class JobRecorder:
                 + " WHERE account_id = ? AND product_id = ?",
                 [*changes.values(), self.job.account_id, outcome.product_id],
             )
+            logs.event(
+                "item_synced" if outcome.ok else "item_failed",
+                transaction_id=self.job.transaction_id,
+                product_id=outcome.product_id,
+                listing_id=outcome.listing_id,
+                error=outcome.error,
+            )
             counter = "synced_count" if outcome.ok else "failed_count"
             db.execute(
                 f"UPDATE sync_jobs SET {counter} = {counter} + 1 WHERE id = ?", [self.job.id]
@@ -147,15 +155,13 @@ class JobRecorder:
                 )
                 db.table("sync_jobs").update(self.job.id, {"error_log": json.dumps(log)})
             if outcome.recreated:
-                db.table("events").insert(
-                    {
-                        "created_at": now,
-                        "kind": "listing_recreated",
-                        "account_id": self.job.account_id,
-                        "job_id": self.job.id,
-                        "product_id": outcome.product_id,
-                        "message": f"listing of {item['title']} was gone from Etsy; created "
-                        f"again as {outcome.listing_id}",
-                        "data": json.dumps({"listing_id": outcome.listing_id}),
-                    }
+                insert_event(
+                    db,
+                    "listing_recreated",
+                    f"listing of {item['title']} was gone from Etsy; created again as "
+                    f"{outcome.listing_id}",
+                    account_id=self.job.account_id,
+                    job_id=self.job.id,
+                    product_id=outcome.product_id,
+                    data={"listing_id": outcome.listing_id},
                 )

@@ -26,7 +26,8 @@ stopped: it is finished the same way (continued if `listing_id` exists, else rec
 **update** applies exactly the `changes`: fields (one PATCH with only the changed fields;
 who_made/when_made/is_supply and item_weight/unit travel together), images (imagesync.py),
 inventory (one full PUT), state (`active`, or `inactive` when the draft wants `draft`: Etsy
-cannot turn a listing back into a draft). A deactivation rides in the fields PATCH; an
+cannot turn a listing back into a draft; a listing known to be a draft stays one, as Etsy refuses
+to deactivate it). A deactivation rides in the fields PATCH; an
 activation too, unless images or inventory change first (it needs them). A 404 means the listing
 was deleted on Etsy only if getListing says so; then it is created again (`recreated=True`).
 
@@ -89,6 +90,7 @@ from etsysync_cli.imagesync import (
     match_images,
 )
 from etsysync_cli.models import ImageRef, ListingDraft, ListingInventory
+from etsysync_cli.shoplistings import normalise_title
 
 __all__ = [
     "EDIT_URL",
@@ -466,6 +468,8 @@ class _Pusher:
         target = (
             ("active" if draft.state == "active" else "inactive") if "state" in changes else None
         )
+        if target == "inactive" and p.state == "draft":
+            target = None  # never published, so not public: Etsy refuses to deactivate a draft
         if target == "inactive" or (target == "active" and not {"images", "inventory"} & changes):
             patch["state"] = target
             target = None
@@ -690,5 +694,5 @@ def _listing_url(listing_id: int | None, state: str | None, listing: Listing | N
     return EDIT_URL.format(listing_id=listing_id)
 
 
-def _norm(title: str) -> str:
-    return " ".join(title.split())
+# The same title rule as `adopt` and plan's duplicate warnings (shoplistings.py).
+_norm = normalise_title

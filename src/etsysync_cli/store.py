@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from etsysync_cli import logs
 from etsysync_cli.errors import NotConnectedError, SchemaTooNewError, StoreError
 from etsysync_cli.migrations import known_names, migrations
 
@@ -68,6 +69,27 @@ class Account:
         )
 
 
+# SQLite's result codes (and, for errors raised without one, its messages) for failures of the
+# file or the disk rather than of etsysync's SQL.
+_FAILURES = {
+    "full": ("SQLITE_FULL", "database or disk is full"),
+    "readonly": ("SQLITE_READONLY", "readonly database"),
+    "io": ("SQLITE_IOERR", "disk i/o error", "SQLITE_CANTOPEN", "unable to open database"),
+    "damaged": ("SQLITE_CORRUPT", "malformed", "SQLITE_NOTADB", "not a database"),
+    "locked": ("SQLITE_BUSY", "database is locked"),
+}
+
+
+def _sqlite_failure(exc: sqlite3.Error) -> str | None:
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc).lower()
+    for kind, signs in _FAILURES.items():
+        for sign in signs:
+            if name.startswith(sign) if sign.isupper() else sign in text:
+                return kind
+    return None
+
+
 class Store:
     """The SQLite state. Safe to share between threads.
 
@@ -84,7 +106,10 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder of {path}: {exc.strerror}") from None
+            raise StoreError(
+                f"cannot create the folder of {path}: {exc.strerror}",
+                hint="point ETSYSYNC_HOME at a folder this user can write",
+            ) from None
         try:
             self._prepare()
         except BaseException:
@@ -109,10 +134,7 @@ class Store:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             db.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(
-                f"{self.path} cannot be used: {exc}",
-                hint="if it is damaged, move it aside; etsysync will start a new one",
-            ) from None
+            raise self.unusable(exc) from None
         with self._lock:
             self._connections.append(db)
         return db
@@ -143,10 +165,51 @@ class Store:
                 self.db.enable_wal()
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} cannot be used: {exc}",
-                hint="if it is damaged, move it aside; etsysync will start a new one",
-            ) from None
+            raise self.unusable(exc) from None
+
+    def unusable(self, exc: OSError | sqlite3.Error) -> StoreError:
+        """The StoreError for a database that cannot be opened or read: why, and what to do."""
+        failure = self.failure(exc) if isinstance(exc, sqlite3.Error) else None
+        return failure or StoreError(
+            f"{self.path} cannot be used: {exc}",
+            hint="if it is damaged, move it aside; etsysync will start a new one",
+        )
+
+    def failure(self, exc: sqlite3.Error) -> StoreError | None:
+        """A StoreError for a failure of the file or the disk (full, read-only, damaged,
+        locked), else None: an error in etsysync's own SQL stays loud."""
+        kind = _sqlite_failure(exc)
+        folder = self.path.parent
+        if kind == "full":
+            return StoreError(
+                f"{self.path} cannot be written: the disk is full ({exc})",
+                hint=f"free some space on the disk holding {folder}, then run the command "
+                "again; nothing was half-written",
+            )
+        if kind == "readonly":
+            return StoreError(
+                f"{self.path} cannot be written: the file or its folder is read-only ({exc})",
+                hint=f"make {folder} and the files in it writable for this user, or point "
+                "ETSYSYNC_HOME at a folder that is",
+            )
+        if kind == "io":
+            return StoreError(
+                f"{self.path} cannot be read or written: {exc}",
+                hint=f"check that {folder} is writable and its disk has space and no errors, "
+                "then run the command again",
+            )
+        if kind == "damaged":
+            return StoreError(
+                f"{self.path} cannot be used: it is damaged ({exc})",
+                hint="move it aside (etsysync will start a new one), or restore a backup",
+            )
+        if kind == "locked":
+            return StoreError(
+                f"{self.path} stayed locked by another process for {BUSY_TIMEOUT_SECONDS:g} "
+                "seconds",
+                hint="wait for the other etsysync command to finish, then run this one again",
+            )
+        return None
 
     def _check_is_ours(self) -> None:
         tables = set(self.db.table_names())
@@ -166,8 +229,16 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
-        with self._lock, self.db.atomic():
-            yield self.db
+        """One transaction. A failure of the file or the disk (full, read-only, ...) rolls it
+        back and becomes a StoreError that says what to do."""
+        try:
+            with self._lock, self.db.atomic():
+                yield self.db
+        except sqlite3.Error as exc:
+            failure = self.failure(exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
     def schema_version(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]
@@ -280,20 +351,43 @@ class Store:
         data: dict[str, Any] | None = None,
     ) -> int:
         with self.atomic() as db:
-            pk = (
-                db.table("events")
-                .insert(
-                    {
-                        "created_at": isoformat(utcnow()),
-                        "kind": kind,
-                        "account_id": account_id,
-                        "job_id": job_id,
-                        "product_id": product_id,
-                        "message": message,
-                        "data": json.dumps(data or {}, sort_keys=True, default=str),
-                    }
-                )
-                .last_pk
+            return insert_event(
+                db,
+                kind,
+                message,
+                account_id=account_id,
+                job_id=job_id,
+                product_id=product_id,
+                data=data,
             )
-        assert pk is not None
-        return int(pk)
+
+
+def insert_event(
+    db: Database,
+    kind: str,
+    message: str,
+    *,
+    account_id: int | None = None,
+    job_id: int | None = None,
+    product_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Add one feed event (inside the caller's transaction) and log it."""
+    pk = (
+        db.table("events")
+        .insert(
+            {
+                "created_at": isoformat(utcnow()),
+                "kind": kind,
+                "account_id": account_id,
+                "job_id": job_id,
+                "product_id": product_id,
+                "message": message,
+                "data": json.dumps(data or {}, sort_keys=True, default=str),
+            }
+        )
+        .last_pk
+    )
+    logs.event(kind, message=message, job_id=job_id, product_id=product_id)
+    assert pk is not None
+    return int(pk)

@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from etsysync_cli import jobs, planner
+from etsysync_cli import adopt, jobs, locks, planner
 from etsysync_cli.accounts import Session
-from etsysync_cli.config import Settings
+from etsysync_cli.config import Settings, load_settings
 from etsysync_cli.errors import EtsysyncError, PlanRefusedError, UsageError
 from etsysync_cli.jobs import Job
 from etsysync_cli.mapping import InvalidListing, map_product
@@ -27,6 +27,7 @@ from etsysync_cli.models import ImageRef
 from etsysync_cli.recorder import JobRecorder, push_items
 from etsysync_cli.runner import RunEvent, RunSummary, run_items
 from etsysync_cli.shopinfo import fill_defaults, shop_profiles
+from etsysync_cli.sources import medusa
 from etsysync_cli.sources.files import iter_products, load_image
 from etsysync_cli.sources.product import BadProduct, Product, ProductResult
 from etsysync_cli.sources.product import fingerprint as source_fingerprint
@@ -57,8 +58,12 @@ def source_from(settings: Settings, kind: str | None, path: str | None) -> Sourc
             hint="or set it once: `etsysync config set source.kind file` and "
             "`etsysync config set source.path PATH`",
         )
+    if kind == "medusa":
+        if path:
+            raise UsageError("the medusa source reads the store's Admin API; it takes no PATH")
+        return SourceSpec("medusa", medusa.configured_url(settings))
     if kind != "file":
-        raise UsageError(f"unknown source {kind!r}; the source can be: file")
+        raise UsageError(f"unknown source {kind!r}; the source can be: file, medusa")
     location = path or settings.source.path
     if not location:
         raise UsageError("the file source needs a catalog path: --source file PATH")
@@ -69,6 +74,8 @@ def source_from(settings: Settings, kind: str | None, path: str | None) -> Sourc
 
 
 def read_source(spec: SourceSpec) -> Iterator[ProductResult]:
+    if spec.kind == "medusa":
+        return medusa.reader(load_settings().settings)(spec)
     return iter_products(spec.location)
 
 
@@ -78,6 +85,11 @@ class PlanOptions:
     limit: int | None = None
     prune: bool = False
     ttl: timedelta = timedelta(minutes=60)
+    # The Medusa source: drafts too (listed as Etsy drafts), collection/type/tag filters (a part
+    # of the store: no orphans), and progress of the read as (products read, total).
+    include_drafts: bool = False
+    source_filters: dict[str, list[str]] = field(default_factory=dict)
+    on_read: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -115,7 +127,14 @@ def plan(
         "prune": options.prune,
         "products": options.products,
         "limit": options.limit,
+        "include_drafts": options.include_drafts,
+        "source_filters": options.source_filters,
     }
+    if spec.kind == "medusa" and read is read_source:  # the selection goes to Medusa's API
+        selection = medusa.Selection.build(
+            options.products, options.include_drafts, options.source_filters
+        )
+        read = medusa.reader(settings, selection, on_progress=options.on_read)
     with jobs.stage(
         store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
     ) as stager:
@@ -137,7 +156,8 @@ def plan(
                 key = product_key(result)
                 if wanted and key not in wanted and result.handle not in wanted:
                     continue
-                if result.status != "published" or result.is_giftcard:
+                listed = ("published", "draft") if options.include_drafts else ("published",)
+                if result.status not in listed or result.is_giftcard:
                     skipped += 1
                     stager.seen.add(key)  # still in the store: not an orphan
                     continue
@@ -149,13 +169,15 @@ def plan(
             estimate += _estimate_requests(item)
             activations += _activates(item)
             stager.add(item)
-        full_scan = not wanted and options.limit is None
+        full_scan = not wanted and options.limit is None and not options.source_filters
         if full_scan:
             for link in list(jobs.orphans(store, account.id, set(stager.seen))):
                 orphan = planner.orphan_item(link)
                 estimate += 1 if options.prune else 0
                 stager.add(orphan)
         job_id = stager.job_id
+    # Reads the shop's listings only when something is to be created.
+    notes.extend(adopt.duplicate_warnings(store, session, job_id))
     job = jobs.job_by_id(store, job_id)
     store.add_event(
         "job_planned",
@@ -218,7 +240,25 @@ def confirm(
     *,
     on_event: Callable[[RunEvent], None] | None = None,
     stop: threading.Event | None = None,
+    lock_wait: float = 0,
+    warn: Callable[[str], None] | None = None,
 ) -> ConfirmResult:
+    """Push a staged (or resume a stopped) job, holding the account's lock throughout."""
+    with locks.hold(
+        store, session.account, f"etsysync confirm {transaction_id}", wait=lock_wait, warn=warn
+    ):
+        return _run_job(settings, store, session, transaction_id, on_event, stop)
+
+
+def _run_job(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    transaction_id: str,
+    on_event: Callable[[RunEvent], None] | None,
+    stop: threading.Event | None,
+) -> ConfirmResult:
+    # Checked under the lock: two runs cannot both find the job confirmable.
     job = jobs.check_confirmable(store, transaction_id, session.account.id)
     job = jobs.start_run(store, job)
     store.add_event(
@@ -247,6 +287,7 @@ def confirm(
     if summary.stop_reason:
         message += f" (stopped: {summary.stop_reason})"
     store.add_event(kind, message, account_id=job.account_id, job_id=job.id)
+    medusa.write_back(settings, store, job)  # only with medusa.write_back; failures are events
     return ConfirmResult(job, summary)
 
 

@@ -162,3 +162,32 @@ def test_never_policy_tries_once() -> None:
 def test_max_attempts_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RetryPolicy(max_attempts=0)
+
+
+def test_per_second_429s_do_not_use_up_the_attempts() -> None:
+    # A busy app key (another program on it) meets 429s between 5xx: waiting carries it through.
+    sleeps: list[float] = []
+    policy = RetryPolicy(max_attempts=3, initial_wait=0.5, max_wait=4.0, sleep=sleeps.append)
+    limited = [EtsyRateLimitError("429", retry_after=1) for _ in range(5)]
+    fn = Flaky(
+        *limited[:3],
+        EtsyServerError("500", status=500),
+        *limited[3:],
+        EtsyServerError("503", status=503),
+    )
+    assert policy.call(fn) == "ok"
+    assert fn.calls == 8
+    # the backoff after each 5xx counts only the 5xx: 1st ≤ 0.5 s, 2nd ≤ 1 s
+    assert sleeps[3] <= 0.5 and sleeps[6] <= 1.0
+
+
+def test_per_second_429s_have_their_own_bound() -> None:
+    policy = RetryPolicy.no_wait(max_attempts=2)
+    fn = Flaky(*(EtsyRateLimitError("429", retry_after=1) for _ in range(100)))
+    with pytest.raises(EtsyRateLimitError):
+        policy.call(fn)
+    assert fn.calls == policy.max_rate_limited == 8
+    fn = Flaky(*(EtsyRateLimitError("429", retry_after=1) for _ in range(3)))
+    with pytest.raises(EtsyRateLimitError):
+        RetryPolicy.never().call(fn)
+    assert fn.calls == 1

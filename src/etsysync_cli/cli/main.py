@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import traceback
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from etsysync_cli import __version__
+from etsysync_cli import __version__, logs
 from etsysync_cli.cli import (
+    adopt_cmd,
     auth_cmd,
     config_cmd,
     demo_cmd,
+    run_cmd,
     sandbox_cmd,
     shop_cmd,
+    source_cmd,
     status_cmd,
     sync_cmd,
 )
 from etsysync_cli.cli.views import err, report_error
+from etsysync_cli.config import load_settings
 from etsysync_cli.errors import EtsysyncError
 
 
@@ -35,6 +41,12 @@ class _ErrorBoundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except EtsysyncError as exc:
+            logs.event(
+                "command_failed",
+                logging.ERROR,
+                message=exc.message,
+                exit_code=int(exc.exit_code),
+            )
             if _debug(ctx):
                 err.print(traceback.format_exc(), highlight=False, markup=False)
             report_error(exc)
@@ -57,9 +69,12 @@ app.add_typer(auth_cmd.app, name="auth")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 sync_cmd.register(app)
+adopt_cmd.register(app)
 status_cmd.register(app)
 shop_cmd.register(app)
 demo_cmd.register(app)
+run_cmd.register(app)
+source_cmd.register(app)
 
 
 def _version(value: bool) -> None:
@@ -72,12 +87,27 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    log_file: str | None = typer.Option(
+        None,
+        "--log-file",
+        envvar="ETSYSYNC_LOG_FILE",
+        help="Append structured log lines here (tokens are always redacted).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
     """List a store's products on Etsy and keep them in step."""
     ctx.obj = {"debug": debug}
+    logs.setup(log_file or _configured_log_file())
+    logs.event("command_started", argv=" ".join(sys.argv[1:]) or None)
+
+
+def _configured_log_file() -> str | None:
+    try:
+        return load_settings().settings.log.file
+    except EtsysyncError:
+        return None  # the command itself will report the bad configuration
 
 
 def run() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import typer
 
-from etsysync_cli import accounts, jobs, notify, sync
-from etsysync_cli.cli import common, review
+from etsysync_cli import accounts, jobs, locks, notify, sync
+from etsysync_cli.cli import common, review, source_cmd
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.config import Settings
@@ -17,8 +19,8 @@ from etsysync_cli.errors import (
     JobPausedError,
     PartialFailureError,
     QuotaExhaustedError,
-    UsageError,
 )
+from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.runner import RunSummary
 from etsysync_cli.store import Store
 
@@ -50,7 +52,9 @@ def _show_plan(store: Store, result: sync.PlanResult, as_json: bool) -> None:
 
 
 def plan_cmd(
-    source: str | None = typer.Option(None, "--source", help="Where products come from: file."),
+    source: str | None = typer.Option(
+        None, "--source", help="Where products come from: file or medusa."
+    ),
     path: str | None = typer.Argument(None, help="The catalog file (JSON, JSON Lines or CSV)."),
     product: list[str] | None = typer.Option(
         None, "--product", help="Only this product id or handle (repeatable)."
@@ -60,6 +64,18 @@ def plan_cmd(
         False, "--prune", help="Deactivate listings whose product left the source (never delete)."
     ),
     ttl: int | None = typer.Option(None, "--ttl", min=1, help="Minutes the plan stays valid."),
+    include_drafts: bool = typer.Option(
+        False, "--include-drafts", help="Medusa: plan draft products too (as Etsy drafts)."
+    ),
+    collection: list[str] | None = typer.Option(
+        None, "--collection", help="Medusa: only this collection (title, handle or id; repeatable)."
+    ),
+    product_type: list[str] | None = typer.Option(
+        None, "--type", help="Medusa: only this product type (value or id; repeatable)."
+    ),
+    tag: list[str] | None = typer.Option(
+        None, "--tag", help="Medusa: only products with this tag (value or id; repeatable)."
+    ),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     detailed_exitcode: bool = typer.Option(
@@ -72,17 +88,28 @@ def plan_cmd(
     """
     settings = common.settings({"sync.plan_ttl_minutes": ttl})
     spec = sync.source_from(settings, source, path)
+    filters = {"collection": collection, "type": product_type, "tag": tag}
+    source_filters = {name: values for name, values in filters.items() if values}
+    if spec.kind != "medusa" and (include_drafts or source_filters):
+        raise typer.BadParameter(
+            "--include-drafts, --collection, --type and --tag are for the medusa source"
+        )
+    read_progress = source_cmd.ReadProgress(enabled=not as_json)
     options = sync.PlanOptions(
         products=product or [],
         limit=limit,
         prune=prune,
         ttl=timedelta(minutes=settings.sync.plan_ttl_minutes),
+        include_drafts=include_drafts,
+        source_filters=source_filters,
+        on_read=read_progress,
     )
     with (
         common.open_store() as store,
         accounts.open_session(settings, store, common.home(), account) as session,
     ):
-        result = sync.plan(settings, store, session, spec, options)
+        with read_progress:
+            result = sync.plan(settings, store, session, spec, options)
         _show_plan(store, result, as_json)
         _notify(store, settings)
     if detailed_exitcode and result.job.total_products:
@@ -95,6 +122,18 @@ def confirm_cmd(
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before pushing."),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
+    wait: float = typer.Option(
+        0, "--wait", min=0, help="Seconds to wait for another run on the shop to finish."
+    ),
+    max_requests: int | None = typer.Option(
+        None, "--max-requests", min=1, help="Stop (resumable) after this many Etsy requests."
+    ),
+    background: bool = typer.Option(
+        False, "--background", help="Push in a detached process; print the transaction id."
+    ),
+    no_write_back: bool = typer.Option(
+        False, "--no-write-back", help="Medusa: do not write the Etsy links into the store."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -102,18 +141,38 @@ def confirm_cmd(
 
     Running it again on a plan that stopped part-way resumes it without creating any listing twice.
     """
-    settings = common.settings()
+    if no_write_back and background:
+        raise typer.BadParameter(
+            "--no-write-back does not reach a --background run: set ETSYSYNC_MEDUSA_WRITE_BACK=0"
+        )
+    settings = common.settings({"medusa.write_back": False if no_write_back else None})
+    limiter = RateLimiter(max_requests=max_requests) if max_requests else None
     with (
         common.open_store() as store,
-        accounts.open_session(settings, store, common.home(), account) as session,
+        accounts.open_session(settings, store, common.home(), account, limiter=limiter) as session,
     ):
         job = jobs.check_confirmable(store, transaction_id, session.account.id)
         to_push = job.total_products - job.synced_count - job.failed_count
+        if background:
+            _detach(job, account, max_requests, wait, as_json)
+            return
         if not yes and common.interactive() and not as_json:
             typer.confirm(f"Push {to_push} listing(s) to {session.account.shop_name}?", abort=True)
         with PushProgress(to_push, enabled=not (as_json or quiet)) as progress:
-            result = sync.confirm(settings, store, session, transaction_id, on_event=progress)
+            result = sync.confirm(
+                settings,
+                store,
+                session,
+                transaction_id,
+                on_event=progress,
+                lock_wait=wait,
+                warn=note,
+            )
         _notify(store, settings)
+    _report_run(result, as_json)
+
+
+def _report_run(result: sync.ConfirmResult, as_json: bool) -> None:
     job, summary = result.job, result.summary
     if as_json:
         print_json(
@@ -129,6 +188,47 @@ def confirm_cmd(
     _exit_for(job, summary)
 
 
+_LAUNCH = """
+import subprocess, sys
+with open(sys.argv[1], "ab") as log:
+    run = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                           start_new_session=True)
+print(run.pid)
+"""
+
+
+def _detach(
+    job: jobs.Job, account: str | None, max_requests: int | None, wait: float, as_json: bool
+) -> None:
+    """Start `confirm` again in its own session, its output in a log file in the app home."""
+    log_dir = common.home() / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{job.transaction_id}.log"
+    command = [sys.executable, "-m", "etsysync_cli", "confirm", job.transaction_id, "--yes"]
+    command += ["--quiet", "--wait", str(wait)]
+    if account:
+        command += ["--account", account]
+    if max_requests:
+        command += ["--max-requests", str(max_requests)]
+    # A launcher starts the run in a new session and exits at once, so the run is not our
+    # child: it outlives this process and the terminal or cron shell, and leaves no zombie.
+    launcher = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, str(log_file), *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(launcher.stdout.strip())
+    if as_json:
+        print_json({"transaction_id": job.transaction_id, "pid": pid, "log_file": str(log_file)})
+        return
+    out.print(job.transaction_id, highlight=False)
+    note(
+        f"Pushing in the background (pid {pid}); output in {log_file}. "
+        f"Follow it with `etsysync status {job.transaction_id} --watch`."
+    )
+
+
 def _exit_for(job: jobs.Job, summary: RunSummary) -> None:
     txn = job.transaction_id
     if job.status == "paused":
@@ -136,7 +236,12 @@ def _exit_for(job: jobs.Job, summary: RunSummary) -> None:
         if isinstance(stop, AuthError):
             hint = f"run `etsysync auth login`, then `etsysync confirm {txn}` to resume"
         elif isinstance(stop, QuotaExhaustedError):
-            hint = f"run `etsysync confirm {txn}` again later to resume"
+            when = (
+                f"in about {stop.retry_after / 3600:.1f} h"
+                if stop.retry_after and stop.retry_after >= 600
+                else "later"
+            )
+            hint = f"run `etsysync confirm {txn}` again {when} to resume (exit 75: try later)"
         else:
             hint = f"run `etsysync confirm {txn}` again to resume"
         raise JobPausedError(
@@ -178,10 +283,9 @@ def retry_cmd(
     with (
         common.open_store() as store,
         accounts.open_session(settings, store, common.home(), account) as session,
+        locks.hold(store, session.account, f"etsysync retry {transaction_id}", warn=note),
     ):
         spec, failed = sync.retry_spec(store, transaction_id, session.account.id)
-        if spec.kind != "file":
-            raise UsageError(f"cannot re-read the source {spec.describe()}")
         options = sync.PlanOptions(
             products=failed, ttl=timedelta(minutes=settings.sync.plan_ttl_minutes)
         )

@@ -68,6 +68,14 @@ class RateLimiter:
                 self._day.append(now)
             return Decision(True, self._headers())
 
+    def reset_day(self, rpd: int | None = None) -> None:
+        """Forget the requests counted in the day window (as if a day had passed); `rpd`, if
+        given, is the new daily limit. For tests of a quota that runs out and comes back."""
+        with self._lock:
+            self._day.clear()
+            if rpd is not None:
+                self.rpd = rpd
+
     def _headers(self) -> dict[str, str]:
         # Headers are sent only for a configured limit: an unlimited sandbox has no honest
         # number to advertise, and a made-up one would make clients throttle for nothing.

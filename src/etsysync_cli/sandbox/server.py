@@ -153,6 +153,13 @@ class SandboxServer:
             raise ValueError("endpoint must be 'application' or 'token'")
         self.app.fail_next(n, status, after, endpoint)
 
+    def reset_quota(self, rpd: int | None = None) -> None:
+        """Start a new quota day: the requests counted so far no longer count. `rpd`, if given,
+        becomes the daily limit (from then on; a limit set here needs no earlier requests)."""
+        if rpd is not None:
+            self.config.rpd = rpd
+        self.limiter.reset_day(rpd)
+
     def revoke_refresh_tokens(self) -> int:
         """Revoke every refresh token (as a password change does). Returns how many."""
         with self.state.lock:

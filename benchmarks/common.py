@@ -1,0 +1,283 @@
+"""Shared by the benchmarks: a temp app home, an in-process sandbox, a connected account,
+catalogs, request counting, and the results table/JSON.
+
+Everything runs the same library calls as the commands (`auth login`, `plan`, `confirm`,
+`status`), like `etsysync demo` does; only the catalog and the sandbox's knobs differ.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from etsysync_cli import accounts, login, sync
+from etsysync_cli.accounts import Session
+from etsysync_cli.config import Settings, load_settings
+from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.sandbox.images import sample_png
+from etsysync_cli.store import Store
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+# Etsy operation → the kind reported per product.
+KINDS = {
+    "createDraftListing": "create",
+    "uploadListingImage": "image",
+    "deleteListingImage": "image_delete",
+    "updateListingInventory": "inventory",
+    "updateListing": "patch",
+}
+
+
+class AutoBrowser:
+    """Plays the browser for `login.login`: the sandbox auto-approves the consent page."""
+
+    def say(self, text: str) -> None:
+        pass
+
+    def open_browser(self, url: str) -> bool:
+        with httpx.Client(follow_redirects=True, timeout=10) as http:
+            http.get(url)
+        return True
+
+    def read_pasted(self, prompt: str) -> str:
+        return ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Env:
+    home: Path
+    sandbox: SandboxServer
+    settings: Settings
+    store: Store
+    session: Session
+
+    # --- the flow ---------------------------------------------------------------------------
+
+    def plan(self, catalog: Path) -> sync.PlanResult:
+        spec = sync.SourceSpec("file", str(catalog))
+        return sync.plan(
+            self.settings, self.store, self.session, spec, sync.PlanOptions(ttl=timedelta(hours=2))
+        )
+
+    def confirm(self, transaction_id: str) -> sync.ConfirmResult:
+        return sync.confirm(self.settings, self.store, self.session, transaction_id)
+
+    def api_log(self) -> list[dict[str, Any]]:
+        """The sandbox's log of Etsy API requests (the token endpoint and OAuth pages left out)."""
+        return [e for e in self.sandbox.request_log() if e["path"].startswith("/v3/application")]
+
+
+@contextmanager
+def environment(
+    *,
+    rps: int | None = 10,
+    latency_ms: int = 0,
+    jitter_ms: tuple[int, int] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    home: Path | None = None,
+    seed: int = 8,
+) -> Iterator[Env]:
+    """A temp home with a connected sandbox shop. `jitter_ms=(lo, hi)` replaces the sandbox's
+    fixed latency with a uniform random one per request (the sandbox itself has only one
+    `latency_ms`; the jitter is added around its request handling, after its rate check)."""
+    keep = home is not None
+    home = (home or Path(tempfile.mkdtemp(prefix="etsysync-bench-"))).absolute()
+    home.mkdir(parents=True, exist_ok=True)
+    callback_port = free_port()
+    config = SandboxConfig(
+        port=0,
+        rps=rps,
+        latency_ms=latency_ms,
+        auto_approve=True,
+        redirect_uris=[f"http://localhost:{callback_port}/callback"],
+    )
+    try:
+        with SandboxServer(config) as sandbox:
+            if jitter_ms is not None:
+                _add_jitter(sandbox, jitter_ms, seed)
+            loaded = load_settings(
+                {
+                    "etsy.api_url": sandbox.api_url,
+                    "etsy.oauth_url": sandbox.oauth_url,
+                    "auth.insecure_storage": True,
+                    **(settings or {}),
+                },
+                environ={},
+                home=home,
+            ).settings
+            with Store.open(home) as store:
+                keys = accounts.AppKeys(config.keystring, SecretStr(config.shared_secret))
+                options = login.LoginOptions(port=callback_port, timeout=30, insecure_storage=True)
+                login.login(loaded, store, home, keys, options, AutoBrowser())
+                with accounts.open_session(loaded, store, home) as session:
+                    yield Env(home, sandbox, loaded, store, session)
+    finally:
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _add_jitter(sandbox: SandboxServer, bounds: tuple[int, int], seed: int) -> None:
+    app = sandbox.app
+    original = app._with_failures
+    rng = random.Random(seed)
+    lock = threading.Lock()
+
+    def delayed(endpoint: str, run: Any) -> Any:
+        with lock:
+            delay = rng.uniform(*bounds) / 1000
+        app.stopping.wait(delay)
+        return original(endpoint, run)
+
+    app._with_failures = delayed  # type: ignore[method-assign]
+
+
+# --- catalogs ------------------------------------------------------------------------------------
+
+
+def product(
+    i: int,
+    *,
+    images: list[str] | None = None,
+    variants: bool = False,
+    price: float | None = None,
+    state: str = "draft",
+) -> dict[str, Any]:
+    """One Medusa-shaped product; `variants` gives it 2x3 options (6 inventory products)."""
+    base = price if price is not None else 10 + i % 90
+    doc: dict[str, Any] = {
+        "id": f"prod_{i:06d}",
+        "handle": f"product-{i:06d}",
+        "title": f"Handmade Benchmark Item {i}",
+        "description": f"Benchmark product number {i}, made by hand.",
+        "tags": ["handmade", "benchmark"],
+        "material": "wood",
+        "weight": 200,
+        "metadata": {"etsy_taxonomy_id": 1073, "etsy_state": state},
+        "status": "published",
+    }
+    if images:
+        doc["thumbnail"], doc["images"] = images[0], images[1:]
+    if variants:
+        doc["options"] = [
+            {"title": "Size", "values": ["S", "M", "L"]},
+            {"title": "Colour", "values": ["Red", "Blue"]},
+        ]
+        doc["variants"] = [
+            {
+                "sku": f"SKU-{i}-{size}-{colour}",
+                "options": {"Size": size, "Colour": colour},
+                "prices": [{"amount": base + n, "currency_code": "usd"}],
+                "inventory_quantity": 5,
+            }
+            for n, (size, colour) in enumerate(
+                (s, c) for s in ("S", "M", "L") for c in ("Red", "Blue")
+            )
+        ]
+    else:
+        doc["variants"] = [
+            {
+                "sku": f"SKU-{i}",
+                "prices": [{"amount": base, "currency_code": "usd"}],
+                "inventory_quantity": 5,
+            }
+        ]
+    return doc
+
+
+def write_image(folder: Path, name: str, seed: int) -> str:
+    """A small PNG of its own colour (distinct bytes) in `folder/images`; returns its path."""
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    rgb = (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256)
+    (folder / "images" / name).write_bytes(sample_png(16, 16, rgb))
+    return f"images/{name}"
+
+
+def write_json(path: Path, products: Iterable[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"products": list(products)}))
+    return path
+
+
+def write_jsonl(path: Path, products: Iterable[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as fh:
+        for doc in products:
+            fh.write(json.dumps(doc, separators=(",", ":")) + "\n")
+    return path
+
+
+# --- counting and reporting ----------------------------------------------------------------------
+
+
+def kinds(log: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    return Counter(
+        "429" if e.get("status") == 429 else KINDS.get(str(e["operation"]), str(e["operation"]))
+        for e in log
+    )
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor()
+    import os
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(h) for h in headers], *[[_fmt(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def save(name: str, data: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    doc = {"benchmark": name, "ran_at": stamp, "machine": machine(), **data}
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    return path

@@ -1,0 +1,169 @@
+"""Benchmark 3: `plan` over 10,000 and 100,000 products from a JSON Lines file (no images).
+
+Each size is measured twice, each time in a fresh subprocess (seconds for `sync.plan` itself,
+peak RSS = the child's VmHWM, interpreter and imports included):
+
+1. **first plan**: no links yet, every product a `create`;
+2. **re-plan**: the store holds a synced link for every product. The links are seeded by
+   "fake-confirming" the first plan with SQL (each link gets the planned payload, fingerprints,
+   a made-up listing id and `synced`), which is exactly what a real confirm records; so every
+   product comes out `unchanged`. This is the nightly cron case.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    from benchmarks import common
+except ImportError:  # run as a script from benchmarks/
+    import common  # type: ignore[no-redef]
+
+SIZES = (10_000, 100_000)
+
+
+def child(home: Path, catalog: Path, api_url: str, oauth_url: str) -> None:
+    """Runs in the subprocess: one plan, then print seconds and peak RSS as JSON."""
+    from datetime import timedelta
+
+    from etsysync_cli import accounts, sync
+    from etsysync_cli.config import load_settings
+    from etsysync_cli.store import Store
+
+    settings = load_settings(
+        {"etsy.api_url": api_url, "etsy.oauth_url": oauth_url, "auth.insecure_storage": True},
+        environ={},
+        home=home,
+    ).settings
+    with Store.open(home) as store, accounts.open_session(settings, store, home) as session:
+        started = time.perf_counter()
+        result = sync.plan(
+            settings,
+            store,
+            session,
+            sync.SourceSpec("file", str(catalog)),
+            sync.PlanOptions(ttl=timedelta(hours=2)),
+        )
+        seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
+                "counts": result.job.counts,
+                "transaction_id": result.job.transaction_id,
+                "job_id": result.job.id,
+            }
+        )
+    )
+
+
+def peak_rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def run_child(env: common.Env, catalog: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(env.home),
+            str(catalog),
+            env.sandbox.api_url,
+            env.sandbox.oauth_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"plan subprocess failed:\n{proc.stderr}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def fake_confirm(env: common.Env, job_id: int) -> None:
+    """Record the staged plan as pushed, as a confirm would, without Etsy."""
+    now = "2026-01-01T00:00:00Z"
+    account_id = env.session.account.id
+    with env.store.atomic() as db:
+        db.execute(
+            "UPDATE product_links SET sync_status = 'synced', etsy_listing_id = 1000000 + p.id, "
+            "payload_fingerprint = p.fingerprint, source_fingerprint = p.source_fingerprint, "
+            "synced_payload = p.payload, last_synced_at = ?, updated_at = ? "
+            "FROM plan_items AS p WHERE p.job_id = ? AND p.product_id = product_links.product_id "
+            "AND product_links.account_id = ?",
+            [now, now, job_id, account_id],
+        )
+        db.execute(
+            "UPDATE plan_items SET outcome = 'synced' WHERE job_id = ? AND action = 'create'",
+            [job_id],
+        )
+        db.execute(
+            "UPDATE sync_jobs SET status = 'completed', synced_count = total_products, "
+            "confirmed_at = ?, started_at = ?, completed_at = ? WHERE id = ?",
+            [now, now, now, job_id],
+        )
+
+
+def seed(size: int, folder: Path) -> Path:
+    path = folder / f"catalog-{size}.jsonl"
+    if not path.exists():
+        common.write_jsonl(path, (common.product(i) for i in range(size)))
+    return path
+
+
+def measure(size: int, env: common.Env) -> dict[str, Any]:
+    catalog = seed(size, env.home / "catalogs")
+    first = run_child(env, catalog)
+    fake_confirm(env, first["job_id"])
+    again = run_child(env, catalog)
+    return {"products": size, "first_plan": first, "replan_with_links": again}
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
+    runs = []
+    for size in sizes:
+        # One home per size, so the re-plan's store holds exactly `size` links.
+        with common.environment(rps=None) as env:
+            runs.append(measure(size, env))
+    rows = []
+    for r in runs:
+        for label, key in (
+            ("first plan (no links)", "first_plan"),
+            ("re-plan, all linked", "replan_with_links"),
+        ):
+            m = r[key]
+            counts = ", ".join(f"{n} {a}" for a, n in sorted(m["counts"].items()))
+            rows.append([r["products"], label, m["seconds"], m["peak_rss_mb"], counts])
+    print(common.table(["products", "plan", "seconds", "peak RSS MB", "actions"], rows))
+    problems = []
+    for r in runs:
+        for key in ("first_plan", "replan_with_links"):
+            m = r[key]
+            if r["products"] <= 10_000 and m["seconds"] >= 10:
+                problems.append(f"{r['products']} {key}: {m['seconds']} s (target < 10 s)")
+            if m["peak_rss_mb"] >= 300:
+                problems.append(f"{r['products']} {key}: {m['peak_rss_mb']} MB (target < 300)")
+    result = {"runs": runs, "problems": problems, "ok": not problems}
+    common.save("plan_at_scale", result)
+    if problems:
+        print("MISSED: " + "; ".join(problems))
+    return result
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], sys.argv[5])
+    else:
+        run()

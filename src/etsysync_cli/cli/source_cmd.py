@@ -1,0 +1,153 @@
+"""`etsysync source`: connect a Medusa v2 store as the product source, and check it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from etsysync_cli.cli import common
+from etsysync_cli.cli.views import err, note, out, print_json
+from etsysync_cli.errors import ExitCode, NotConnectedError
+from etsysync_cli.sources import medusa
+
+app = typer.Typer(
+    no_args_is_help=True, help="Connect the product source (a Medusa v2 store) and check it."
+)
+
+
+def _ask(prompt: str) -> str:
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+@app.command("medusa")
+def medusa_cmd(
+    url: str = typer.Argument(
+        ..., help="The Medusa v2 backend's base URL, e.g. https://api.example.com."
+    ),
+    sales_channel: str | None = typer.Option(
+        None, "--sales-channel", help="List only the products of this sales channel (name or id)."
+    ),
+    insecure_storage: bool = typer.Option(
+        False, "--insecure-storage", help="Keep the API key in a 0600 file instead of the keyring."
+    ),
+) -> None:
+    """Connect a Medusa v2 store: check its secret API key, keep the key, read products from it.
+
+    Asks for the key (hidden) on a terminal, else reads ETSYSYNC_MEDUSA_API_KEY.
+    """
+    settings = common.settings({"auth.insecure_storage": insecure_storage or None})
+    connected = medusa.connect(
+        settings,
+        url,
+        home=common.home(),
+        ask=_ask if common.interactive() else None,
+        sales_channel=sales_channel,
+        warn=note,
+    )
+    store = connected.store
+    currencies = ", ".join(store.currencies) or "none"
+    note(f"Connected Medusa store {store.name} at {connected.url} (currencies: {currencies}).")
+    if connected.channel:
+        note(f"Products come from the sales channel {connected.channel.name}.")
+    if connected.stored:
+        note(f"The API key is kept in the {connected.key_storage}.")
+    else:
+        note("The API key was not stored (no keyring): it is read from ETSYSYNC_MEDUSA_API_KEY.")
+    note("Next: `etsysync source check`, then `etsysync plan`.")
+
+
+@app.command("check")
+def check_cmd(
+    include_drafts: bool = typer.Option(
+        False, "--include-drafts", help="Count draft products too."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Check the Medusa store: the key, the version, currencies, and what a plan would read."""
+    settings = common.settings()
+    with common.open_store() as store:
+        try:
+            account = store.find_account()
+        except NotConnectedError:
+            account = None
+    report = medusa.check(
+        settings,
+        home=common.home(),
+        shop_name=account.shop_name if account else None,
+        shop_currency=account.currency_code if account else None,
+        selection=medusa.Selection(include_drafts=include_drafts),
+    )
+    if as_json:
+        print_json(report.as_json())
+    else:
+        _show(report)
+    if report.problems:
+        raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def _show(report: medusa.CheckReport) -> None:
+    for problem in report.problems:  # up front: they decide whether a plan is worth making
+        err.print(f"[bold red]problem:[/] {problem}", markup=True, highlight=False)
+    info = report.store
+    lines = [
+        f"Medusa v2 at {report.url}: the API key works (kept in the {report.key_storage})",
+        f"store            {info.name}",
+        f"currencies       {', '.join(info.currencies) or 'none'}"
+        + (f" (default {info.default_currency})" if info.default_currency else ""),
+    ]
+    if report.channel:
+        where = ", ".join(loc["name"] for loc in report.locations or []) or "none"
+        lines.append(f"sales channel    {report.channel.name} (stock from: {where})")
+    else:
+        lines.append("sales channel    any (set source.sales_channel to choose one)")
+    statuses = "published and draft" if report.selection.include_drafts else "published"
+    lines.append(f"products         {report.products} {statuses} (gift cards are skipped)")
+    if report.shop_currency:
+        verdict = "a store currency" if report.currency_ok else "NOT a store currency"
+        lines.append(
+            f"Etsy shop        {report.shop_name} sells in {report.shop_currency}: {verdict}"
+        )
+    else:
+        lines.append("Etsy shop        none connected (`etsysync auth login`)")
+    for line in lines:
+        out.print(line, highlight=False)
+
+
+class ReadProgress:
+    """A bar over the store's product count while a plan reads Medusa (terminal only)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self._progress = Progress(
+            TextColumn("[bold]reading products"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self._task = self._progress.add_task("read", total=None)
+
+    def __enter__(self) -> ReadProgress:
+        if self.enabled:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.enabled:
+            self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled:
+            self._progress.update(self._task, completed=done, total=total)
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(app, name="source")

@@ -1,0 +1,77 @@
+"""Structured log lines for unattended runs: `--log-file PATH` or ETSYSYNC_LOG_FILE.
+
+One line per event: `2026-11-28T03:00:01Z INFO job_started transaction_id=txn_… message="…"`.
+Every line passes through `redact`, which masks anything shaped like an Etsy token, a bearer
+value, an API key header, a Medusa secret key or an OAuth code — so a token that reaches a
+message by accident is still never written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("etsysync")
+
+_PATTERNS = [
+    # Etsy tokens: "<numeric user id>.<opaque>"
+    (re.compile(r"\b\d{3,}\.[A-Za-z0-9_\-]{12,}"), "***"),
+    (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1***"),
+    (re.compile(r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+"), r"\1***"),
+    (re.compile(r"\bsk_[A-Za-z0-9_\-]{6,}"), "sk_***"),
+    (
+        re.compile(
+            r"(?i)\b(access_token|refresh_token|code|code_verifier|client_secret|"
+            r"shared_secret|api_key|password|token)=([^&\s\"']+)"
+        ),
+        r"\1=***",
+    ),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _LineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds")
+        fields: dict[str, Any] = getattr(record, "fields", {})
+        parts = [moment.replace("+00:00", "Z"), record.levelname, record.getMessage()]
+        for key, value in fields.items():
+            if value is None:
+                continue
+            text = str(value)
+            if not text or any(ch.isspace() or ch in '"=' for ch in text):
+                text = json.dumps(text, ensure_ascii=False)
+            parts.append(f"{key}={text}")
+        return redact(" ".join(parts))
+
+
+def setup(path: str | Path | None) -> None:
+    """Send etsysync's log lines to `path` (appending). No path: logging stays off."""
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    if not path:
+        logger.setLevel(logging.CRITICAL + 1)
+        return
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(target, encoding="utf-8")
+    handler.setFormatter(_LineFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured line: the event name, then key=value fields."""
+    if logger.isEnabledFor(level):
+        logger.log(level, name, extra={"fields": fields})
