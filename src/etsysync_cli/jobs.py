@@ -211,12 +211,31 @@ class Stager:
             "listing_id": item.listing_id,
             "updated_at": now,
         }
+        if item.action == "create" and previous is not None and not previous["etsy_listing_id"]:
+            intent = self._unresolved_intent(item.product_id)
+            if intent is not None:
+                row["create_intent_at"] = intent
         # A plain INSERT: sqlite-utils' Table.insert introspects the table on every call, which
         # was a fifth of a 10,000-product plan (benchmarks/plan_at_scale.py).
         self.store.db.execute(
             f"INSERT INTO plan_items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
         )
+
+    def _unresolved_intent(self, product_id: str) -> str | None:
+        """When an earlier run sent this product's create and never learnt the listing id (it
+        failed or died after the create went out), that create's intent time: the runner then
+        looks for that listing before creating one (etsy-api.md §8 gotcha 7)."""
+        rows = self.store.db.execute(
+            "SELECT plan_items.create_intent_at, plan_items.listing_id FROM plan_items "
+            "JOIN sync_jobs ON sync_jobs.id = plan_items.job_id "
+            "WHERE sync_jobs.account_id = ? AND plan_items.product_id = ? "
+            "AND plan_items.create_intent_at IS NOT NULL ORDER BY plan_items.id DESC LIMIT 1",
+            [self.account_id, product_id],
+        ).fetchall()
+        if rows and rows[0][1] is None:
+            return str(rows[0][0])
+        return None
 
     @staticmethod
     def _before(previous: dict[str, Any], item: PlannedItem) -> dict[str, Any]:

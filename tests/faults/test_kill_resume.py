@@ -29,6 +29,7 @@ from tests.faults.conftest import (
     job_row,
     plan,
 )
+from tests.sync.conftest import shop_listings
 
 OPERATIONS = {
     "createDraftListing": ("POST", re.compile(r"/v3/application/shops/\d+/listings$")),
@@ -72,9 +73,10 @@ class Trigger:
             self.done.set()
 
     def release(self) -> None:
-        self.released.set()
-        assert self.done.wait(WAIT), "the held request did not finish"
         self.app.handle = self._original
+        self.released.set()
+        if self.arrived.is_set():
+            assert self.done.wait(WAIT), "the held request did not finish"
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,32 @@ def test_kill_9_then_confirm_again_syncs_each_product_once(
         if e["operation"] == "createDraftListing" and e["status"] == 201
     ]
     assert len(created) == 4, "a listing was created and then removed, or created twice"
+
+
+def test_a_new_plan_after_a_killed_run_adopts_the_listing_it_created(
+    cli, file_login, small_catalog, db
+) -> None:
+    """Killed just as the first create went out; instead of resuming, the seller plans again.
+    The new plan's create looks for that listing first and adopts it."""
+    sandbox = file_login
+    old = plan(cli, small_catalog)["transaction_id"]
+    trigger = Trigger(sandbox, "createDraftListing", 1, carry_out=True)
+    process = etsysync_process(
+        "confirm", old, "--yes", "--quiet", env={"ETSYSYNC_SYNC_CONCURRENCY": "1"}
+    )
+    try:
+        wait_for(trigger.arrived.is_set, process, "the first create")
+        kill(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        trigger.release()
+    assert len(shop_listings(sandbox)) == 1  # on Etsy, its id never recorded
+
+    staged = plan(cli, small_catalog)
+    assert staged["counts"] == {"create": 4}
+    result = cli("confirm", staged["transaction_id"], "--yes", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert_synced_exactly_once(sandbox, db, staged["transaction_id"])

@@ -4,6 +4,7 @@ resumable, and a second run after the quota comes back finishes it without dupli
 from __future__ import annotations
 
 import json
+import re
 
 from etsysync_cli.errors import ExitCode
 from tests.faults.conftest import assert_synced_exactly_once, job_row, plan
@@ -26,6 +27,7 @@ def test_quota_spent_half_way_pauses_then_a_second_run_finishes(
     assert first.exit_code == ExitCode.QUOTA == 75, first.stderr
     assert "quota" in first.stderr.lower()
     assert f"etsysync confirm {txn}" in first.stderr  # how to continue
+    assert re.search(r"within 24 h|in about [\d.]+ h", first.stderr)  # and when
     assert "Traceback" not in first.stderr
     job = job_row(db, txn)
     assert job["status"] == "paused"

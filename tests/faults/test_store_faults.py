@@ -77,9 +77,9 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_or_foreign_database_is_refused_clearly(
-    damage: str, cli, connected, small_catalog: Catalog, app_home: Path
+    damage: str, cli, small_catalog: Catalog, app_home: Path
 ) -> None:
-    assert plan(cli, small_catalog)["to_push"] == 4  # a real database, then damaged
+    assert cli("status").exit_code == 0  # a real database, then damaged
     path = db_file(app_home)
     for extra in ("-wal", "-shm"):
         Path(f"{path}{extra}").unlink(missing_ok=True)

@@ -67,7 +67,7 @@ def test_30_percent_5xx_and_429_bursts_end_with_each_product_synced_once(
     txn = staged["transaction_id"]
     wanted = expected_listings(db, txn)
     before = len(connected.request_log())
-    connected.config.fail_rate = 0.6  # read by the sandbox on every request
+    connected.config.fail_rate = 0.3  # read by the sandbox on every request
     connected.limiter.rps = RPS
     bursts = Bursts(connected, count=3)
     bursts.start()

@@ -44,17 +44,20 @@ def test_tokens_expiring_every_2_seconds_are_each_refreshed_once(
     assert_synced_exactly_once(connected, db, staged["transaction_id"])
     log = connected.request_log()[before:]
     seconds = log[-1]["time"] - log[0]["time"]
-    assert seconds > 4, f"the push took {seconds:.1f} s: not long enough to see tokens expire"
     refreshes = token_requests(connected, before)
     # One refresh at most per half-life, whatever the number of workers, and each one used a
     # refresh token that had not been used before: no invalid_grant.
     assert [e["status"] for e in refreshes] == [200] * len(refreshes)
-    assert len(refreshes) >= 3
+    assert len(refreshes) >= 3, "the push was too short to see the tokens expire"
     assert len(refreshes) <= seconds + 2
     counts = connected.state.token_counts()
     assert counts["refreshed"] - rotated_before == len(refreshes)
     assert counts["refresh_tokens_active"] == 1
-    assert not [e for e in log if e["status"] == 401], "a request went out with an expired token"
+    # The refresh token kept in the keyring is that live one (each was stored before use).
+    connected.expire_access_tokens()
+    check = cli("auth", "status", "--check", "--json")
+    assert check.exit_code == 0, check.stderr
+    assert json.loads(check.stdout)["accounts"][0]["check"]["ok"] is True
 
 
 def test_refresh_token_revoked_mid_run_stops_cleanly_then_resumes_after_login(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import Self
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -14,25 +15,14 @@ from etsysync_cli.cli.views import err
 from etsysync_cli.runner import RunEvent
 
 
-class PushProgress:
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.enabled = enabled and err.is_terminal
-        self._lock = threading.Lock()
-        self.synced = 0
-        self.failed = 0
-        self._progress = Progress(
-            TextColumn("[bold]pushing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[green]{task.fields[synced]} synced[/] [red]{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
-            console=err,
-            transient=False,
-        )
-        self._task = self._progress.add_task("push", total=total, synced=0, failed=0, current="")
+class _TerminalProgress:
+    """A Rich progress display on stderr, shown only on a terminal; a context manager."""
 
-    def __enter__(self) -> PushProgress:
+    def __init__(self, progress: Progress, *, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self._progress = progress
+
+    def __enter__(self) -> Self:
         if self.enabled:
             self._progress.start()
         return self
@@ -45,6 +35,49 @@ class PushProgress:
     ) -> None:
         if self.enabled:
             self._progress.stop()
+
+
+class ReadProgress(_TerminalProgress):
+    """A bar over the store's product count while a plan reads a source."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        super().__init__(
+            Progress(
+                TextColumn("[bold]reading products"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ),
+            enabled=enabled,
+        )
+        self._task = self._progress.add_task("read", total=None)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled:
+            self._progress.update(self._task, completed=done, total=total)
+
+
+class PushProgress(_TerminalProgress):
+    """The push: overall bar, synced/failed counts, the current item, rate-limit waits."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self._lock = threading.Lock()
+        self.synced = 0
+        self.failed = 0
+        progress = Progress(
+            TextColumn("[bold]pushing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[green]{task.fields[synced]} synced[/] [red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=err,
+            transient=False,
+        )
+        super().__init__(progress, enabled=enabled)
+        self._task = self._progress.add_task("push", total=total, synced=0, failed=0, current="")
 
     def __call__(self, event: RunEvent) -> None:
         with self._lock:

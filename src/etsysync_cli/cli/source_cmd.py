@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import err, note, out, print_json
@@ -113,40 +110,6 @@ def _show(report: medusa.CheckReport) -> None:
         lines.append("Etsy shop        none connected (`etsysync auth login`)")
     for line in lines:
         out.print(line, highlight=False)
-
-
-class ReadProgress:
-    """A bar over the store's product count while a plan reads Medusa (terminal only)."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled and err.is_terminal
-        self._progress = Progress(
-            TextColumn("[bold]reading products"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        )
-        self._task = self._progress.add_task("read", total=None)
-
-    def __enter__(self) -> ReadProgress:
-        if self.enabled:
-            self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.enabled:
-            self._progress.stop()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled:
-            self._progress.update(self._task, completed=done, total=total)
 
 
 def register(main: typer.Typer) -> None:

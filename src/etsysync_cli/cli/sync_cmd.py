@@ -9,8 +9,8 @@ from datetime import timedelta
 import typer
 
 from etsysync_cli import accounts, jobs, locks, notify, sync
-from etsysync_cli.cli import common, review, source_cmd
-from etsysync_cli.cli.progress import PushProgress
+from etsysync_cli.cli import common, review
+from etsysync_cli.cli.progress import PushProgress, ReadProgress
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.config import Settings
 from etsysync_cli.errors import (
@@ -94,7 +94,7 @@ def plan_cmd(
         raise typer.BadParameter(
             "--include-drafts, --collection, --type and --tag are for the medusa source"
         )
-    read_progress = source_cmd.ReadProgress(enabled=not as_json)
+    read_progress = ReadProgress(enabled=not as_json)
     options = sync.PlanOptions(
         products=product or [],
         limit=limit,
@@ -239,7 +239,8 @@ def _exit_for(job: jobs.Job, summary: RunSummary) -> None:
             when = (
                 f"in about {stop.retry_after / 3600:.1f} h"
                 if stop.retry_after and stop.retry_after >= 600
-                else "later"
+                # Etsy gave no time (x-remaining-today reached 0): its window rolls over 24 h.
+                else "later (Etsy's daily quota is a rolling 24-hour window: within 24 h at most)"
             )
             hint = f"run `etsysync confirm {txn}` again {when} to resume (exit 75: try later)"
         else:
