@@ -11,7 +11,6 @@ import json
 import platform
 import random
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -24,13 +23,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-from pydantic import SecretStr
-
-from etsysync_cli import accounts, login, sync
+from etsysync_cli import sync
 from etsysync_cli.accounts import Session
-from etsysync_cli.config import Settings, load_settings
-from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.config import Settings
+from etsysync_cli.demo.local import local_shop
+from etsysync_cli.sandbox import SandboxServer
 from etsysync_cli.sandbox.images import sample_png
 from etsysync_cli.store import Store
 
@@ -45,27 +42,6 @@ KINDS = {
     "updateListingInventory": "inventory",
     "updateListing": "patch",
 }
-
-
-class AutoBrowser:
-    """Plays the browser for `login.login`: the sandbox auto-approves the consent page."""
-
-    def say(self, text: str) -> None:
-        pass
-
-    def open_browser(self, url: str) -> bool:
-        with httpx.Client(follow_redirects=True, timeout=10) as http:
-            http.get(url)
-        return True
-
-    def read_pasted(self, prompt: str) -> str:
-        return ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -108,34 +84,15 @@ def environment(
     keep = home is not None
     home = (home or Path(tempfile.mkdtemp(prefix="etsysync-bench-"))).absolute()
     home.mkdir(parents=True, exist_ok=True)
-    callback_port = free_port()
-    config = SandboxConfig(
-        port=0,
-        rps=rps,
-        latency_ms=latency_ms,
-        auto_approve=True,
-        redirect_uris=[f"http://localhost:{callback_port}/callback"],
-    )
     try:
-        with SandboxServer(config) as sandbox:
+        with local_shop(
+            home,
+            sandbox={"rps": rps, "latency_ms": latency_ms},
+            settings=settings,
+        ) as shop:
             if jitter_ms is not None:
-                _add_jitter(sandbox, jitter_ms, seed)
-            loaded = load_settings(
-                {
-                    "etsy.api_url": sandbox.api_url,
-                    "etsy.oauth_url": sandbox.oauth_url,
-                    "auth.insecure_storage": True,
-                    **(settings or {}),
-                },
-                environ={},
-                home=home,
-            ).settings
-            with Store.open(home) as store:
-                keys = accounts.AppKeys(config.keystring, SecretStr(config.shared_secret))
-                options = login.LoginOptions(port=callback_port, timeout=30, insecure_storage=True)
-                login.login(loaded, store, home, keys, options, AutoBrowser())
-                with accounts.open_session(loaded, store, home) as session:
-                    yield Env(home, sandbox, loaded, store, session)
+                _add_jitter(shop.sandbox, jitter_ms, seed)
+            yield Env(home, shop.sandbox, shop.settings, shop.store, shop.session)
     finally:
         if not keep:
             shutil.rmtree(home, ignore_errors=True)

@@ -1,56 +1,29 @@
 """`etsysync demo`: the whole flow against a local sandbox, in a throwaway home.
 
-Nothing here is special-cased: it runs the same library calls as `auth login`, `plan`,
-`confirm` and `status`, with settings built for a temporary app home (tokens in a file
-there, so no keyring is needed) and an in-process sandbox that auto-approves the consent
-page and fails one request with a 503 to show a retry.
+Nothing here is special-cased: `demo.local.local_shop` connects the sandbox's shop through the
+real OAuth login, in a temporary app home (tokens in a file there, so no keyring is needed), and
+the demo then runs the same library calls as `plan`, `confirm` and `status`; the sandbox fails
+one request with a 503 to show a retry.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import typer
-from pydantic import SecretStr
 
 import etsysync_cli.demo
-from etsysync_cli import accounts, login, sync
+from etsysync_cli import sync
 from etsysync_cli.cli import review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
-from etsysync_cli.config import load_settings
-from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.demo.local import local_shop
 from etsysync_cli.status import link_counts
-from etsysync_cli.store import Store
 
 DEMO_DIR = Path(etsysync_cli.demo.__file__).parent
-
-
-class _AutoBrowser:
-    """Plays the browser: opens the consent URL, which the sandbox answers with a redirect
-    to our loopback callback."""
-
-    def say(self, text: str) -> None:
-        pass
-
-    def open_browser(self, url: str) -> bool:
-        with httpx.Client(follow_redirects=True, timeout=10) as http:
-            http.get(url)
-        return True
-
-    def read_pasted(self, prompt: str) -> str:  # pragma: no cover - not used with a browser
-        return ""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _step(title: str) -> None:
@@ -71,64 +44,49 @@ def demo_cmd(
     shutil.copytree(DEMO_DIR / "images", catalog_dir / "images", dirs_exist_ok=True)
     catalog = catalog_dir / "catalog.json"
     shutil.copy(DEMO_DIR / "catalog.json", catalog)
-    callback_port = _free_port()
-    config = SandboxConfig(
-        port=0,
-        auto_approve=True,
-        latency_ms=latency_ms,
-        rps=rps,
-        redirect_uris=[f"http://localhost:{callback_port}/callback"],
-        state_file=home / "sandbox-state.json",
-    )
-    with SandboxServer(config) as sandbox:
-        settings = load_settings(
-            {
-                "etsy.api_url": sandbox.api_url,
-                "etsy.oauth_url": sandbox.oauth_url,
-                "auth.insecure_storage": True,
-            },
-            environ={},
-            home=home,
-        ).settings
-        out.print(f"Demo home: {home}\nLocal Etsy sandbox: {sandbox.base_url}", highlight=False)
-        with Store.open(home) as store:
-            _step("1. Connect the sandbox's shop (OAuth 2.0 + PKCE, auto-approved)")
-            keys = accounts.AppKeys(config.keystring, SecretStr(config.shared_secret))
-            options = login.LoginOptions(port=callback_port, timeout=30, insecure_storage=True)
-            account = login.login(settings, store, home, keys, options, _AutoBrowser())
-            out.print(
-                f"Connected {account.shop_name} ({account.shop_id}, {account.currency_code})",
-                highlight=False,
+    sandbox_config = {
+        "latency_ms": latency_ms,
+        "rps": rps,
+        "state_file": home / "sandbox-state.json",
+    }
+    out.print(f"Demo home: {home}", highlight=False)
+    _step("1. Connect the sandbox's shop (OAuth 2.0 + PKCE, auto-approved)")
+    with local_shop(home, sandbox=sandbox_config) as shop:
+        sandbox, settings, store, session = shop.sandbox, shop.settings, shop.store, shop.session
+        account = shop.account
+        out.print(f"Local Etsy sandbox: {sandbox.base_url}", highlight=False)
+        out.print(
+            f"Connected {account.shop_name} ({account.shop_id}, {account.currency_code})",
+            highlight=False,
+        )
+
+        _step("2. Plan: read the catalog, map and validate, stage a job (no writes)")
+        spec = sync.SourceSpec("file", str(catalog))
+        result = sync.plan(settings, store, session, spec, sync.PlanOptions(ttl=timedelta(hours=1)))
+        out.print(review.review_table(store, result))
+        for line in review.footer_lines(result):
+            out.print(line, highlight=False)
+
+        _step(f"3. Confirm {result.job.transaction_id}: push it to Etsy")
+        note("(the sandbox will answer one request with a 503, to show a retry)")
+        sandbox.set_fail_next(1, status=503)
+        with PushProgress(result.job.total_products, enabled=True) as progress:
+            pushed = sync.confirm(
+                settings, store, session, result.job.transaction_id, on_event=progress
             )
-            with accounts.open_session(settings, store, home) as session:
-                _step("2. Plan: read the catalog, map and validate, stage a job (no writes)")
-                spec = sync.SourceSpec("file", str(catalog))
-                result = sync.plan(
-                    settings, store, session, spec, sync.PlanOptions(ttl=timedelta(hours=1))
-                )
-                out.print(review.review_table(store, result))
-                for line in review.footer_lines(result):
-                    out.print(line, highlight=False)
+        job = pushed.job
+        out.print(
+            f"{job.transaction_id}: {job.status}, {job.synced_count} synced, "
+            f"{job.failed_count} failed, {pushed.summary.requests} Etsy requests",
+            highlight=False,
+        )
 
-                _step(f"3. Confirm {result.job.transaction_id}: push it to Etsy")
-                note("(the sandbox will answer one request with a 503, to show a retry)")
-                sandbox.set_fail_next(1, status=503)
-                with PushProgress(result.job.total_products, enabled=True) as progress:
-                    pushed = sync.confirm(
-                        settings, store, session, result.job.transaction_id, on_event=progress
-                    )
-                job = pushed.job
-                out.print(
-                    f"{job.transaction_id}: {job.status}, {job.synced_count} synced, "
-                    f"{job.failed_count} failed, {pushed.summary.requests} Etsy requests",
-                    highlight=False,
-                )
-
-                _step("4. Status")
-                counts = ", ".join(f"{n} {s}" for s, n in link_counts(store, account.id).items())
-                out.print(f"Products: {counts}", highlight=False)
-                listings = len(sandbox.state.listings)
-                out.print(f"The sandbox shop now holds {listings} listings.", highlight=False)
+        _step("4. Status")
+        counts = ", ".join(f"{n} {s}" for s, n in link_counts(store, account.id).items())
+        out.print(f"Products: {counts}", highlight=False)
+        out.print(
+            f"The sandbox shop now holds {len(sandbox.state.listings)} listings.", highlight=False
+        )
     _what_next(home)
 
 
