@@ -161,24 +161,5 @@ def orphan_item(link: LinkSnapshot) -> PlannedItem:
     )
 
 
-def describe_changes(item: PlannedItem) -> str:
-    """Plain words for the review table."""
-    if item.action == "invalid":
-        return "; ".join(item.reasons)
-    if item.action == "orphaned":
-        return "no longer in the source"
-    if item.action != "update":
-        return ""
-    parts = []
-    for change in item.changes:
-        if change == "fields":
-            parts.append(", ".join(item.changed_fields))
-        elif change == "inventory":
-            parts.append("price/quantity/variants")
-        else:
-            parts.append(change)
-    return "; ".join(parts)
-
-
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
