@@ -6,7 +6,6 @@ No test touches the real home, the real keyring or any host but 127.0.0.1.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import webbrowser
 from collections.abc import Callable, Iterator
@@ -18,6 +17,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from typer.testing import CliRunner, Result
+
+from etsysync_cli.demo.local import free_port
 
 
 class MemoryKeyring(KeyringBackend):
@@ -75,13 +76,6 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (for the login callback, which needs a fixed one)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 FAKE_BROWSER = Path(__file__).parent / "auth" / "fake_browser.py"
