@@ -23,13 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from etsysync_cli import sync
-from etsysync_cli.accounts import Session
+from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings
 from etsysync_cli.demo.local import local_shop
+from etsysync_cli.flows import sync
 from etsysync_cli.sandbox import SandboxServer
 from etsysync_cli.sandbox.images import sample_png
-from etsysync_cli.store import Store
+from etsysync_cli.store.db import Store
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO_DIR = Path(__file__).resolve().parent.parent

@@ -31,9 +31,10 @@ def child(home: Path, catalog: Path, api_url: str, oauth_url: str) -> None:
     """Runs in the subprocess: one plan, then print seconds and peak RSS as JSON."""
     from datetime import timedelta
 
-    from etsysync_cli import accounts, sync
+    from etsysync_cli.accounts import session as accounts
     from etsysync_cli.config import load_settings
-    from etsysync_cli.store import Store
+    from etsysync_cli.flows import sync
+    from etsysync_cli.store.db import Store
 
     settings = load_settings(
         {"etsy.api_url": api_url, "etsy.oauth_url": oauth_url, "auth.insecure_storage": True},

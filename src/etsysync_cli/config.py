@@ -22,8 +22,8 @@ from typing import Any, Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from etsysync_cli.domain.listing import ListingDefaults
 from etsysync_cli.errors import ConfigError
-from etsysync_cli.models import ListingDefaults
 
 APP_NAME = "etsysync"
 ENV_PREFIX = "ETSYSYNC_"

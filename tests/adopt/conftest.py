@@ -10,12 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
+from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.mapping import MappedListing, map_product
+from etsysync_cli.domain.product import Product
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.forms import FormValue
 from etsysync_cli.etsy.inventory import InventoryUpdate, OfferingUpdate, ProductUpdate
-from etsysync_cli.mapping import MappedListing, map_product
-from etsysync_cli.models import ListingDefaults, ListingDraft
-from etsysync_cli.runner import inventory_update
+from etsysync_cli.push.runner import inventory_update
 from etsysync_cli.sandbox import (
     READINESS_STATE_ID,
     RETURN_POLICY_ID,
@@ -24,7 +25,6 @@ from etsysync_cli.sandbox import (
     sample_png,
 )
 from etsysync_cli.sources.files import iter_products
-from etsysync_cli.sources.product import Product
 from tests.sync.conftest import Catalog, catalog
 
 # What `plan` fills in from the sandbox shop's only profiles.

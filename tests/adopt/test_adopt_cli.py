@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from etsysync_cli.errors import ExitCode
-from etsysync_cli.store import Store
+from etsysync_cli.store.db import Store
 from tests.sync.conftest import etsy_requests, shop_listings
 from tests.sync.test_sync_e2e import VALID, confirm, link, plan
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from etsysync_cli.adopt import Candidate, differences, match, state_warnings
-from etsysync_cli.errors import EtsyNotFoundError
-from etsysync_cli.etsy.models import Inventory, Listing
-from etsysync_cli.models import (
+from etsysync_cli.domain.listing import (
     InventoryProduct,
     ListingDraft,
     ListingInventory,
     Offering,
 )
-from etsysync_cli.shoplistings import ShopListing, normalise_title, read_shop_listings
+from etsysync_cli.errors import EtsyNotFoundError
+from etsysync_cli.etsy.listings import ShopListing, normalise_title, read_shop_listings
+from etsysync_cli.etsy.models import Inventory, Listing
+from etsysync_cli.flows.adopt import Candidate, differences, match, state_warnings
 
 
 def draft(

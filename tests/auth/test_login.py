@@ -272,9 +272,9 @@ def test_use_names_an_unknown_shop(cli, connected) -> None:
 
 
 def test_a_401_mid_session_is_recovered_by_exactly_one_refresh(connected, app_home) -> None:
-    from etsysync_cli.accounts import open_session
+    from etsysync_cli.accounts.session import open_session
     from etsysync_cli.config import load_settings
-    from etsysync_cli.store import Store
+    from etsysync_cli.store.db import Store
 
     settings = load_settings().settings
     with Store.open(app_home) as store, open_session(settings, store, app_home) as session:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from etsysync_cli.models import ListingDraft
+from etsysync_cli.domain.listing import ListingDraft
 from tests.sync.conftest import Catalog, shop_listings
 
 # Four products of the sample catalog: 1-2 images each, 1 to 6 variants.

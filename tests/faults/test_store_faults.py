@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-import etsysync_cli.store
+import etsysync_cli.store.db
 from etsysync_cli.errors import ExitCode
 from tests.faults.conftest import assert_synced_exactly_once, job_row, plan
 from tests.sync.conftest import Catalog
@@ -140,7 +140,7 @@ class Faults:
                 return real(f"file:{database}?mode=ro", *args, uri=True, **kwargs)
             return real(database, *args, **kwargs)
 
-        self.monkeypatch.setattr(etsysync_cli.store.sqlite3, "connect", connect)
+        self.monkeypatch.setattr(etsysync_cli.store.db.sqlite3, "connect", connect)
 
     def page_cap(self) -> None:
         """SQLite's own SQLITE_FULL: the file may not grow by a single page."""
@@ -150,7 +150,7 @@ class Faults:
             conn.execute(f"PRAGMA max_page_count = {pages}")
             return Database(conn, **kwargs)
 
-        self.monkeypatch.setattr(etsysync_cli.store, "Database", database)
+        self.monkeypatch.setattr(etsysync_cli.store.db, "Database", database)
 
     def fail_statement(self, pattern: str, nth: int) -> list[str]:
         """SQLITE_FULL raised at the `nth` statement matching `pattern` (and after it)."""
@@ -165,7 +165,7 @@ class Faults:
         def database(conn: sqlite3.Connection, **kwargs: Any) -> Database:
             return Database(conn, tracer=trace, **kwargs)
 
-        self.monkeypatch.setattr(etsysync_cli.store, "Database", database)
+        self.monkeypatch.setattr(etsysync_cli.store.db, "Database", database)
         return seen
 
 

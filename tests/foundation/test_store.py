@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from etsysync_cli.errors import SchemaTooNewError, StoreError
-from etsysync_cli.migrations import known_names
-from etsysync_cli.store import Store
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.migrations import known_names
 
 EXPECTED_COLUMNS = {
     "accounts": {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from etsysync_cli.models import ListingDefaults
-from etsysync_cli.sources.product import Product
+from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.product import Product
 
 MEDUSA = Path(__file__).parents[1] / "fixtures" / "medusa"
 

@@ -18,14 +18,14 @@ from tests.mapping.test_mapping_properties import plausible_products
 from tests.runner.conftest import StaticBearer
 
 from etsysync_cli import sandbox as sb_module
+from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.mapping import MappedListing, map_product
+from etsysync_cli.domain.product import BadProduct, parse_product
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
-from etsysync_cli.mapping import MappedListing, map_product
-from etsysync_cli.models import ListingDefaults
-from etsysync_cli.runner import _form, inventory_update
+from etsysync_cli.push.runner import _form, inventory_update
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
-from etsysync_cli.sources.product import BadProduct, parse_product
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from etsysync_cli.mapping import InvalidListing, MappedListing, map_product
-from etsysync_cli.models import ListingDefaults, ListingDraft
-from etsysync_cli.sources.product import Product
+from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
+from etsysync_cli.domain.product import Product
 
 TODAY_2026 = date(2026, 11, 28)  # the recordings' date: 2020_2026 is Etsy's newest decade
 TODAY_2025 = date(2025, 6, 1)  # when `2020_2025` (the walnut board's metadata) was current

@@ -16,9 +16,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etsysync_cli.mapping import InvalidListing, MappedListing, check_draft, map_product
-from etsysync_cli.models import ListingDefaults, ListingDraft
-from etsysync_cli.sources.product import BadProduct, parse_product
+from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.mapping import InvalidListing, MappedListing, check_draft, map_product
+from etsysync_cli.domain.product import BadProduct, parse_product
 
 # --- an independent reading of Etsy's rules (etsy-api.md §5 and §6) --------------------------
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from etsysync_cli.mapping import (
+from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.mapping import (
     InvalidListing,
     MappedListing,
     MappedProduct,
@@ -16,8 +17,7 @@ from etsysync_cli.mapping import (
     draft_fingerprint,
     map_product,
 )
-from etsysync_cli.models import ListingDefaults, ListingDraft
-from etsysync_cli.sources.product import Product
+from etsysync_cli.domain.product import Product
 
 TODAY = date(2026, 11, 28)
 DEFAULTS = ListingDefaults(taxonomy_id=1633, shipping_profile_id=11, readiness_state_id=22)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from etsysync_cli import etsy_rules as rules
+from etsysync_cli.domain import rules
 
 
 def test_when_made_follows_the_calendar() -> None:

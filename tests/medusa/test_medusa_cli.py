@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from etsysync_cli import sync
 from etsysync_cli.cli import common
 from etsysync_cli.errors import ExitCode
+from etsysync_cli.flows import sync
 from etsysync_cli.sandbox import SandboxConfig
 from etsysync_cli.sources import medusa as medusa_source
 from tests.medusa.conftest import SANDBOX_TAXONOMY, connect_medusa, feed, plan_json

@@ -14,9 +14,17 @@ import pytest
 import respx
 from pydantic import SecretStr
 
+from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
+from etsysync_cli.domain.product import (
+    BadProduct,
+    Product,
+    base_prices,
+    fingerprint,
+    ordered_image_urls,
+    sellable_quantity,
+)
 from etsysync_cli.errors import AuthError, ExitCode, SourceError
-from etsysync_cli.mapping import InvalidListing, MappedListing, map_product
-from etsysync_cli.models import ListingDefaults
 from etsysync_cli.sources.medusa import (
     FIELDS,
     MedusaAuthError,
@@ -28,14 +36,6 @@ from etsysync_cli.sources.medusa import (
 )
 from etsysync_cli.sources.medusa import (
     _write_link as write_link,
-)
-from etsysync_cli.sources.product import (
-    BadProduct,
-    Product,
-    base_prices,
-    fingerprint,
-    ordered_image_urls,
-    sellable_quantity,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "medusa"

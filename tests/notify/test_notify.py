@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from etsysync_cli import __version__, notify
-from etsysync_cli.store import Store
+from etsysync_cli import __version__
+from etsysync_cli.flows import notify
+from etsysync_cli.store.db import Store
 from tests.conftest import free_port
 
 SHOP_ID = 55501

@@ -69,7 +69,7 @@ def images() -> Images:
 @pytest.fixture
 def push(client: EtsyClient, recorder: Recorder, images: Images) -> Any:
     """run_items against the sandbox's seller shop, with the fake store and image loader."""
-    from etsysync_cli.runner import run_items
+    from etsysync_cli.push.runner import run_items
     from etsysync_cli.sandbox import SELLER_SHOP_ID
 
     def run(items: Any, **kw: Any) -> Any:

@@ -13,8 +13,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from etsysync_cli.errors import SourceError
-from etsysync_cli.models import (
+from etsysync_cli.domain.listing import (
     ImageRef,
     InventoryProduct,
     ListingDraft,
@@ -22,7 +21,8 @@ from etsysync_cli.models import (
     Offering,
     PropertyValue,
 )
-from etsysync_cli.runner import PushItem, PushOutcome
+from etsysync_cli.errors import SourceError
+from etsysync_cli.push.runner import PushItem, PushOutcome
 from etsysync_cli.sandbox import (
     READINESS_STATE_ID,
     RETURN_POLICY_ID,

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.mapping import MappedListing, map_product
+from etsysync_cli.domain.product import BadProduct, Product, ProductResult
 from etsysync_cli.errors import SourceError
-from etsysync_cli.mapping import MappedListing, map_product
-from etsysync_cli.models import ListingDefaults
 from etsysync_cli.sources.files import CSV_COLUMNS, iter_products, parse_csv, parse_jsonl
-from etsysync_cli.sources.product import BadProduct, Product, ProductResult
 
 MEDUSA = Path(__file__).parents[1] / "fixtures" / "medusa"
 DEFAULTS = ListingDefaults(taxonomy_id=1633, shipping_profile_id=11, readiness_state_id=22)

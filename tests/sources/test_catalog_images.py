@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from etsysync_cli.domain.listing import ImageRef
 from etsysync_cli.errors import SourceError
-from etsysync_cli.models import ImageRef
 from etsysync_cli.sources.files import image_format, image_sha256, load_image
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from etsysync_cli.sources.product import (
+from etsysync_cli.domain.product import (
     BadProduct,
     Product,
     Variant,

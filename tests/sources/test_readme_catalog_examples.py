@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from etsysync_cli.mapping import MappedListing, map_product
-from etsysync_cli.models import ListingDefaults
+from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.mapping import MappedListing, map_product
+from etsysync_cli.domain.product import Product
 from etsysync_cli.sources.files import iter_products
-from etsysync_cli.sources.product import Product
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -207,7 +207,7 @@ def test_cancel_restores_the_links(cli, connected, catalog) -> None:
 
 
 def test_expired_plan_is_refused_and_restored(cli, connected, catalog, app_home) -> None:
-    from etsysync_cli.store import Store
+    from etsysync_cli.store.db import Store
 
     staged = plan(cli, catalog)
     with Store.open(app_home) as store:

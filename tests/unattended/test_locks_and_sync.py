@@ -15,7 +15,7 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
-from etsysync_cli.store import Store
+from etsysync_cli.store.db import Store
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID, plan
 

@@ -8,9 +8,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli import accounts, adopt, notify, sync
+from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json, table
+from etsysync_cli.flows import adopt, notify, sync
 
 ROWS_SHOWN = 50
 STATUS_STYLES = {"synced": "green", "out_of_sync": "yellow"}

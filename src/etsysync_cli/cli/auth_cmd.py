@@ -7,7 +7,8 @@ import webbrowser
 
 import typer
 
-from etsysync_cli import accounts, login
+from etsysync_cli.accounts import login
+from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.errors import ExitCode, NotConnectedError

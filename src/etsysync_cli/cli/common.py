@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from etsysync_cli.config import Settings, app_home, load_settings
-from etsysync_cli.store import Store
+from etsysync_cli.store.db import Store
 
 ACCOUNT_HELP = "Shop name or id of the account to use (default: the active one)."
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import typer
 
 import etsysync_cli.demo
-from etsysync_cli import sync
 from etsysync_cli.cli import review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.demo.local import local_shop
-from etsysync_cli.status import link_counts
+from etsysync_cli.flows import sync
+from etsysync_cli.flows.status import link_counts
 
 DEMO_DIR = Path(etsysync_cli.demo.__file__).parent
 

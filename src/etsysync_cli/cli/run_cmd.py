@@ -10,14 +10,16 @@ from typing import Any
 
 import typer
 
-from etsysync_cli import accounts, jobs, locks, sync
+from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.sync_cmd import _exit_for, _notify, _report_run
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.errors import PlanRefusedError, UsageError
 from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.runner import RunEvent
+from etsysync_cli.flows import sync
+from etsysync_cli.push.runner import RunEvent
+from etsysync_cli.store import jobs, locks
 
 JSONL_FORMAT = "etsysync.sync/1"
 DEFAULT_MAX_CREATES = 50

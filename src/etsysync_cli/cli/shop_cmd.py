@@ -26,9 +26,11 @@ from typing import Any
 
 import typer
 
-from etsysync_cli import accounts, shopinfo, taxonomy
+from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
+from etsysync_cli.etsy import shop as shopinfo
+from etsysync_cli.etsy import taxonomy
 
 PROFILE_SECTIONS = (
     ("shipping_profiles", "Shipping profiles", "shipping_profile_id"),

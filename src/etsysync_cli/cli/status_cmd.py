@@ -11,11 +11,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli import jobs, status
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.views import err, note, out, print_json
 from etsysync_cli.errors import NotConnectedError
-from etsysync_cli.store import Account, Store
+from etsysync_cli.flows import status
+from etsysync_cli.store import jobs
+from etsysync_cli.store.db import Account, Store
 
 JOB_STYLES = {
     "completed": "green",

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import typer
 
-from etsysync_cli import accounts, jobs, locks, notify, sync
+from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.progress import PushProgress, ReadProgress
 from etsysync_cli.cli.views import note, out, print_json
@@ -21,8 +21,10 @@ from etsysync_cli.errors import (
     QuotaExhaustedError,
 )
 from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.runner import RunSummary
-from etsysync_cli.store import Store
+from etsysync_cli.flows import notify, sync
+from etsysync_cli.push.runner import RunSummary
+from etsysync_cli.store import jobs, locks
+from etsysync_cli.store.db import Store
 
 DETAILED_CHANGES = 2  # --detailed-exitcode: changes staged (as terraform plan)
 

@@ -18,11 +18,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from etsysync_cli import accounts, login
-from etsysync_cli.accounts import Session
+from etsysync_cli.accounts import login
+from etsysync_cli.accounts import session as accounts
+from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings, load_settings
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
-from etsysync_cli.store import Account, Store
+from etsysync_cli.store.db import Account, Store
 
 
 class AutoBrowser:

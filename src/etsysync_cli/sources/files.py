@@ -32,9 +32,9 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
+from etsysync_cli.domain.listing import ImageRef
+from etsysync_cli.domain.product import BadProduct, ProductResult, parse_product
 from etsysync_cli.errors import SourceError
-from etsysync_cli.models import ImageRef
-from etsysync_cli.sources.product import BadProduct, ProductResult, parse_product
 
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")

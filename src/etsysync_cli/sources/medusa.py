@@ -44,12 +44,12 @@ from pydantic import SecretStr
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from etsysync_cli import jobs
+from etsysync_cli.accounts.credentials import SecretStore, open_store
 from etsysync_cli.config import Settings, app_home, env_name, set_value
-from etsysync_cli.credentials import SecretStore, open_store
+from etsysync_cli.domain.product import ProductResult, parse_product
 from etsysync_cli.errors import AuthError, CredentialStoreError, EtsysyncError, SourceError
-from etsysync_cli.sources.product import ProductResult, parse_product
-from etsysync_cli.store import Store
+from etsysync_cli.store import jobs
+from etsysync_cli.store.db import Store
 
 T = TypeVar("T")
 

@@ -22,8 +22,8 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from etsysync_cli import etsy_rules as rules
-from etsysync_cli.models import (
+from etsysync_cli.domain import rules
+from etsysync_cli.domain.listing import (
     ImageRef,
     InventoryProduct,
     ListingDefaults,
@@ -32,7 +32,7 @@ from etsysync_cli.models import (
     Offering,
     PropertyValue,
 )
-from etsysync_cli.sources.product import (
+from etsysync_cli.domain.product import (
     DEFAULT_OPTION_TITLE,
     Product,
     Variant,

@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from etsysync_cli.mapping import InvalidListing, MappedListing, draft_fingerprint
-from etsysync_cli.models import ListingDraft
+from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.domain.mapping import InvalidListing, MappedListing, draft_fingerprint
 
 Action = Literal["create", "update", "unchanged", "invalid", "orphaned"]
 Change = Literal["fields", "images", "inventory", "state"]

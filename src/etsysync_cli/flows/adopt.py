@@ -44,15 +44,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from etsysync_cli import jobs
-from etsysync_cli.accounts import Session
+from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings
+from etsysync_cli.domain.listing import ListingDraft, ListingInventory
+from etsysync_cli.domain.mapping import InvalidListing, map_product
+from etsysync_cli.domain.product import BadProduct, ProductResult
+from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.errors import AuthError, EtsyError, LockedError
-from etsysync_cli.etsy.models import Inventory
-from etsysync_cli.mapping import InvalidListing, map_product
-from etsysync_cli.models import ListingDraft, ListingInventory
-from etsysync_cli.shopinfo import fill_defaults, shop_profiles
-from etsysync_cli.shoplistings import (
+from etsysync_cli.etsy.listings import (
     ShopListing,
     by_sku,
     by_title,
@@ -60,9 +59,10 @@ from etsysync_cli.shoplistings import (
     normalise_title,
     read_shop_listings,
 )
-from etsysync_cli.sources.product import BadProduct, ProductResult
-from etsysync_cli.sources.product import fingerprint as source_fingerprint
-from etsysync_cli.store import Store, insert_event, isoformat, utcnow
+from etsysync_cli.etsy.models import Inventory
+from etsysync_cli.etsy.shop import fill_defaults, shop_profiles
+from etsysync_cli.store import jobs
+from etsysync_cli.store.db import Store, insert_event, isoformat, utcnow
 
 MatchedBy = Literal["sku", "title"]
 DUPLICATE_NOTES = 10  # plan notes about duplicates shown; the rest are counted

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from etsysync_cli import __version__
-from etsysync_cli.store import Store, isoformat, utcnow
+from etsysync_cli.store.db import Store, isoformat, utcnow
 
 TIMEOUT_SECONDS = 5.0
 SENT_KINDS = (

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from etsysync_cli.accounts import open_session
+from etsysync_cli.accounts.session import open_session
 from etsysync_cli.config import Settings
 from etsysync_cli.errors import UsageError
 from etsysync_cli.etsy.models import TaxonomyNode
-from etsysync_cli.store import Store, isoformat, parse_time, utcnow
+from etsysync_cli.store.db import Store, isoformat, parse_time, utcnow
 
 CACHE_FILE = "taxonomy.json"
 CACHE_FOR = timedelta(days=7)

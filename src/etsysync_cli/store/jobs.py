@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.domain.planner import LinkSnapshot, PlannedItem
 from etsysync_cli.errors import PlanRefusedError
-from etsysync_cli.models import ListingDraft
-from etsysync_cli.planner import LinkSnapshot, PlannedItem
-from etsysync_cli.store import Store, insert_event, isoformat, parse_time, utcnow
+from etsysync_cli.store.db import Store, insert_event, isoformat, parse_time, utcnow
 
 ABSENT = '{"absent": true}'  # previous_link of a product that had no link before the plan
 RUN_STATUSES = ("confirmed", "processing", "paused")  # a run started; confirm again resumes

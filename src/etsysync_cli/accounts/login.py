@@ -22,9 +22,10 @@ from typing import Protocol
 
 import httpx
 
-from etsysync_cli.accounts import AppKeys, entry_name
+from etsysync_cli.accounts.credentials import open_store
+from etsysync_cli.accounts.loopback import CallbackServer, redirect_uri
+from etsysync_cli.accounts.session import AppKeys, entry_name
 from etsysync_cli.config import Settings
-from etsysync_cli.credentials import open_store
 from etsysync_cli.errors import AuthError, ConsentError, EtsyAuthError, EtsysyncError
 from etsysync_cli.etsy import oauth
 from etsysync_cli.etsy.auth import BearerAuth
@@ -32,8 +33,7 @@ from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.defaults import DEFAULT_SCOPES, DEFAULT_TIMEOUT, USER_AGENT
 from etsysync_cli.etsy.responses import connection_error
 from etsysync_cli.etsy.tokens import TokenSet
-from etsysync_cli.loopback import CallbackServer, redirect_uri
-from etsysync_cli.store import Account, Store
+from etsysync_cli.store.db import Account, Store
 
 
 class LoginIO(Protocol):

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from etsysync_cli import logs
-from etsysync_cli.jobs import PUSHED, Job, link_row
-from etsysync_cli.models import ListingDraft
-from etsysync_cli.runner import ImageState, PushItem, PushOutcome
-from etsysync_cli.store import Store, insert_event, isoformat, parse_time, utcnow
+from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.push.runner import ImageState, PushItem, PushOutcome
+from etsysync_cli.store.db import Store, insert_event, isoformat, parse_time, utcnow
+from etsysync_cli.store.jobs import PUSHED, Job, link_row
 
 EventSink = Callable[[str, str, dict[str, Any]], None]  # kind, message, data
 

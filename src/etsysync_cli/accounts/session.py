@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from etsysync_cli.accounts.credentials import SecretStore, open_store
 from etsysync_cli.config import Settings, env_name
-from etsysync_cli.credentials import SecretStore, open_store
 from etsysync_cli.errors import AuthError, ConfigError, EtsysyncError, NotConnectedError
 from etsysync_cli.etsy.auth import BearerAuth
 from etsysync_cli.etsy.client import EtsyClient
@@ -24,7 +24,7 @@ from etsysync_cli.etsy.oauth import TokenRefresher
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.etsy.tokens import TokenSet
-from etsysync_cli.store import Account, Store
+from etsysync_cli.store.db import Account, Store
 
 LOGIN_HINT = "run `etsysync auth login`"
 

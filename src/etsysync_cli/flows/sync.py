@@ -17,21 +17,23 @@ from typing import Any
 
 import httpx
 
-from etsysync_cli import adopt, jobs, locks, planner
-from etsysync_cli.accounts import Session
+from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings, load_settings
+from etsysync_cli.domain import planner
+from etsysync_cli.domain.listing import ImageRef
+from etsysync_cli.domain.mapping import InvalidListing, map_product
+from etsysync_cli.domain.product import BadProduct, Product, ProductResult
+from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.errors import EtsysyncError, PlanRefusedError, UsageError
-from etsysync_cli.jobs import Job
-from etsysync_cli.mapping import InvalidListing, map_product
-from etsysync_cli.models import ImageRef
-from etsysync_cli.recorder import JobRecorder, push_items
-from etsysync_cli.runner import RunEvent, RunSummary, run_items
-from etsysync_cli.shopinfo import fill_defaults, shop_profiles
+from etsysync_cli.etsy.shop import fill_defaults, shop_profiles
+from etsysync_cli.flows import adopt
+from etsysync_cli.push.runner import RunEvent, RunSummary, run_items
 from etsysync_cli.sources import medusa
 from etsysync_cli.sources.files import iter_products, load_image
-from etsysync_cli.sources.product import BadProduct, Product, ProductResult
-from etsysync_cli.sources.product import fingerprint as source_fingerprint
-from etsysync_cli.store import Store
+from etsysync_cli.store import jobs, locks
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.jobs import Job
+from etsysync_cli.store.recorder import JobRecorder, push_items
 
 PUBLISH_FEE_USD = Decimal("0.20")
 

@@ -29,6 +29,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from etsysync_cli.domain.listing import ImageRef
 from etsysync_cli.errors import (
     EtsyConnectionError,
     EtsyNotFoundError,
@@ -38,7 +39,6 @@ from etsysync_cli.errors import (
 )
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.models import ListingImage
-from etsysync_cli.models import ImageRef
 
 MAX_IMAGES = 20  # Etsy's cap per listing (etsy-api.md §6)
 _EXTENSIONS = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF8": "gif"}

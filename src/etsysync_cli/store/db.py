@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from etsysync_cli import logs
 from etsysync_cli.errors import NotConnectedError, SchemaTooNewError, StoreError
-from etsysync_cli.migrations import known_names, migrations
+from etsysync_cli.store.migrations import known_names, migrations
 
 BUSY_TIMEOUT_SECONDS = 10.0
 

@@ -59,6 +59,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from etsysync_cli.domain.listing import ImageRef, ListingDraft, ListingInventory
 from etsysync_cli.errors import (
     AuthError,
     EtsyConflictError,
@@ -79,8 +80,9 @@ from etsysync_cli.etsy.inventory import (
     ProductUpdate,
     PropertyValueUpdate,
 )
+from etsysync_cli.etsy.listings import normalise_title
 from etsysync_cli.etsy.models import Listing
-from etsysync_cli.imagesync import (
+from etsysync_cli.push.images import (
     MAX_IMAGES,
     ImageLoader,
     ImageLoadError,
@@ -89,8 +91,6 @@ from etsysync_cli.imagesync import (
     WantedImage,
     match_images,
 )
-from etsysync_cli.models import ImageRef, ListingDraft, ListingInventory
-from etsysync_cli.shoplistings import normalise_title
 
 __all__ = [
     "EDIT_URL",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from etsysync_cli.errors import LockedError, NotFoundError
-from etsysync_cli.store import Account, Store, isoformat, utcnow
+from etsysync_cli.store.db import Account, Store, isoformat, utcnow
 
 POLL_SECONDS = 0.5
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from etsysync_cli.errors import NotFoundError
-from etsysync_cli.store import Account, Store
+from etsysync_cli.store.db import Account, Store
 
 LINK_STATUSES = ("pending", "synced", "failed", "out_of_sync")
 EDIT_URL = "https://www.etsy.com/your/shops/me/listing-editor/edit/{listing_id}"

@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from etsysync_cli.accounts import Session
+from etsysync_cli.accounts.session import Session
+from etsysync_cli.domain.listing import ListingDefaults
 from etsysync_cli.errors import ConfigError
-from etsysync_cli.models import ListingDefaults
-from etsysync_cli.store import Store, isoformat, parse_time, utcnow
+from etsysync_cli.store.db import Store, isoformat, parse_time, utcnow
 
 CACHE_FOR = timedelta(days=1)
 
