@@ -164,6 +164,16 @@ class LockedError(EtsysyncError):
     exit_code = ExitCode.LOCKED
 
 
+class ListingTakenError(EtsysyncError):
+    """A listing is already the listing of another product of the shop (one listing, one
+    product: the database refuses a second link). Fails the product that asked for it."""
+
+    def __init__(self, message: str, *, listing_id: int, owner: str) -> None:
+        super().__init__(message)
+        self.listing_id = listing_id
+        self.owner = owner
+
+
 class PartialFailureError(EtsysyncError):
     """The job ran and some products failed (their reasons are in `status TXN`)."""
 

@@ -61,6 +61,7 @@ EXPECTED_COLUMNS = {
         "listing_id",
         "create_intent_at",
         "updated_at",
+        "link_revision",
     },
     "product_links": {
         "account_id",
@@ -75,6 +76,7 @@ EXPECTED_COLUMNS = {
         "payload_fingerprint",
         "synced_payload",
         "updated_at",
+        "revision",
     },
     "events": {
         "id",
@@ -154,3 +156,35 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
             "INSERT INTO locks (account_id, pid, host, command, started_at) "
             "VALUES (42, 1, 'h', 'c', 'now')"
         )
+
+
+def test_migration_0002_gives_each_listing_one_product(tmp_path: Path) -> None:
+    """Older versions could link two products to one listing. Upgrading keeps the listing with
+    the product that synced last, and unlinks the other (failed, with the reason)."""
+    from sqlite_utils import Database
+
+    from etsysync_cli.store.migrations import migrations
+
+    path = tmp_path / "state.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="0002_link_revisions_and_one_product_per_listing")
+    old.execute(
+        "INSERT INTO accounts (id, shop_id, shop_name, user_id, created_at, updated_at) "
+        "VALUES (1, 10, 'Shop', 20, 'x', 'x')"
+    )
+    for product, synced_at in (("blue", "2026-01-01T00:00:00Z"), ("rust", "2026-02-01T00:00:00Z")):
+        old.execute(
+            "INSERT INTO product_links (account_id, product_id, etsy_listing_id, sync_status, "
+            "last_synced_at, updated_at) VALUES (1, ?, 100, 'synced', ?, ?)",
+            [product, synced_at, synced_at],
+        )
+    old.conn.commit()
+    old.close()
+    with Store(path) as store:
+        rows = {r["product_id"]: r for r in store.db.query("SELECT * FROM product_links")}
+        assert rows["rust"]["etsy_listing_id"] == 100
+        assert rows["blue"]["etsy_listing_id"] is None
+        assert rows["blue"]["sync_status"] == "failed"
+        assert "also linked to product rust" in rows["blue"]["sync_error"]
+        (event,) = store.db.query("SELECT * FROM events WHERE kind = 'link_repaired'")
+        assert event["product_id"] == "blue"

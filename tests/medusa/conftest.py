@@ -17,7 +17,7 @@ SANDBOX_TAXONOMY = 1073  # a category the sandbox knows (the recorded ids are re
 
 @pytest.fixture(autouse=True)
 def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(medusa_source, "default_retry", medusa_source.RetryPolicy.no_wait)
+    monkeypatch.setattr(medusa_source, "default_retry", medusa_source.MedusaRetryPolicy.no_wait)
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ from etsysync_cli.sources.medusa import (
     FIELDS,
     MedusaAuthError,
     MedusaClient,
+    MedusaRetryPolicy,
     MedusaSource,
     MedusaVersionError,
-    RetryPolicy,
     Selection,
 )
 from etsysync_cli.sources.medusa import (
@@ -73,8 +73,10 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-def source(sales_channel: str | None = None, retry: RetryPolicy | None = None) -> MedusaSource:
-    client = MedusaClient(BASE, KEY, retry=retry or RetryPolicy.no_wait())
+def source(
+    sales_channel: str | None = None, retry: MedusaRetryPolicy | None = None
+) -> MedusaSource:
+    client = MedusaClient(BASE, KEY, retry=retry or MedusaRetryPolicy.no_wait())
     return MedusaSource(client, sales_channel=sales_channel)
 
 
@@ -346,7 +348,7 @@ def test_5xx_and_timeouts_are_retried(mock: respx.MockRouter) -> None:
 
 def test_a_429_waits_as_long_as_retry_after_says(mock: respx.MockRouter) -> None:
     waits: list[float] = []
-    policy = RetryPolicy(sleep=waits.append)
+    policy = MedusaRetryPolicy(sleep=waits.append)
     mock.get("/admin/stores").mock(
         side_effect=[httpx.Response(429, headers={"retry-after": "2"}), recorded("store.json")]
     )
@@ -357,7 +359,7 @@ def test_a_429_waits_as_long_as_retry_after_says(mock: respx.MockRouter) -> None
 def test_a_server_that_keeps_failing_is_a_clear_failure(mock: respx.MockRouter) -> None:
     mock.get("/admin/stores").mock(return_value=recorded("error-500-invalid-order.json", 500))
     with pytest.raises(SourceError) as caught:
-        source(retry=RetryPolicy.no_wait(max_attempts=3)).check_key()
+        source(retry=MedusaRetryPolicy.no_wait(max_attempts=3)).check_key()
     assert caught.value.message == (
         f"the Medusa backend at {BASE} failed GET /admin/stores: HTTP 500 "
         "An unknown error occurred. (gave up after 3 attempts)"

@@ -16,7 +16,9 @@ import pytest
 
 from etsysync_cli import __version__
 from etsysync_cli.flows import notify
+from etsysync_cli.store.accounts import save_account
 from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
 from tests.conftest import free_port
 
 SHOP_ID = 55501
@@ -81,7 +83,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def account_id(store: Store) -> int:
-    account = store.save_account(
+    account = save_account(
+        store,
         shop_id=SHOP_ID,
         shop_name="HookShop",
         user_id=7,
@@ -117,7 +120,7 @@ def add_job(store: Store, account_id: int, transaction_id: str = "txn-1") -> int
 def add_events(store: Store, account_id: int, *kinds: str) -> list[int]:
     job_id = add_job(store, account_id, f"txn-{store.db.table('sync_jobs').count + 1}")
     return [
-        store.add_event(kind, f"{kind} happened", account_id=account_id, job_id=job_id)
+        add_event(store, kind, f"{kind} happened", account_id=account_id, job_id=job_id)
         for kind in kinds
     ]
 
@@ -129,16 +132,18 @@ def delivered_at(store: Store, event_id: int) -> str | None:
 
 def test_events_are_delivered_once_each_in_order(store, account_id, hook) -> None:
     job_id = add_job(store, account_id, "txn-42")
-    planned = store.add_event(
+    planned = add_event(
+        store,
         "job_planned",
         "plan txn-42 staged",
         account_id=account_id,
         job_id=job_id,
         data={"counts": {"create": 2}},
     )
-    login = store.add_event("account_logged_in", "connected", account_id=account_id)
-    started = store.add_event("job_started", "pushing", account_id=account_id, job_id=job_id)
-    recreated = store.add_event(
+    login = add_event(store, "account_logged_in", "connected", account_id=account_id)
+    started = add_event(store, "job_started", "pushing", account_id=account_id, job_id=job_id)
+    recreated = add_event(
+        store,
         "listing_recreated",
         "listing was gone",
         account_id=account_id,
@@ -146,7 +151,7 @@ def test_events_are_delivered_once_each_in_order(store, account_id, hook) -> Non
         product_id="prod_1",
         data={"old_listing_id": 5},
     )
-    done = store.add_event("job_completed", "done", account_id=account_id, job_id=job_id)
+    done = add_event(store, "job_completed", "done", account_id=account_id, job_id=job_id)
 
     assert notify.deliver_pending(store, hook.url) == 4
     assert hook.kinds == ["job_planned", "job_started", "listing_recreated", "job_completed"]
@@ -178,7 +183,7 @@ def test_events_are_delivered_once_each_in_order(store, account_id, hook) -> Non
 
 
 def test_an_event_without_a_job_or_account_has_nulls(store, hook) -> None:
-    store.add_event("job_expired", "plan txn-9 expired")
+    add_event(store, "job_expired", "plan txn-9 expired")
     assert notify.deliver_pending(store, hook.url) == 1
     (event,) = hook.received
     assert event["transaction_id"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from etsysync_cli.push.runner import EDIT_URL
+from etsysync_cli.etsy.listings import EDIT_URL
 from tests.runner.runner_helpers import (
     create_item,
     grid_inventory,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.errors import ExitCode, UsageError
 from etsysync_cli.etsy import taxonomy
 from etsysync_cli.etsy.models import TaxonomyNode
-from etsysync_cli.store.db import isoformat, utcnow
 
 MUGS_PATH = "Home & Living > Kitchen & Dining > Drink & Barware > Drinkware > Mugs"
 TAXONOMY_OPERATION = "getSellerTaxonomyNodes"

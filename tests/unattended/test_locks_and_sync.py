@@ -15,6 +15,7 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
+from etsysync_cli.store.accounts import find_account
 from etsysync_cli.store.db import Store
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID, plan
@@ -94,7 +95,7 @@ def test_a_dead_holder_is_taken_over_with_a_warning(cli, connected, catalog, app
         check=True,
     )
     with Store.open(app_home) as store:
-        account = store.find_account()
+        account = find_account(store)
         store.db.table("locks").insert(
             {
                 "account_id": account.id,
@@ -113,7 +114,7 @@ def test_a_dead_holder_is_taken_over_with_a_warning(cli, connected, catalog, app
 def test_unlock_removes_a_lock_held_elsewhere(cli, connected, catalog, app_home) -> None:
     txn = plan(cli, catalog)["transaction_id"]
     with Store.open(app_home) as store:
-        account = store.find_account()
+        account = find_account(store)
         store.db.table("locks").insert(
             {
                 "account_id": account.id,

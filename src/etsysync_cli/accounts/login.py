@@ -33,7 +33,9 @@ from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.defaults import DEFAULT_SCOPES, DEFAULT_TIMEOUT, USER_AGENT
 from etsysync_cli.etsy.responses import connection_error
 from etsysync_cli.etsy.tokens import TokenSet
-from etsysync_cli.store.db import Account, Store
+from etsysync_cli.store.accounts import Account, save_account
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
 
 
 class LoginIO(Protocol):
@@ -125,7 +127,8 @@ def login(
             ) from None
 
     secrets.put(entry_name(shop.shop_id), {**held.tokens.to_storage(), "shared_secret": secret})
-    account = store.save_account(
+    account = save_account(
+        store,
         shop_id=shop.shop_id,
         shop_name=shop.shop_name,
         user_id=me.user_id,
@@ -135,7 +138,8 @@ def login(
         token_expires_at=held.tokens.expires_at,
         token_storage=secrets.kind,
     )
-    store.add_event(
+    add_event(
+        store,
         "account_connected",
         f"connected shop {shop.shop_name} ({shop.shop_id})",
         account_id=account.id,

@@ -9,13 +9,13 @@ rotated refresh token before the new access token is used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
 from etsysync_cli.accounts.credentials import SecretStore, open_store
+from etsysync_cli.clock import isoformat_or_none
 from etsysync_cli.config import Settings, env_name
 from etsysync_cli.errors import AuthError, ConfigError, EtsysyncError, NotConnectedError
 from etsysync_cli.etsy.auth import BearerAuth
@@ -24,7 +24,16 @@ from etsysync_cli.etsy.oauth import TokenRefresher
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.etsy.tokens import TokenSet
-from etsysync_cli.store.db import Account, Store
+from etsysync_cli.store.accounts import (
+    Account,
+    find_account,
+    get_account,
+    list_accounts,
+    mark_logged_out,
+    set_token_expiry,
+)
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
 
 LOGIN_HINT = "run `etsysync auth login`"
 
@@ -91,7 +100,7 @@ class AccountTokens:
         # The secret store first: a crash after this leaves a usable, newer token there.
         entry = {**self.entry(), **tokens.to_storage()}
         self.secrets.put(self.name, entry)
-        self.store.set_token_expiry(self.account.id, tokens.expires_at)
+        set_token_expiry(self.store, self.account.id, tokens.expires_at)
 
     def shared_secret(self) -> str | None:
         return self.entry().get("shared_secret")
@@ -138,7 +147,7 @@ def open_session(
     limiter: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
 ) -> Session:
-    account = store.find_account(account_name)
+    account = find_account(store, account_name)
     if account.token_storage is None:
         raise NotConnectedError(
             f"shop {account.shop_name} is logged out", hint=f"{LOGIN_HINT} to connect it again"
@@ -162,14 +171,14 @@ def open_session(
 
 def logout(store: Store, home: Path, account_name: str | None) -> Account:
     """Forget the account's tokens and mark it inactive. Its product links stay."""
-    account = store.find_account(account_name)
+    account = find_account(store, account_name)
     if account.token_storage is not None:
         secret_store_for(account, home).delete(entry_name(account.shop_id))
-    store.logged_out(account.id)
-    store.add_event(
-        "account_logged_out", f"logged out of {account.shop_name}", account_id=account.id
+    mark_logged_out(store, account.id)
+    add_event(
+        store, "account_logged_out", f"logged out of {account.shop_name}", account_id=account.id
     )
-    return store.account(account.id)
+    return get_account(store, account.id)
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,7 @@ class AccountStatus:
             "scopes": a.scopes,
             "is_active": a.is_active,
             "logged_in": a.token_storage is not None,
-            "token_expires_at": _iso(a.token_expires_at),
+            "token_expires_at": isoformat_or_none(a.token_expires_at),
             "token_storage": a.token_storage,
             "token_storage_detail": self.storage,
         }
@@ -202,7 +211,7 @@ def account_statuses(
     settings: Settings, store: Store, home: Path, *, check: bool
 ) -> list[AccountStatus]:
     statuses = []
-    for account in store.accounts():
+    for account in list_accounts(store):
         storage = None
         if account.token_storage is not None:
             try:
@@ -218,10 +227,6 @@ def account_statuses(
                 ok = True
             except EtsysyncError as exc:
                 ok, error = False, exc.message
-            account = store.account(account.id)  # a check may have refreshed the tokens
+            account = get_account(store, account.id)  # a check may have refreshed the tokens
         statuses.append(AccountStatus(account, storage, ok, error))
     return statuses
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None

@@ -12,6 +12,7 @@ from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.errors import ExitCode, NotConnectedError
+from etsysync_cli.store.accounts import find_account, set_active
 
 app = typer.Typer(no_args_is_help=True, help="Connect Etsy shops (OAuth) and manage their tokens.")
 
@@ -122,12 +123,12 @@ def _account_block(status: accounts.AccountStatus, check: bool) -> str:
 def use_cmd(shop: str = typer.Argument(..., help="Shop name or id.")) -> None:
     """Make SHOP the active account."""
     with common.open_store() as store:
-        account = store.find_account(shop)
+        account = find_account(store, shop)
         if account.token_storage is None:
             raise NotConnectedError(
                 f"shop {account.shop_name} is logged out", hint="run `etsysync auth login`"
             )
-        store.set_active(account.id)
+        set_active(store, account.id)
     note(f"Active account: {account.shop_name} ({account.shop_id})")
 
 

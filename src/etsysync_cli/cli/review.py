@@ -8,10 +8,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from etsysync_cli.clock import isoformat
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.flows.sync import PlanResult
 from etsysync_cli.store import jobs
-from etsysync_cli.store.db import Store, isoformat
+from etsysync_cli.store.db import Store
 
 BADGES = {
     "create": "bold green",

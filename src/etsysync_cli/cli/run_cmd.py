@@ -18,8 +18,9 @@ from etsysync_cli.cli.views import note, out
 from etsysync_cli.errors import PlanRefusedError, UsageError
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.flows import sync
-from etsysync_cli.push.runner import RunEvent
+from etsysync_cli.push.items import RunEvent
 from etsysync_cli.store import jobs, locks
+from etsysync_cli.store.accounts import find_account
 
 JSONL_FORMAT = "etsysync.sync/1"
 DEFAULT_MAX_CREATES = 50
@@ -190,7 +191,7 @@ def unlock_cmd(
 ) -> None:
     """Remove a shop's lock by hand, for a run that died on another machine."""
     with common.open_store() as store:
-        account = store.find_account(shop)
+        account = find_account(store, shop)
         current = locks.holder(store, account.id)
         if current is None:
             note(f"Shop {account.shop_name} is not locked.")

@@ -29,8 +29,9 @@ import typer
 from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
-from etsysync_cli.etsy import shop as shopinfo
+from etsysync_cli.domain.shop import Choice
 from etsysync_cli.etsy import taxonomy
+from etsysync_cli.flows import shop as flows_shop
 
 PROFILE_SECTIONS = (
     ("shipping_profiles", "Shipping profiles", "shipping_profile_id"),
@@ -52,7 +53,7 @@ def shop_cmd(
         common.open_store() as store,
         accounts.open_session(settings, store, common.home(), account) as session,
     ):
-        profiles = shopinfo.shop_profiles(session, store, refresh=refresh)
+        profiles = flows_shop.shop_profiles(session, store, refresh=refresh)
     configured = {
         f"listing.{name}": getattr(settings.listing, name) for _, _, name in PROFILE_SECTIONS
     }
@@ -73,7 +74,7 @@ def shop_cmd(
     )
 
 
-def _section(title: str, choices: list[shopinfo.Choice], current: int | None) -> str:
+def _section(title: str, choices: list[Choice], current: int | None) -> str:
     lines = [f"\n{title}:"]
     if not choices:
         lines.append("  (none)")
@@ -104,7 +105,7 @@ def search_cmd(
     """Find seller taxonomy ids by name, ignoring case and accents (e.g. `search mug`)."""
     settings = common.settings()
     with common.open_store() as store:
-        result = taxonomy.lookup(
+        result = flows_shop.taxonomy_lookup(
             settings,
             store,
             common.home(),

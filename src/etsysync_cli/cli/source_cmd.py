@@ -8,6 +8,7 @@ from etsysync_cli.cli import common
 from etsysync_cli.cli.views import err, note, out, print_json
 from etsysync_cli.errors import ExitCode, NotConnectedError
 from etsysync_cli.sources import medusa
+from etsysync_cli.store.accounts import find_account
 
 app = typer.Typer(
     no_args_is_help=True, help="Connect the product source (a Medusa v2 store) and check it."
@@ -66,7 +67,7 @@ def check_cmd(
     settings = common.settings()
     with common.open_store() as store:
         try:
-            account = store.find_account()
+            account = find_account(store)
         except NotConnectedError:
             account = None
     report = medusa.check(

@@ -16,7 +16,8 @@ from etsysync_cli.cli.views import err, note, out, print_json
 from etsysync_cli.errors import NotConnectedError
 from etsysync_cli.flows import status
 from etsysync_cli.store import jobs
-from etsysync_cli.store.db import Account, Store
+from etsysync_cli.store.accounts import Account, find_account, list_accounts
+from etsysync_cli.store.db import Store
 
 JOB_STYLES = {
     "completed": "green",
@@ -80,7 +81,7 @@ def status_cmd(
 
 def _account(store: Store, name: str | None) -> Account | None:
     try:
-        return store.find_account(name)
+        return find_account(store, name)
     except NotConnectedError:
         if name:
             raise
@@ -91,7 +92,7 @@ def _overview(store: Store, shop: Account | None, failed: bool, as_json: bool) -
     data: dict[str, Any] = {
         "accounts": [
             {"shop_id": a.shop_id, "shop_name": a.shop_name, "is_active": a.is_active}
-            for a in store.accounts()
+            for a in list_accounts(store)
         ],
         "active_shop": shop.shop_name if shop else None,
         "links": status.link_counts(store, shop.id) if shop else {},

@@ -22,7 +22,7 @@ from etsysync_cli.errors import (
 )
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.flows import notify, sync
-from etsysync_cli.push.runner import RunSummary
+from etsysync_cli.push.items import RunSummary
 from etsysync_cli.store import jobs, locks
 from etsysync_cli.store.db import Store
 
@@ -83,6 +83,9 @@ def plan_cmd(
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 0 if nothing to push, 2 if changes are staged."
     ),
+    wait: float = typer.Option(
+        0, "--wait", min=0, help="Seconds to wait for a push on the shop to finish."
+    ),
 ) -> None:
     """Read products, map and validate them, diff against Etsy, and stage a plan to review.
 
@@ -105,6 +108,8 @@ def plan_cmd(
         include_drafts=include_drafts,
         source_filters=source_filters,
         on_read=read_progress,
+        lock_wait=wait,
+        warn=note,
     )
     with (
         common.open_store() as store,

@@ -23,7 +23,8 @@ from etsysync_cli.accounts import session as accounts
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings, load_settings
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
-from etsysync_cli.store.db import Account, Store
+from etsysync_cli.store.accounts import Account
+from etsysync_cli.store.db import Store
 
 
 class AutoBrowser:

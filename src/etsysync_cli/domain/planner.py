@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, draft_fingerprint
+from etsysync_cli.domain.statuses import Action, LinkStatus
 
-Action = Literal["create", "update", "unchanged", "invalid", "orphaned"]
 Change = Literal["fields", "images", "inventory", "state"]
 ALL_CHANGES: tuple[Change, ...] = ("fields", "images", "inventory", "state")
 
@@ -34,7 +34,7 @@ class LinkSnapshot:
 
     product_id: str
     etsy_listing_id: int | None
-    sync_status: str
+    sync_status: LinkStatus
     source_fingerprint: str | None
     payload_fingerprint: str | None
     synced_payload: ListingDraft | None
@@ -59,7 +59,7 @@ class PlannedItem:
 
     @property
     def pushes(self) -> bool:
-        return self.action in ("create", "update")
+        return self.action in (Action.CREATE, Action.UPDATE)
 
 
 def plan_product(
@@ -73,7 +73,7 @@ def plan_product(
         return PlannedItem(
             product_id,
             title,
-            "invalid",
+            Action.INVALID,
             source_fingerprint=source_fingerprint,
             reasons=list(mapped.reasons),
             warnings=list(mapped.warnings),
@@ -83,7 +83,7 @@ def plan_product(
     item = PlannedItem(
         product_id,
         draft.title,
-        "create",
+        Action.CREATE,
         draft=draft,
         fingerprint=draft_fingerprint(draft),
         source_fingerprint=source_fingerprint,
@@ -95,14 +95,14 @@ def plan_product(
     item.source_changed = (
         link.source_fingerprint is not None and link.source_fingerprint != source_fingerprint
     )
-    if link.sync_status == "synced" and link.payload_fingerprint == item.fingerprint:
-        item.action = "unchanged"
+    if link.sync_status == LinkStatus.SYNCED and link.payload_fingerprint == item.fingerprint:
+        item.action = Action.UNCHANGED
         return item
-    if link.synced_payload is None and link.sync_status in ("pending", "failed"):
+    if link.synced_payload is None and link.sync_status in (LinkStatus.PENDING, LinkStatus.FAILED):
         # Etsy made the listing but the push never completed: finish creating that listing
         # (the runner rebuilds its images and inventory) rather than guess what it holds.
         return item
-    item.action = "update"
+    item.action = Action.UPDATE
     if link.synced_payload is None:
         # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.
         item.changes = _everything(draft)
@@ -155,7 +155,7 @@ def orphan_item(link: LinkSnapshot) -> PlannedItem:
     return PlannedItem(
         link.product_id,
         title,
-        "orphaned",
+        Action.ORPHANED,
         listing_id=link.etsy_listing_id,
         reasons=["the product is no longer in the source"],
     )

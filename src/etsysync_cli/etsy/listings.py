@@ -46,11 +46,16 @@ def inventory_skus(inventory: Inventory | None) -> frozenset[str]:
     return frozenset(s for s in skus if s)
 
 
+def listing_page(listing_id: int, state: str, url: str | None = None) -> str:
+    """The public page of an active listing (Etsy's own URL when known), else the seller's
+    edit page: a listing that is not active has no public page."""
+    if state == "active":
+        return url or PUBLIC_URL.format(listing_id=listing_id)
+    return EDIT_URL.format(listing_id=listing_id)
+
+
 def listing_url(listing: Listing) -> str:
-    """The public page of an active listing, else the seller's edit page (no public page)."""
-    if listing.state == "active":
-        return listing.url or PUBLIC_URL.format(listing_id=listing.listing_id)
-    return EDIT_URL.format(listing_id=listing.listing_id)
+    return listing_page(listing.listing_id, listing.state, listing.url)
 
 
 @dataclass(frozen=True)

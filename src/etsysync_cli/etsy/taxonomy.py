@@ -23,11 +23,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from etsysync_cli.accounts.session import open_session
-from etsysync_cli.config import Settings
+from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.errors import UsageError
 from etsysync_cli.etsy.models import TaxonomyNode
-from etsysync_cli.store.db import Store, isoformat, parse_time, utcnow
 
 CACHE_FILE = "taxonomy.json"
 CACHE_FOR = timedelta(days=7)
@@ -188,24 +186,3 @@ def load_entries(
     entries = flatten(fetch())
     write_cache(home, source, entries)
     return entries
-
-
-def lookup(
-    settings: Settings,
-    store: Store,
-    home: Path,
-    words: Iterable[str],
-    *,
-    account_name: str | None = None,
-    refresh: bool = False,
-    limit: int = DEFAULT_LIMIT,
-) -> SearchResult:
-    """Search the seller taxonomy; a session with the account is opened only to fetch it."""
-    wanted = split_words(words)  # a usage error before any request
-
-    def fetch() -> list[TaxonomyNode]:
-        with open_session(settings, store, home, account_name) as session:
-            return session.client.get_seller_taxonomy_nodes()
-
-    entries = load_entries(home, settings.etsy.api_url, fetch, refresh=refresh)
-    return search(entries, wanted, limit=limit)

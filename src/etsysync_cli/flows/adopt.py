@@ -36,7 +36,6 @@ to the feed. Nothing is ever written to Etsy here.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,12 +44,15 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.accounts.session import Session
+from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.config import Settings
 from etsysync_cli.domain.listing import ListingDraft, ListingInventory
 from etsysync_cli.domain.mapping import InvalidListing, map_product
 from etsysync_cli.domain.product import BadProduct, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
-from etsysync_cli.errors import AuthError, EtsyError, LockedError
+from etsysync_cli.domain.shop import fill_defaults
+from etsysync_cli.domain.statuses import JobStatus, LinkStatus
+from etsysync_cli.errors import AuthError, EtsyError
 from etsysync_cli.etsy.listings import (
     ShopListing,
     by_sku,
@@ -60,9 +62,10 @@ from etsysync_cli.etsy.listings import (
     read_shop_listings,
 )
 from etsysync_cli.etsy.models import Inventory
-from etsysync_cli.etsy.shop import fill_defaults, shop_profiles
-from etsysync_cli.store import jobs
-from etsysync_cli.store.db import Store, insert_event, isoformat, utcnow
+from etsysync_cli.flows.shop import shop_profiles
+from etsysync_cli.store import jobs, links
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import insert_event
 
 MatchedBy = Literal["sku", "title"]
 DUPLICATE_NOTES = 10  # plan notes about duplicates shown; the rest are counted
@@ -477,7 +480,7 @@ def preview(
     profiles = shop_profiles(session, store)
     defaults, notes = fill_defaults(settings.listing, profiles)
     currency = profiles.currency_code or account.currency_code or "USD"
-    links = {row["product_id"]: row for row in _links(store, account.id)}
+    known = {link.product_id: link for link in links.all_links(store, account.id)}
     candidates: list[Candidate] = []
     already: list[AlreadyLinked] = []
     skipped: list[Skipped] = []
@@ -493,10 +496,10 @@ def preview(
             skipped.append(Skipped(key, result.title, reason))
             continue
         seen.add(key)
-        link = links.get(key)
-        if link is not None and link["etsy_listing_id"] is not None:
+        link = known.get(key)
+        if link is not None and link.etsy_listing_id is not None:
             already.append(
-                AlreadyLinked(key, result.title, link["etsy_listing_id"], link["sync_status"])
+                AlreadyLinked(key, result.title, link.etsy_listing_id, str(link.sync_status))
             )
             continue
         if result.status != "published" or result.is_giftcard:
@@ -507,7 +510,7 @@ def preview(
             skipped.append(Skipped(key, result.title, "invalid: " + "; ".join(mapped.reasons)))
             continue
         candidates.append(Candidate(key, mapped.draft, source_fingerprint(result)))
-    linked_ids = {row["etsy_listing_id"] for row in links.values() if row["etsy_listing_id"]}
+    linked_ids = {x.etsy_listing_id for x in known.values() if x.etsy_listing_id is not None}
     shop = read_shop_listings(session.client, account.shop_id, skip=linked_ids)
     notes.extend(shop.warnings)
     matching = match(candidates, shop.listings)
@@ -561,31 +564,24 @@ class AdoptResult:
 def record(store: Store, found: AdoptPreview) -> AdoptResult:
     """Link every match of the preview, in one transaction (see the module doc)."""
     result = AdoptResult()
-    now = isoformat(utcnow())
     account_id = found.account_id
     with store.atomic() as db:
         refuse_while_running(store, account_id)
         jobs.expire_stale(store)
-        for transaction_id in _jobs(store, account_id, ("pending",)):
+        for transaction_id in _jobs(store, account_id, (JobStatus.PENDING,)):
             jobs.cancel(store, transaction_id)
             result.cancelled_plans.append(transaction_id)
-        owners = {
-            row["etsy_listing_id"]: row["product_id"]
-            for row in _links(store, account_id)
-            if row["etsy_listing_id"] is not None
-        }
         for m in found.matching.matches:
-            row = jobs.link_row(store, account_id, m.product_id)
-            if row is not None and row["etsy_listing_id"] is not None:
-                why = f"already linked to listing {row['etsy_listing_id']}"
+            link = links.get(store, account_id, m.product_id)
+            if link is not None and link.etsy_listing_id is not None:
+                why = f"already linked to listing {link.etsy_listing_id}"
                 result.left_alone.append((m, why))
                 continue
-            owner = owners.get(m.listing.listing_id)
+            owner = links.owner_of(store, account_id, m.listing.listing_id)
             if owner is not None:
                 result.left_alone.append((m, f"listing already linked to product {owner}"))
                 continue
-            db.table("product_links").upsert(_link(account_id, m, row, now), pk=_LINK_PK)
-            owners[m.listing.listing_id] = m.product_id
+            links.adopt(store, account_id, m.product_id, _adoption(m))
             result.linked.append(m)
         if result.linked:
             by = Counter(m.matched_by for m in result.linked)
@@ -609,69 +605,34 @@ def record(store: Store, found: AdoptPreview) -> AdoptResult:
     return result
 
 
-_LINK_PK = ("account_id", "product_id")
-
-
-def _link(account_id: int, m: Match, previous: dict[str, Any] | None, now: str) -> dict[str, Any]:
-    metadata = json.loads((previous or {}).get("metadata") or "{}")
-    # The listing's images, content unknown: the next update replaces them (imagesync.py).
-    metadata["images"] = [
-        {"source": "", "sha256": "", "listing_image_id": image_id}
-        for image_id in m.listing.image_ids
-    ]
-    metadata["listing_state"] = m.listing.state
-    metadata["adopted"] = {
-        "at": now,
-        "matched_by": m.matched_by,
-        "differences": list(m.differences),
-    }
-    return {
-        "account_id": account_id,
-        "product_id": m.product_id,
-        "etsy_listing_id": m.listing.listing_id,
-        "etsy_url": m.listing.url,
-        "sync_status": m.status,
-        "last_synced_at": now if m.status == "synced" else None,
-        "sync_error": None,
-        "metadata": json.dumps(metadata),
-        "source_fingerprint": m.candidate.source_fingerprint,
-        "payload_fingerprint": None,
-        "synced_payload": None,  # unknown: the next plan sends a full update
-        "updated_at": now,
-    }
+def _adoption(m: Match) -> links.Adoption:
+    return links.Adoption(
+        listing_id=m.listing.listing_id,
+        listing_url=m.listing.url,
+        status=LinkStatus(m.status),
+        source_fingerprint=m.candidate.source_fingerprint,
+        metadata={
+            # The listing's images, content unknown: the next update replaces them.
+            "images": [
+                {"source": "", "sha256": "", "listing_image_id": image_id}
+                for image_id in m.listing.image_ids
+            ],
+            "listing_state": m.listing.state,
+            "adopted": {
+                "at": isoformat(utcnow()),
+                "matched_by": m.matched_by,
+                "differences": list(m.differences),
+            },
+        },
+    )
 
 
 def refuse_while_running(store: Store, account_id: int) -> None:
-    """LockedError while a confirm of this account runs or waits to be resumed: its creates
-    could race the links recorded here."""
-    running = _jobs(store, account_id, jobs.RUN_STATUSES)
-    if running:
-        transaction_id = running[0]
-        raise LockedError(
-            f"plan {transaction_id} has started and not finished; linking listings now could "
-            "race the listings it creates",
-            hint=f"let it finish, or resume it with `etsysync confirm {transaction_id}`, then "
-            "run `etsysync adopt` again",
-        )
+    jobs.refuse_while_unfinished(store, account_id, "linking listings")
 
 
 def _jobs(store: Store, account_id: int, statuses: Sequence[str]) -> list[str]:
-    marks = ", ".join("?" for _ in statuses)
-    return [
-        row["transaction_id"]
-        for row in store.db.query(
-            f"SELECT transaction_id FROM sync_jobs WHERE account_id = ? AND status IN ({marks}) "
-            "ORDER BY id",
-            [account_id, *statuses],
-        )
-    ]
-
-
-def _links(store: Store, account_id: int) -> Iterable[dict[str, Any]]:
-    return store.db.query(
-        "SELECT product_id, etsy_listing_id, sync_status FROM product_links WHERE account_id = ?",
-        [account_id],
-    )
+    return [job.transaction_id for job in jobs.with_status(store, account_id, statuses)]
 
 
 # --- plan: would a create duplicate a listing? ---------------------------------------------------
@@ -683,17 +644,10 @@ def duplicate_warnings(store: Store, session: Session, job_id: int) -> list[str]
     Reads the shop's listings (Etsy requests) only when the job has creates, so a plan with
     nothing to create costs none. Etsy failing here only turns into a note.
     """
-    has_creates = store.db.execute(
-        "SELECT 1 FROM plan_items WHERE job_id = ? AND action = 'create' LIMIT 1", [job_id]
-    ).fetchone()
-    if has_creates is None:
+    if not jobs.has_creates(store, job_id):
         return []
     account = session.account
-    linked = {
-        row["etsy_listing_id"]
-        for row in _links(store, account.id)
-        if row["etsy_listing_id"] is not None
-    }
+    linked = links.listing_ids(store, account.id)
     try:
         shop = read_shop_listings(session.client, account.shop_id, skip=linked)
     except (EtsyError, AuthError) as exc:
@@ -703,12 +657,8 @@ def duplicate_warnings(store: Store, session: Session, job_id: int) -> list[str]
         ]
     skus, titles = by_sku(shop.listings), by_title(shop.listings)
     notes: list[str] = []
-    for row in store.db.query(
-        "SELECT product_id, payload FROM plan_items WHERE job_id = ? AND action = 'create' "
-        "ORDER BY id",
-        [job_id],
-    ):
-        product_id, draft = row["product_id"], ListingDraft.model_validate_json(row["payload"])
+    for product_id, payload in jobs.created_drafts(store, job_id):
+        draft = ListingDraft.model_validate_json(payload)
         shared = sorted(
             {(x.listing_id, sku) for sku in draft_skus(draft) for x in skus.get(sku, [])}
         )

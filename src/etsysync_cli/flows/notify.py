@@ -28,14 +28,14 @@ info or fragment may carry a token.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from etsysync_cli import __version__
-from etsysync_cli.store.db import Store, isoformat, utcnow
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import mark_delivered, undelivered
 
 TIMEOUT_SECONDS = 5.0
 SENT_KINDS = (
@@ -52,17 +52,6 @@ SENT_KINDS = (
 )
 
 Log = Callable[[str], None]
-
-_PENDING = f"""
-    SELECT e.id, e.kind, e.created_at, e.message, e.product_id, e.data,
-           j.transaction_id, a.shop_id
-    FROM events e
-    LEFT JOIN sync_jobs j ON j.id = e.job_id
-    LEFT JOIN accounts a ON a.id = e.account_id
-    WHERE e.delivered_at IS NULL AND e.kind IN ({", ".join("?" for _ in SENT_KINDS)})
-    ORDER BY e.id
-    LIMIT ?
-"""
 
 
 def deliver_pending(
@@ -87,19 +76,18 @@ def deliver_pending(
 
 def pending_events(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     """The payloads of the undelivered events of SENT_KINDS, oldest first."""
-    rows = store.db.execute(_PENDING, [*SENT_KINDS, max(limit, 0)]).fetchall()
     return [
         {
-            "id": row[0],
-            "event": row[1],
-            "created_at": row[2],
-            "message": row[3],
-            "product_id": row[4],
-            "data": _data(row[5]),
-            "transaction_id": row[6],
-            "shop_id": row[7],
+            "id": row["id"],
+            "event": row["kind"],
+            "created_at": row["created_at"],
+            "message": row["message"],
+            "product_id": row["product_id"],
+            "data": row["data"],
+            "transaction_id": row["transaction_id"],
+            "shop_id": row["shop_id"],
         }
-        for row in rows
+        for row in undelivered(store, SENT_KINDS, limit)
     ]
 
 
@@ -117,11 +105,7 @@ def _deliver(
                     f"delivered: {problem.rstrip('.')}; it will be sent again next time"
                 )
             break
-        with store.atomic() as db:
-            db.execute(
-                "UPDATE events SET delivered_at = ? WHERE id = ?",
-                [isoformat(utcnow()), event["id"]],
-            )
+        mark_delivered(store, event["id"])
         delivered += 1
     return delivered
 
@@ -171,10 +155,3 @@ def _scrub(text: str, url: str) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "…")
     return text
-
-
-def _data(text: str | None) -> Any:
-    try:
-        return json.loads(text or "{}")
-    except ValueError:
-        return {}

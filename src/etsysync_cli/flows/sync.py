@@ -22,16 +22,20 @@ from etsysync_cli.config import Settings, load_settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.listing import ImageRef
 from etsysync_cli.domain.mapping import InvalidListing, map_product
-from etsysync_cli.domain.product import BadProduct, Product, ProductResult
+from etsysync_cli.domain.product import BadProduct, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
+from etsysync_cli.domain.shop import fill_defaults
+from etsysync_cli.domain.statuses import Action, LinkStatus
 from etsysync_cli.errors import EtsysyncError, PlanRefusedError, UsageError
-from etsysync_cli.etsy.shop import fill_defaults, shop_profiles
 from etsysync_cli.flows import adopt
-from etsysync_cli.push.runner import RunEvent, RunSummary, run_items
+from etsysync_cli.flows.shop import shop_profiles
+from etsysync_cli.push.items import RunEvent, RunSummary
+from etsysync_cli.push.runner import run_items
 from etsysync_cli.sources import medusa
 from etsysync_cli.sources.files import iter_products, load_image
-from etsysync_cli.store import jobs, locks
+from etsysync_cli.store import jobs, links, locks
 from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
 from etsysync_cli.store.jobs import Job
 from etsysync_cli.store.recorder import JobRecorder, push_items
 
@@ -92,6 +96,9 @@ class PlanOptions:
     include_drafts: bool = False
     source_filters: dict[str, list[str]] = field(default_factory=dict)
     on_read: Callable[[int, int], None] | None = None
+    # Seconds to wait for a push on the shop to finish (a plan never stages during one).
+    lock_wait: float = 0
+    warn: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -103,10 +110,6 @@ class PlanResult:
     publish_fees: Decimal
 
 
-def product_key(product: Product) -> str:
-    return product.id or product.handle or product.title
-
-
 def plan(
     settings: Settings,
     store: Store,
@@ -116,6 +119,36 @@ def plan(
     *,
     today: date | None = None,
     read: Callable[[SourceSpec], Iterator[ProductResult]] = read_source,
+) -> PlanResult:
+    """Stage a plan of the source against the shop's links (nothing is sent to Etsy).
+
+    A plan never stages while a push of the shop is under way: it takes the shop's lock
+    (LockedError, exit 6, naming the holder; `lock_wait` seconds to wait for it). A plan made
+    against links in flight could create again what the push is creating, and closing it
+    could undo what the push records. A run that stopped part-way and that nobody runs any
+    more (paused, or its process died) is replaced: closed, so that it can never be resumed
+    beside the new plan, which carries its unpushed products (`jobs.supersede_unfinished`).
+    """
+    account = session.account
+    with locks.hold(store, account, "etsysync plan", wait=options.lock_wait, warn=options.warn):
+        for closed in jobs.supersede_unfinished(store, account.id):
+            if options.warn:
+                options.warn(
+                    f"Plan {closed.transaction_id} had stopped part-way ({closed.status}); "
+                    "the new plan replaces it."
+                )
+        return _plan(settings, store, session, spec, options, today=today, read=read)
+
+
+def _plan(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    spec: SourceSpec,
+    options: PlanOptions,
+    *,
+    today: date | None,
+    read: Callable[[SourceSpec], Iterator[ProductResult]],
 ) -> PlanResult:
     account = session.account
     profiles = shop_profiles(session, store)
@@ -151,11 +184,11 @@ def plan(
                 item = planner.PlannedItem(
                     key,
                     result.title or key,
-                    "invalid",
+                    Action.INVALID,
                     reasons=[f"{result.where}: {r}" for r in result.reasons],
                 )
             else:
-                key = product_key(result)
+                key = result.key
                 if wanted and key not in wanted and result.handle not in wanted:
                     continue
                 listed = ("published", "draft") if options.include_drafts else ("published",)
@@ -173,15 +206,17 @@ def plan(
             stager.add(item)
         full_scan = not wanted and options.limit is None and not options.source_filters
         if full_scan:
-            for link in list(jobs.orphans(store, account.id, set(stager.seen))):
-                orphan = planner.orphan_item(link)
+            gone = [x for x in links.linked(store, account.id) if x.product_id not in stager.seen]
+            for link in gone:
+                orphan = planner.orphan_item(link.snapshot())
                 estimate += 1 if options.prune else 0
                 stager.add(orphan)
         job_id = stager.job_id
     # Reads the shop's listings only when something is to be created.
     notes.extend(adopt.duplicate_warnings(store, session, job_id))
     job = jobs.job_by_id(store, job_id)
-    store.add_event(
+    add_event(
+        store,
         "job_planned",
         f"plan {job.transaction_id} staged: {_counts_text(job.counts)}",
         account_id=account.id,
@@ -263,7 +298,8 @@ def _run_job(
     # Checked under the lock: two runs cannot both find the job confirmable.
     job = jobs.check_confirmable(store, transaction_id, session.account.id)
     job = jobs.start_run(store, job)
-    store.add_event(
+    add_event(
+        store,
         "job_started",
         f"pushing plan {job.transaction_id} ({job.total_products - job.synced_count} to go)",
         account_id=job.account_id,
@@ -288,8 +324,8 @@ def _run_job(
     )
     if summary.stop_reason:
         message += f" (stopped: {summary.stop_reason})"
-    store.add_event(kind, message, account_id=job.account_id, job_id=job.id)
-    medusa.write_back(settings, store, job)  # only with medusa.write_back; failures are events
+    add_event(store, kind, message, account_id=job.account_id, job_id=job.id)
+    _write_back(settings, store, job)
     return ConfirmResult(job, summary)
 
 
@@ -310,3 +346,40 @@ def retry_spec(store: Store, transaction_id: str, account_id: int) -> tuple[Sour
 
 
 __all__ = ["EtsysyncError", "InvalidListing", "PlanOptions", "PlanResult", "confirm", "plan"]
+
+
+def _write_back(settings: Settings, store: Store, job: Job) -> None:
+    """With `medusa.write_back` on, after a run from a Medusa source: the synced products'
+    Etsy links go into their Medusa metadata. Failures are feed events, never errors."""
+    kind, _, url = job.source.partition(":")
+    if kind != "medusa" or not settings.medusa.write_back:
+        return
+    etsy_links = []
+    for product_id in jobs.synced_pushes(store, job.id):
+        link = links.get(store, job.account_id, product_id)
+        if link is None or link.sync_status != LinkStatus.SYNCED or not link.etsy_listing_id:
+            continue
+        etsy_links.append(
+            medusa.EtsyLink(
+                product_id,
+                link.etsy_listing_id,
+                link.etsy_url,
+                str(link.sync_status),
+                link.last_synced_at,
+            )
+        )
+    if not etsy_links:
+        return
+
+    def report(kind: str, message: str, product_id: str | None, data: dict[str, Any]) -> None:
+        add_event(
+            store,
+            kind,
+            message,
+            account_id=job.account_id,
+            job_id=job.id,
+            product_id=product_id,
+            data=data,
+        )
+
+    medusa.write_back(settings, url, etsy_links, report)

@@ -39,20 +39,12 @@ from etsysync_cli.errors import (
 )
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.models import ListingImage
+from etsysync_cli.push.items import ImageState
 
 MAX_IMAGES = 20  # Etsy's cap per listing (etsy-api.md §6)
 _EXTENSIONS = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF8": "gif"}
 
 ImageLoader = Callable[[ImageRef], bytes]
-
-
-@dataclass(frozen=True)
-class ImageState:
-    """One image as it is on the Etsy listing."""
-
-    source: str  # the ImageRef.source it came from ("" when unknown, e.g. after a crash)
-    sha256: str  # content hash of the bytes uploaded ("" when unknown: never matches)
-    listing_image_id: int
 
 
 @dataclass(frozen=True)

@@ -55,10 +55,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from etsysync_cli.clock import utcnow
 from etsysync_cli.domain.listing import ImageRef, ListingDraft, ListingInventory
 from etsysync_cli.errors import (
     AuthError,
@@ -69,6 +70,7 @@ from etsysync_cli.errors import (
     EtsyServerError,
     EtsysyncError,
     EtsyValidationError,
+    ListingTakenError,
     QuotaExhaustedError,
 )
 from etsysync_cli.etsy.client import EtsyClient
@@ -80,96 +82,28 @@ from etsysync_cli.etsy.inventory import (
     ProductUpdate,
     PropertyValueUpdate,
 )
-from etsysync_cli.etsy.listings import normalise_title
+from etsysync_cli.etsy.listings import listing_page, normalise_title
 from etsysync_cli.etsy.models import Listing
 from etsysync_cli.push.images import (
     MAX_IMAGES,
     ImageLoader,
     ImageLoadError,
-    ImageState,
     ImageSync,
     WantedImage,
     match_images,
 )
+from etsysync_cli.push.items import (
+    ImageState,
+    PushItem,
+    PushOutcome,
+    Recorder,
+    RunEvent,
+    RunSummary,
+)
 
-__all__ = [
-    "EDIT_URL",
-    "ImageState",
-    "PushItem",
-    "PushOutcome",
-    "Recorder",
-    "RunEvent",
-    "RunSummary",
-    "run_items",
-]
-
-EDIT_URL = "https://www.etsy.com/your/shops/me/listing-editor/edit/{listing_id}"
-PUBLIC_URL = "https://www.etsy.com/listing/{listing_id}"  # Etsy redirects to the slugged URL
 RECONCILE_WINDOW = timedelta(seconds=60)  # clock skew between us and Etsy, and request time
 RECONCILE_STATES = ("draft", "active", "inactive")
 BUNDLES = (("who_made", "when_made", "is_supply"), ("item_weight", "item_weight_unit"))
-
-Action = Literal["create", "update", "deactivate"]
-
-
-@dataclass(frozen=True)
-class PushItem:
-    item_id: int
-    product_id: str
-    action: Action
-    draft: ListingDraft | None  # None only for "deactivate"
-    changes: frozenset[str] = frozenset()  # update: subset of fields/images/inventory/state
-    changed_fields: tuple[str, ...] = ()  # update: names from draft.update_fields(); () = all
-    listing_id: int | None = None  # update/deactivate target; create: set if already created
-    images: tuple[ImageState, ...] = ()  # what the listing holds as last synced
-    create_intent_at: datetime | None = None  # a previous run started the create
-    listing_state: str | None = None  # added: the listing's state as last synced, if known
-
-
-@dataclass(frozen=True)
-class PushOutcome:
-    item_id: int
-    product_id: str
-    ok: bool
-    listing_id: int | None
-    listing_url: str | None  # public URL when active, else the seller's edit page
-    listing_state: str | None
-    images: tuple[ImageState, ...]
-    error: str | None  # plain words, with Etsy's own message
-    recreated: bool = False  # the listing had been deleted on Etsy and was created again
-
-
-class Recorder(Protocol):
-    """The job store's side. Each call is durable when it returns; calls come from workers."""
-
-    def create_intent(self, item_id: int, at: datetime) -> None: ...
-    def created(self, item_id: int, listing_id: int) -> None: ...
-    def finished(self, outcome: PushOutcome) -> None: ...
-
-
-@dataclass(frozen=True)
-class RunEvent:
-    kind: Literal["item_started", "item_finished", "waiting", "retry", "quota"]
-    product_id: str = ""
-    title: str = ""
-    ok: bool | None = None
-    seconds: float | None = None
-    detail: str = ""
-
-
-@dataclass
-class RunSummary:
-    synced: int = 0
-    failed: int = 0
-    stopped_early: bool = False
-    stop_reason: str | None = None
-    requests: int = 0  # Etsy requests made in this run
-    stop_error: EtsysyncError | None = None  # the quota or auth error that stopped the run
-    recreated: int = 0  # listings deleted on Etsy and created again
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_items(
@@ -182,7 +116,7 @@ def run_items(
     concurrency: int = 4,
     on_event: Callable[[RunEvent], None] | None = None,
     stop: threading.Event | None = None,
-    now: Callable[[], datetime] = _utcnow,
+    now: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """Push `items` (streamed: at most twice `concurrency` are taken ahead) and record outcomes."""
     if concurrency < 1:
@@ -317,7 +251,9 @@ class _Pusher:
             return None
         except EtsyError as exc:
             outcome = self._failed(item, progress, _message(exc, progress))
-        except _ItemFailed as exc:
+        except (_ItemFailed, ListingTakenError) as exc:
+            # ListingTakenError: the listing found is another product's (one listing, one
+            # product): this item fails rather than take it.
             outcome = self._failed(item, progress, str(exc))
         finally:
             self._local.item = None
@@ -687,12 +623,9 @@ def _message(exc: EtsyError, p: _Progress) -> str:
 def _listing_url(listing_id: int | None, state: str | None, listing: Listing | None) -> str | None:
     if listing_id is None or state is None:
         return None
-    if state == "active":
-        if listing is not None and listing.listing_id == listing_id and listing.url:
-            return listing.url
-        return PUBLIC_URL.format(listing_id=listing_id)
-    return EDIT_URL.format(listing_id=listing_id)
+    known = listing.url if listing is not None and listing.listing_id == listing_id else None
+    return listing_page(listing_id, state, known)
 
 
-# The same title rule as `adopt` and plan's duplicate warnings (shoplistings.py).
+# The same title rule as `adopt` and plan's duplicate warnings (etsy/listings.py).
 _norm = normalise_title

@@ -48,8 +48,6 @@ from etsysync_cli.accounts.credentials import SecretStore, open_store
 from etsysync_cli.config import Settings, app_home, env_name, set_value
 from etsysync_cli.domain.product import ProductResult, parse_product
 from etsysync_cli.errors import AuthError, CredentialStoreError, EtsysyncError, SourceError
-from etsysync_cli.store import jobs
-from etsysync_cli.store.db import Store
 
 T = TypeVar("T")
 
@@ -115,7 +113,7 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-class RetryPolicy:
+class MedusaRetryPolicy:
     """Bounded retries with exponential backoff and full jitter; `Retry-After` honoured (≤ 60 s)."""
 
     def __init__(
@@ -133,7 +131,7 @@ class RetryPolicy:
         self._backoff = wait_random_exponential(multiplier=initial_wait, max=max_wait)
 
     @classmethod
-    def no_wait(cls, *, max_attempts: int = 5) -> RetryPolicy:
+    def no_wait(cls, *, max_attempts: int = 5) -> MedusaRetryPolicy:
         """The same decisions without sleeping (tests)."""
         return cls(max_attempts=max_attempts, sleep=lambda _seconds: None)
 
@@ -161,8 +159,8 @@ class RetryPolicy:
             ) from None
 
 
-def default_retry() -> RetryPolicy:
-    return RetryPolicy()
+def default_retry() -> MedusaRetryPolicy:
+    return MedusaRetryPolicy()
 
 
 # --- the HTTP client ------------------------------------------------------------------------------
@@ -213,7 +211,7 @@ class MedusaClient:
         api_key: SecretStr,
         *,
         transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
+        retry: MedusaRetryPolicy | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.url = normalize_url(url)
@@ -476,7 +474,7 @@ class MedusaSource:
         home: Path | None = None,
         url: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
+        retry: MedusaRetryPolicy | None = None,
     ) -> MedusaSource:
         base = normalize_url(url) if url else configured_url(settings)
         key, _where = api_key(settings, home or app_home(), base)
@@ -773,7 +771,7 @@ def reader(
     home: Path | None = None,
     on_progress: ProgressCallback | None = None,
     transport: httpx.BaseTransport | None = None,
-    retry: RetryPolicy | None = None,
+    retry: MedusaRetryPolicy | None = None,
 ) -> Callable[[_Located], Iterator[ProductResult]]:
     """`read` for `sync.plan`: the products of the spec's Medusa URL, streamed."""
 
@@ -806,7 +804,7 @@ def connect(
     ask: Callable[[str], str] | None = None,
     sales_channel: str | None = None,
     transport: httpx.BaseTransport | None = None,
-    retry: RetryPolicy | None = None,
+    retry: MedusaRetryPolicy | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Connected:
     """Check a store's key with one cheap call, keep the key, and make Medusa the source."""
@@ -908,7 +906,7 @@ def check(
     shop_currency: str | None = None,
     selection: Selection | None = None,
     transport: httpx.BaseTransport | None = None,
-    retry: RetryPolicy | None = None,
+    retry: MedusaRetryPolicy | None = None,
 ) -> CheckReport:
     """Key, version, store, selection size and currency match: what `source check` reports."""
     home = home or app_home()
@@ -945,60 +943,56 @@ def check(
 # --- writing the Etsy link back -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EtsyLink:
+    """What is written into a Medusa product's metadata about its Etsy listing."""
+
+    product_id: str
+    etsy_listing_id: int
+    etsy_url: str | None
+    etsy_sync_status: str
+    etsy_last_synced_at: str | None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "etsy_listing_id": str(self.etsy_listing_id),
+            "etsy_url": self.etsy_url,
+            "etsy_sync_status": self.etsy_sync_status,
+            "etsy_last_synced_at": self.etsy_last_synced_at,
+        }
+
+
+# (kind, message, product_id, data): a feed event, recorded by the caller.
+Report = Callable[[str, str, str | None, dict[str, Any]], None]
+
+
 def write_back(
     settings: Settings,
-    store: Store,
-    job: jobs.Job,
+    url: str,
+    etsy_links: Iterable[EtsyLink],
+    report: Report,
     *,
     home: Path | None = None,
     transport: httpx.BaseTransport | None = None,
-    retry: RetryPolicy | None = None,
+    retry: MedusaRetryPolicy | None = None,
 ) -> None:
-    """After a run from a Medusa source with `medusa.write_back` on: put each synced product's
-    Etsy link into its Medusa metadata. Failures become feed events; nothing here raises an
-    expected error (the Etsy sync is done and stays done)."""
-    kind, _, location = job.source.partition(":")
-    if kind != "medusa" or not settings.medusa.write_back:
-        return
-    links = [
-        row
-        for row in jobs.job_items(store, job.id)
-        if row["outcome"] == "synced" and row["action"] in ("create", "update")
-    ]
-    if not links:
-        return
+    """Put each product's Etsy link into its Medusa metadata (`medusa.write_back`). Failures
+    are reported as events; nothing here raises an expected error (the Etsy sync is done and
+    stays done)."""
     written, failed = 0, 0
 
     def failure(message: str, product_id: str | None = None) -> None:
-        store.add_event(
-            "write_back_failed",
-            message,
-            account_id=job.account_id,
-            job_id=job.id,
-            product_id=product_id,
-        )
+        report("write_back_failed", message, product_id, {})
 
     try:
-        source = MedusaSource.open(
-            settings, home=home, url=location, transport=transport, retry=retry
-        )
+        source = MedusaSource.open(settings, home=home, url=url, transport=transport, retry=retry)
     except EtsysyncError as exc:
         failure(f"could not write the Etsy links back to Medusa: {exc.message}")
         return
     with source:
-        for row in links:
-            product_id = str(row["product_id"])
-            link = jobs.link_row(store, job.account_id, product_id)
-            if link is None or link["sync_status"] != "synced":
-                continue
-            values = {
-                "etsy_listing_id": str(link["etsy_listing_id"]),
-                "etsy_url": link["etsy_url"],
-                "etsy_sync_status": link["sync_status"],
-                "etsy_last_synced_at": link["last_synced_at"],
-            }
+        for link in etsy_links:
             try:
-                if _write_link(source.client, product_id, values):
+                if _write_link(source.client, link.product_id, link.values()):
                     written += 1
             except MedusaAuthError as exc:
                 failure(f"could not write the Etsy links back to Medusa: {exc.message}")
@@ -1006,18 +1000,17 @@ def write_back(
             except EtsysyncError as exc:
                 failed += 1
                 failure(
-                    f"could not write the Etsy link into Medusa product {product_id}: "
+                    f"could not write the Etsy link into Medusa product {link.product_id}: "
                     f"{exc.message}",
-                    product_id,
+                    link.product_id,
                 )
     if written or failed:
-        store.add_event(
+        report(
             "write_back_done",
             f"Etsy links written into {written} Medusa product(s)"
             + (f", {failed} failed" if failed else ""),
-            account_id=job.account_id,
-            job_id=job.id,
-            data={"written": written, "failed": failed},
+            None,
+            {"written": written, "failed": failed},
         )
 
 

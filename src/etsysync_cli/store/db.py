@@ -2,71 +2,25 @@
 
 Opening the store applies pending migrations, turns on WAL, foreign keys and a busy timeout, and
 refuses a file that is not an etsysync database or that a newer etsysync has written.
-Every multi-row write is one transaction (`with store.atomic():`).
+Every multi-row write is one transaction (`with store.atomic():`; nested blocks are savepoints).
+The tables have their own modules beside this one (accounts, jobs, links, events, locks): this
+package is the only place in etsysync that speaks SQL.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlite_utils import Database
 
-from etsysync_cli import logs
-from etsysync_cli.errors import NotConnectedError, SchemaTooNewError, StoreError
+from etsysync_cli.errors import SchemaTooNewError, StoreError
 from etsysync_cli.store.migrations import known_names, migrations
 
 BUSY_TIMEOUT_SECONDS = 10.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def isoformat(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class Account:
-    id: int
-    shop_id: int
-    shop_name: str
-    user_id: int
-    currency_code: str | None
-    scopes: list[str]
-    keystring: str | None
-    token_expires_at: datetime | None
-    token_storage: str | None
-    is_active: bool
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Account:
-        return cls(
-            id=row["id"],
-            shop_id=row["shop_id"],
-            shop_name=row["shop_name"],
-            user_id=row["user_id"],
-            currency_code=row["currency_code"],
-            scopes=row["scopes"].split(),
-            keystring=row["keystring"],
-            token_expires_at=parse_time(row["token_expires_at"]),
-            token_storage=row["token_storage"],
-            is_active=bool(row["is_active"]),
-        )
 
 
 # SQLite's result codes (and, for errors raised without one, its messages) for failures of the
@@ -229,11 +183,33 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
-        """One transaction. A failure of the file or the disk (full, read-only, ...) rolls it
-        back and becomes a StoreError that says what to do."""
+        """One transaction (a savepoint when nested). A failure of the file or the disk (full,
+        read-only, ...) rolls it back and becomes a StoreError that says what to do.
+
+        The outermost block starts with BEGIN IMMEDIATE: it takes the write lock at once,
+        waiting up to the busy timeout for another process's transaction. A deferred BEGIN
+        would read first and fail at once (SQLITE_BUSY, no wait) when another process
+        committed before its first write, which happens whenever two etsysync processes
+        write at the same time (a plan waiting for a push).
+        """
         try:
-            with self._lock, self.db.atomic():
-                yield self.db
+            with self._lock:
+                db = self.db
+                if db.conn.in_transaction:
+                    with db.atomic():  # a savepoint inside the caller's transaction
+                        yield db
+                    return
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.rollback()
+                    raise
+                try:
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.rollback()
+                    raise
         except sqlite3.Error as exc:
             failure = self.failure(exc)
             if failure is None:
@@ -242,152 +218,3 @@ class Store:
 
     def schema_version(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]
-
-    # --- accounts ------------------------------------------------------------------------------
-
-    def save_account(
-        self,
-        *,
-        shop_id: int,
-        shop_name: str,
-        user_id: int,
-        currency_code: str | None,
-        scopes: list[str],
-        keystring: str | None,
-        token_expires_at: datetime | None,
-        token_storage: str,
-        make_active: bool = True,
-    ) -> Account:
-        now = isoformat(utcnow())
-        row = {
-            "shop_id": shop_id,
-            "shop_name": shop_name,
-            "user_id": user_id,
-            "currency_code": currency_code,
-            "scopes": " ".join(scopes),
-            "keystring": keystring,
-            "token_expires_at": isoformat(token_expires_at) if token_expires_at else None,
-            "token_storage": token_storage,
-            "updated_at": now,
-        }
-        with self.atomic() as db:
-            existing = self._account_row("shop_id = ?", [shop_id])
-            if existing:
-                db.table("accounts").update(existing["id"], row)
-                account_id = existing["id"]
-            else:
-                account_id = db.table("accounts").insert({**row, "created_at": now}).last_pk
-            if make_active:
-                db.execute("UPDATE accounts SET is_active = (id = ?)", [account_id])
-        return self.account(account_id)
-
-    def _account_row(self, where: str, args: list[Any]) -> dict[str, Any] | None:
-        rows = list(self.db.table("accounts").rows_where(where, args, limit=1))
-        return rows[0] if rows else None
-
-    def account(self, account_id: int) -> Account:
-        row = self._account_row("id = ?", [account_id])
-        if row is None:
-            raise NotConnectedError(f"no account with id {account_id}")
-        return Account.from_row(row)
-
-    def accounts(self) -> list[Account]:
-        return [Account.from_row(r) for r in self.db.table("accounts").rows_where(order_by="id")]
-
-    def find_account(self, name: str | None = None) -> Account:
-        """The account named by shop name or shop id, else the active one."""
-        if name is None:
-            row = self._account_row("is_active = 1", [])
-            if row is None:
-                raise NotConnectedError(
-                    "no Etsy shop is connected", hint="run `etsysync auth login`"
-                )
-            return Account.from_row(row)
-        row = self._account_row(
-            "shop_name = ? COLLATE NOCASE OR CAST(shop_id AS TEXT) = ?", [name, name]
-        )
-        if row is None:
-            known = ", ".join(a.shop_name for a in self.accounts()) or "none"
-            raise NotConnectedError(
-                f"no connected shop named {name!r} (connected: {known})",
-                hint="run `etsysync auth status` to list them, or `etsysync auth login`",
-            )
-        return Account.from_row(row)
-
-    def set_active(self, account_id: int) -> None:
-        with self.atomic() as db:
-            db.execute("UPDATE accounts SET is_active = (id = ?)", [account_id])
-
-    def logged_out(self, account_id: int) -> None:
-        """The account's tokens are gone: it is inactive and has nothing stored."""
-        with self.atomic() as db:
-            db.table("accounts").update(
-                account_id,
-                {
-                    "is_active": 0,
-                    "token_expires_at": None,
-                    "token_storage": None,
-                    "updated_at": isoformat(utcnow()),
-                },
-            )
-
-    def set_token_expiry(self, account_id: int, expires_at: datetime) -> None:
-        with self.atomic() as db:
-            db.table("accounts").update(
-                account_id,
-                {"token_expires_at": isoformat(expires_at), "updated_at": isoformat(utcnow())},
-            )
-
-    # --- events --------------------------------------------------------------------------------
-
-    def add_event(
-        self,
-        kind: str,
-        message: str,
-        *,
-        account_id: int | None = None,
-        job_id: int | None = None,
-        product_id: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> int:
-        with self.atomic() as db:
-            return insert_event(
-                db,
-                kind,
-                message,
-                account_id=account_id,
-                job_id=job_id,
-                product_id=product_id,
-                data=data,
-            )
-
-
-def insert_event(
-    db: Database,
-    kind: str,
-    message: str,
-    *,
-    account_id: int | None = None,
-    job_id: int | None = None,
-    product_id: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> int:
-    """Add one feed event (inside the caller's transaction) and log it."""
-    pk = (
-        db.table("events")
-        .insert(
-            {
-                "created_at": isoformat(utcnow()),
-                "kind": kind,
-                "account_id": account_id,
-                "job_id": job_id,
-                "product_id": product_id,
-                "message": message,
-                "data": json.dumps(data or {}, sort_keys=True, default=str),
-            }
-        )
-        .last_pk
-    )
-    logs.event(kind, message=message, job_id=job_id, product_id=product_id)
-    assert pk is not None
-    return int(pk)

@@ -5,27 +5,29 @@ Every multi-row write is one transaction:
   fails half-way stages nothing);
 - each item's outcome, its link and the job's counters are written together as it happens,
   so a crash loses nothing already done;
-- cancelling or expiring a plan puts every link it touched back as it was.
+- cancelling or expiring a plan puts every link it touched back as it was, unless something
+  else changed that link since (store/links.py: a plan only restores a link it still owns).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.clock import isoformat, isoformat_or_none, parse_time, utcnow
 from etsysync_cli.domain.planner import LinkSnapshot, PlannedItem
-from etsysync_cli.errors import PlanRefusedError
-from etsysync_cli.store.db import Store, insert_event, isoformat, parse_time, utcnow
+from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
+from etsysync_cli.errors import LockedError, PlanRefusedError
+from etsysync_cli.store import links
+from etsysync_cli.store.accounts import get_account
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import insert_event
 
-ABSENT = '{"absent": true}'  # previous_link of a product that had no link before the plan
-RUN_STATUSES = ("confirmed", "processing", "paused")  # a run started; confirm again resumes
-DONE_STATUSES = ("completed", "failed")
 # The items a run pushes (the parameter: whether the plan was made with --prune).
 PUSHED = "(action IN ('create', 'update') OR (action = 'orphaned' AND ?))"
 
@@ -40,7 +42,7 @@ class Job:
     transaction_id: str
     account_id: int
     source: str
-    status: str
+    status: JobStatus
     total_products: int
     synced_count: int
     failed_count: int
@@ -59,7 +61,7 @@ class Job:
             transaction_id=row["transaction_id"],
             account_id=row["account_id"],
             source=row["source"],
-            status=row["status"],
+            status=JobStatus(row["status"]),
             total_products=row["total_products"],
             synced_count=row["synced_count"],
             failed_count=row["failed_count"],
@@ -79,7 +81,7 @@ class Job:
     def as_json(self) -> dict[str, Any]:
         return {
             "transaction_id": self.transaction_id,
-            "status": self.status,
+            "status": str(self.status),
             "source": self.source,
             "total_products": self.total_products,
             "synced_count": self.synced_count,
@@ -88,9 +90,9 @@ class Job:
             "error_log": self.error_log,
             "created_at": isoformat(self.created_at),
             "expires_at": isoformat(self.expires_at),
-            "confirmed_at": _iso(self.confirmed_at),
-            "started_at": _iso(self.started_at),
-            "completed_at": _iso(self.completed_at),
+            "confirmed_at": isoformat_or_none(self.confirmed_at),
+            "started_at": isoformat_or_none(self.started_at),
+            "completed_at": isoformat_or_none(self.completed_at),
         }
 
 
@@ -98,50 +100,6 @@ def _time(text: str) -> datetime:
     moment = parse_time(text)
     assert moment is not None
     return moment
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return isoformat(moment) if moment else None
-
-
-# --- links -------------------------------------------------------------------------------------
-
-
-def link_row(store: Store, account_id: int, product_id: str) -> dict[str, Any] | None:
-    rows = list(
-        store.db.query(
-            "SELECT * FROM product_links WHERE account_id = ? AND product_id = ?",
-            [account_id, product_id],
-        )
-    )
-    return rows[0] if rows else None
-
-
-def snapshot(row: dict[str, Any]) -> LinkSnapshot:
-    payload = row["synced_payload"]
-    return LinkSnapshot(
-        product_id=row["product_id"],
-        etsy_listing_id=row["etsy_listing_id"],
-        sync_status=row["sync_status"],
-        source_fingerprint=row["source_fingerprint"],
-        payload_fingerprint=row["payload_fingerprint"],
-        synced_payload=ListingDraft.model_validate_json(payload) if payload else None,
-    )
-
-
-def _write_link(store: Store, row: dict[str, Any]) -> None:
-    # One INSERT ... ON CONFLICT: sqlite-utils' upsert introspects the table and runs two
-    # statements per call, over a quarter of a 10,000-product plan (benchmarks/plan_at_scale.py).
-    # The column names are ours (a link row), never input.
-    columns = list(row)
-    updates = [c for c in columns if c not in ("account_id", "product_id")]
-    store.db.execute(
-        f"INSERT INTO product_links ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))}) "
-        "ON CONFLICT (account_id, product_id) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in updates),
-        list(row.values()),
-    )
 
 
 # --- staging -----------------------------------------------------------------------------------
@@ -160,41 +118,31 @@ class Stager:
     seen: set[str] = field(default_factory=set)
 
     def link(self, product_id: str) -> LinkSnapshot | None:
-        row = link_row(self.store, self.account_id, product_id)
-        return snapshot(row) if row else None
+        link = links.get(self.store, self.account_id, product_id)
+        return link.snapshot() if link else None
 
     def add(self, item: PlannedItem) -> None:
         if item.product_id in self.seen:
-            item.action = "invalid"
+            item.action = Action.INVALID
             item.reasons = [f"another product in the source has the same id {item.product_id}"]
             item.product_id = f"{item.product_id}#{len(self.seen)}"
         self.seen.add(item.product_id)
         self.counts[item.action] = self.counts.get(item.action, 0) + 1
         now = isoformat(utcnow())
-        previous = link_row(self.store, self.account_id, item.product_id)
-        acts = item.pushes or (item.action == "orphaned" and self.prune)
-        previous_link = None
-        if acts:
+        previous = links.get(self.store, self.account_id, item.product_id)
+        staged = None
+        if item.pushes or (item.action == Action.ORPHANED and self.prune):
             self.pushable += 1
-            previous_link = ABSENT if previous is None else json.dumps(self._before(previous, item))
-            _write_link(
-                self.store,
-                {
-                    **(previous or {"metadata": "{}"}),
-                    "account_id": self.account_id,
-                    "product_id": item.product_id,
-                    "sync_status": "pending",
-                    "updated_at": now,
-                },
+            staged = links.stage(
+                self.store, self.account_id, item.product_id, source_changed=item.source_changed
             )
-        elif previous is not None and item.source_changed and previous["sync_status"] == "synced":
+        elif previous is not None and item.source_changed:
             # Not pushed by this plan (invalid), but Etsy no longer matches the store.
-            previous_link = json.dumps(previous)
-            _write_link(self.store, {**previous, "sync_status": "out_of_sync", "updated_at": now})
+            links.mark_source_changed(self.store, self.account_id, item.product_id)
         row = {
             "job_id": self.job_id,
             "product_id": item.product_id,
-            "action": item.action,
+            "action": str(item.action),
             "title": item.title,
             "payload": item.draft.model_dump_json() if item.draft else None,
             "changes": json.dumps(
@@ -207,11 +155,12 @@ class Stager:
             "reasons": json.dumps(item.reasons),
             "fingerprint": item.fingerprint,
             "source_fingerprint": item.source_fingerprint,
-            "previous_link": previous_link,
+            "previous_link": staged.previous if staged else None,
+            "link_revision": staged.revision if staged else None,
             "listing_id": item.listing_id,
             "updated_at": now,
         }
-        if item.action == "create" and previous is not None and not previous["etsy_listing_id"]:
+        if item.action == Action.CREATE and previous is not None and not previous.etsy_listing_id:
             intent = self._unresolved_intent(item.product_id)
             if intent is not None:
                 row["create_intent_at"] = intent
@@ -237,14 +186,6 @@ class Stager:
             return str(rows[0][0])
         return None
 
-    @staticmethod
-    def _before(previous: dict[str, Any], item: PlannedItem) -> dict[str, Any]:
-        # The plan has just learnt that the source moved on: that is a fact about the link
-        # which cancelling the plan must not erase (status shows it as out_of_sync).
-        if item.source_changed and previous["sync_status"] == "synced":
-            return {**previous, "sync_status": "out_of_sync"}
-        return previous
-
 
 @contextmanager
 def stage(
@@ -267,7 +208,9 @@ def stage(
         )
         for row in superseded:
             # One reviewed plan per shop: a newer plan replaces an older one not yet confirmed.
-            _close_pending(store, row["transaction_id"], "cancelled", "replaced by a newer plan")
+            _close_pending(
+                store, row["transaction_id"], JobStatus.CANCELLED, "replaced by a newer plan"
+            )
         job_id = (
             db.table("sync_jobs")
             .insert(
@@ -293,16 +236,6 @@ def stage(
                 "options": json.dumps({**options, "counts": stager.counts}),
             },
         )
-
-
-def orphans(store: Store, account_id: int, seen: set[str]) -> Iterator[LinkSnapshot]:
-    for row in store.db.query(
-        "SELECT * FROM product_links WHERE account_id = ? AND etsy_listing_id IS NOT NULL "
-        "ORDER BY product_id",
-        [account_id],
-    ):
-        if row["product_id"] not in seen:
-            yield snapshot(row)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -335,6 +268,18 @@ def recent_jobs(store: Store, account_id: int | None = None, limit: int = 10) ->
     ]
 
 
+def with_status(store: Store, account_id: int, statuses: Sequence[str]) -> list[Job]:
+    """The account's jobs in these statuses, oldest first."""
+    marks = ", ".join("?" for _ in statuses)
+    return [
+        Job.from_row(r)
+        for r in store.db.query(
+            f"SELECT * FROM sync_jobs WHERE account_id = ? AND status IN ({marks}) ORDER BY id",
+            [account_id, *statuses],
+        )
+    ]
+
+
 def unfinished(store: Store, account_id: int) -> list[Job]:
     """Jobs whose run started and did not finish (stopped, or its process died)."""
     placeholders = ", ".join("?" for _ in RUN_STATUSES)
@@ -346,6 +291,58 @@ def unfinished(store: Store, account_id: int) -> list[Job]:
             [account_id, *RUN_STATUSES],
         )
     ]
+
+
+def refuse_while_unfinished(store: Store, account_id: int, doing: str) -> None:
+    """LockedError while a run of this account has started and not finished (running, paused,
+    or confirmed and about to start): its links are in flight, so `doing` now could race the
+    listings it creates."""
+    for job in unfinished(store, account_id):
+        raise LockedError(
+            f"plan {job.transaction_id} {_unfinished_state(job)}; {doing} now could race the "
+            "listings it creates",
+            hint=f"let it finish, or resume it with `etsysync confirm {job.transaction_id}`, "
+            "then try again",
+        )
+
+
+def supersede_unfinished(store: Store, account_id: int) -> list[Job]:
+    """Before a new plan is staged: close the account's runs that stopped part-way and that
+    nobody is running (the caller holds the shop's lock), so that they can never be resumed
+    alongside the new plan. Their unpushed products stay pending and the new plan carries them
+    (with the create intents they left: store/jobs.Stager). A run confirmed in the background
+    and not started yet is not closed: LockedError."""
+    closed = []
+    for job in unfinished(store, account_id):
+        if job.status == JobStatus.CONFIRMED:
+            raise LockedError(
+                f"plan {job.transaction_id} {_unfinished_state(job)}",
+                hint=f"wait for it (`etsysync status {job.transaction_id} --watch`), or run "
+                f"`etsysync confirm {job.transaction_id}` if its launch failed",
+            )
+        with store.atomic() as db:
+            db.execute(
+                "UPDATE sync_jobs SET status = 'cancelled', completed_at = ? WHERE id = ?",
+                [isoformat(utcnow()), job.id],
+            )
+            insert_event(
+                db,
+                "job_cancelled",
+                f"plan {job.transaction_id} ({job.status}, {job.synced_count} synced) replaced "
+                "by a newer plan, which carries its unpushed products",
+                account_id=account_id,
+                job_id=job.id,
+            )
+        closed.append(job)
+    return closed
+
+
+def _unfinished_state(job: Job) -> str:
+    return {
+        JobStatus.CONFIRMED: "was confirmed and has not started yet",
+        JobStatus.PROCESSING: "is being pushed (or its run died)",
+        JobStatus.PAUSED: "stopped part-way",
+    }[job.status]
 
 
 def job_items(
@@ -373,47 +370,53 @@ def expire_stale(store: Store) -> list[str]:
     ]
     for transaction_id in stale:
         with store.atomic():
-            _close_pending(store, transaction_id, "expired", "the plan expired before confirm")
+            _close_pending(
+                store, transaction_id, JobStatus.EXPIRED, "the plan expired before confirm"
+            )
     return stale
 
 
 def cancel(store: Store, transaction_id: str) -> Job:
     expire_stale(store)
     job = find_job(store, transaction_id)
-    if job.status != "pending":
+    if job.status != JobStatus.PENDING:
         raise PlanRefusedError(
             f"plan {transaction_id} is {job.status}; only a plan not yet confirmed can be "
             "cancelled",
             hint=f"`etsysync status {transaction_id}` shows it",
         )
     with store.atomic():
-        _close_pending(store, transaction_id, "cancelled", "cancelled by the user")
+        _close_pending(store, transaction_id, JobStatus.CANCELLED, "cancelled by the user")
     return find_job(store, transaction_id)
 
 
-def _close_pending(store: Store, transaction_id: str, status: str, why: str) -> None:
+def _close_pending(store: Store, transaction_id: str, status: JobStatus, why: str) -> None:
     job = find_job(store, transaction_id)
-    for item in store.db.query(
-        "SELECT product_id, previous_link FROM plan_items "
+    restored = kept = 0
+    staged = store.db.execute(
+        "SELECT product_id, previous_link, link_revision FROM plan_items "
         "WHERE job_id = ? AND previous_link IS NOT NULL",
         [job.id],
-    ):
-        if item["previous_link"] == ABSENT:
-            store.db.execute(
-                "DELETE FROM product_links WHERE account_id = ? AND product_id = ?",
-                [job.account_id, item["product_id"]],
-            )
+    ).fetchall()
+    for product_id, previous, revision in staged:
+        # Plans staged before link revisions existed (revision NULL) own links still at 0.
+        if links.restore(store, job.account_id, product_id, links.Staged(previous, revision or 0)):
+            restored += 1
         else:
-            _write_link(store, json.loads(item["previous_link"]))
+            kept += 1  # changed since this plan staged it: never rolled back
     store.db.table("sync_jobs").update(
-        job.id, {"status": status, "completed_at": isoformat(utcnow())}
+        job.id, {"status": str(status), "completed_at": isoformat(utcnow())}
     )
+    message = f"plan {transaction_id} {status}: {why}; links restored"
+    if kept:
+        message += f" ({kept} changed since the plan and kept as they are)"
     insert_event(
         store.db,
         f"job_{status}",
-        f"plan {transaction_id} {status}: {why}; links restored",
+        message,
         account_id=job.account_id,
         job_id=job.id,
+        data={"restored": restored, "kept": kept},
     )
 
 
@@ -425,18 +428,18 @@ def check_confirmable(store: Store, transaction_id: str, account_id: int) -> Job
     expire_stale(store)
     job = find_job(store, transaction_id)
     if job.account_id != account_id:
-        owner = store.account(job.account_id)
+        owner = get_account(store, job.account_id)
         raise PlanRefusedError(
             f"plan {transaction_id} is for shop {owner.shop_name}, not the account in use",
             hint=f"run `etsysync confirm {transaction_id} --account {owner.shop_name}`",
         )
-    if job.status == "expired":
+    if job.status == JobStatus.EXPIRED:
         raise PlanRefusedError(
             f"plan {transaction_id} expired at {isoformat(job.expires_at)}; nothing was sent "
             "and its links are as they were",
             hint="run `etsysync plan` again, then confirm the new plan",
         )
-    if job.status == "cancelled":
+    if job.status == JobStatus.CANCELLED:
         raise PlanRefusedError(
             f"plan {transaction_id} was cancelled; nothing was sent",
             hint="run `etsysync plan` again",
@@ -451,15 +454,36 @@ def check_confirmable(store: Store, transaction_id: str, account_id: int) -> Job
     return job
 
 
-def start_run(store: Store, job: Job) -> Job:
-    now = isoformat(utcnow())
+def mark_confirmed(store: Store, job: Job) -> Job:
+    """Confirmed, and the run not started yet (a background launch): no newer plan may
+    replace it any more, and `status` shows it as about to start."""
     with store.atomic() as db:
-        changes: dict[str, Any] = {"status": "processing"}
-        if job.confirmed_at is None:
-            changes["confirmed_at"] = now
-        if job.started_at is None:
-            changes["started_at"] = now
-        db.table("sync_jobs").update(job.id, changes)
+        db.execute(
+            "UPDATE sync_jobs SET status = 'confirmed', confirmed_at = coalesce(confirmed_at, ?) "
+            "WHERE id = ? AND status = 'pending'",
+            [isoformat(utcnow()), job.id],
+        )
+    return job_by_id(store, job.id)
+
+
+def start_run(store: Store, job: Job) -> Job:
+    """The run begins (or resumes): processing. Only from a status `confirm` accepts, checked
+    in the same statement, so a plan closed meanwhile (cancelled, expired) is never run."""
+    now = isoformat(utcnow())
+    runnable = (JobStatus.PENDING, *RUN_STATUSES)
+    with store.atomic() as db:
+        cursor = db.execute(
+            "UPDATE sync_jobs SET status = 'processing', confirmed_at = coalesce(confirmed_at, ?), "
+            f"started_at = coalesce(started_at, ?) WHERE id = ? AND status IN "
+            f"({', '.join('?' for _ in runnable)})",
+            [now, now, job.id, *runnable],
+        )
+        if cursor.rowcount != 1:
+            current = job_by_id(store, job.id)
+            raise PlanRefusedError(
+                f"plan {job.transaction_id} is {current.status} and cannot run",
+                hint=f"`etsysync status {job.transaction_id}` shows it",
+            )
     return job_by_id(store, job.id)
 
 
@@ -472,11 +496,53 @@ def finish_run(store: Store, job_id: int, *, stopped_early: bool) -> Job:
             [job_id, bool(job.options.get("prune"))],
         ).fetchone()[0]
         if stopped_early and left:
-            status = "paused"
+            status = JobStatus.PAUSED
         else:
-            status = "failed" if job.failed_count else "completed"
-        changes: dict[str, Any] = {"status": status}
-        if status != "paused":
+            status = JobStatus.FAILED if job.failed_count else JobStatus.COMPLETED
+        changes: dict[str, Any] = {"status": str(status)}
+        if status != JobStatus.PAUSED:
             changes["completed_at"] = isoformat(utcnow())
         db.table("sync_jobs").update(job_id, changes)
     return job_by_id(store, job_id)
+
+
+# --- what a finished job did -------------------------------------------------------------------
+
+
+def created_drafts(store: Store, job_id: int) -> Iterator[tuple[str, str]]:
+    """(product id, reviewed payload) of the job's creates, in plan order."""
+    for row in store.db.query(
+        "SELECT product_id, payload FROM plan_items WHERE job_id = ? AND action = 'create' "
+        "ORDER BY id",
+        [job_id],
+    ):
+        yield row["product_id"], row["payload"]
+
+
+def has_creates(store: Store, job_id: int) -> bool:
+    row = store.db.execute(
+        "SELECT 1 FROM plan_items WHERE job_id = ? AND action = 'create' LIMIT 1", [job_id]
+    ).fetchone()
+    return row is not None
+
+
+def failed_products(store: Store, job_id: int) -> list[str]:
+    return [
+        row[0]
+        for row in store.db.execute(
+            "SELECT product_id FROM plan_items WHERE job_id = ? AND outcome = 'failed' ORDER BY id",
+            [job_id],
+        )
+    ]
+
+
+def synced_pushes(store: Store, job_id: int) -> list[str]:
+    """Products whose create or update this job pushed successfully."""
+    return [
+        row[0]
+        for row in store.db.execute(
+            "SELECT product_id FROM plan_items WHERE job_id = ? AND outcome = 'synced' "
+            "AND action IN ('create', 'update') ORDER BY id",
+            [job_id],
+        )
+    ]

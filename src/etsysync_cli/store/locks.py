@@ -17,8 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.errors import LockedError, NotFoundError
-from etsysync_cli.store.db import Account, Store, isoformat, utcnow
+from etsysync_cli.store.accounts import Account
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
 
 POLL_SECONDS = 0.5
 
@@ -152,7 +155,8 @@ def force_unlock(store: Store, account: Account) -> Holder:
         raise NotFoundError(f"shop {account.shop_name} is not locked")
     with store.atomic() as db:
         db.execute("DELETE FROM locks WHERE account_id = ?", [account.id])
-    store.add_event(
+    add_event(
+        store,
         "lock_removed",
         f"lock of shop {account.shop_name} removed by hand (was {current.describe()})",
         account_id=account.id,

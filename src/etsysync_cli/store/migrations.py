@@ -9,6 +9,8 @@ No table holds a token or a secret: those live in the keyring (design.md §5).
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "etsysync"
@@ -118,6 +120,72 @@ def m0001_initial(db: Database) -> None:
             command TEXT NOT NULL,
             started_at TEXT NOT NULL
         );
+        """,
+    )
+
+
+@migrations(name="0002_link_revisions_and_one_product_per_listing")
+def m0002_link_revisions(db: Database) -> None:
+    """Links get a revision (a plan restores only a link still at the revision it wrote), and
+    the database enforces one product per listing and one pending plan per shop.
+
+    Older versions could link two products to one listing (a reconcile by title). Such a
+    listing stays with the product that synced last; the others lose the link (failed, with
+    the reason, and a feed event), so the next plan creates their own listing.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE product_links ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE plan_items ADD COLUMN link_revision INTEGER
+        """,
+    )
+    shared = db.execute(
+        "SELECT account_id, etsy_listing_id FROM product_links "
+        "WHERE etsy_listing_id IS NOT NULL GROUP BY account_id, etsy_listing_id "
+        "HAVING count(*) > 1"
+    ).fetchall()
+    for account_id, listing_id in shared:
+        rows = db.execute(
+            "SELECT product_id FROM product_links WHERE account_id = ? AND etsy_listing_id = ? "
+            "ORDER BY coalesce(last_synced_at, '') DESC, updated_at DESC, product_id",
+            [account_id, listing_id],
+        ).fetchall()
+        keeper = rows[0][0]
+        for (product_id,) in rows[1:]:
+            why = (
+                f"listing {listing_id} was also linked to product {keeper}; it stays with "
+                "that product, and the next plan creates this product's own listing"
+            )
+            db.execute(
+                "UPDATE product_links SET etsy_listing_id = NULL, etsy_url = NULL, "
+                "sync_status = 'failed', sync_error = ?, metadata = '{}', "
+                "revision = revision + 1 WHERE account_id = ? AND product_id = ?",
+                [why, account_id, product_id],
+            )
+            db.execute(
+                "INSERT INTO events (created_at, kind, account_id, product_id, message, data) "
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'link_repaired', ?, ?, ?, ?)",
+                [
+                    account_id,
+                    product_id,
+                    f"product {product_id}: {why}",
+                    json.dumps({"listing_id": listing_id, "kept_by": keeper}),
+                ],
+            )
+    # Older versions replaced a pending plan when staging a newer one, so there is at most one;
+    # should there be more, the older ones are closed.
+    db.execute(
+        "UPDATE sync_jobs SET status = 'cancelled' WHERE status = 'pending' AND id NOT IN "
+        "(SELECT max(id) FROM sync_jobs WHERE status = 'pending' GROUP BY account_id)"
+    )
+    _run(
+        db,
+        """
+        CREATE UNIQUE INDEX product_links_one_product_per_listing
+            ON product_links(account_id, etsy_listing_id) WHERE etsy_listing_id IS NOT NULL;
+        CREATE UNIQUE INDEX sync_jobs_one_pending_plan
+            ON sync_jobs(account_id) WHERE status = 'pending'
         """,
     )
 

@@ -1,0 +1,53 @@
+"""The shop's own ids (`etsysync shop`, and every plan's defaults) and the taxonomy search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from etsysync_cli.accounts.session import Session, open_session
+from etsysync_cli.clock import utcnow
+from etsysync_cli.config import Settings
+from etsysync_cli.domain.shop import ShopProfiles
+from etsysync_cli.etsy import taxonomy
+from etsysync_cli.etsy.models import TaxonomyNode
+from etsysync_cli.etsy.shop import read_profiles
+from etsysync_cli.store.accounts import cache, cached
+from etsysync_cli.store.db import Store
+
+PROFILES_CACHED_FOR = timedelta(days=1)
+CACHE_KEY = "shop"
+
+
+def shop_profiles(session: Session, store: Store, *, refresh: bool = False) -> ShopProfiles:
+    """The shop's profiles: the copy cached on the account if younger than a day, else read
+    from Etsy (four requests) and cached."""
+    account = session.account
+    value, fetched = cached(store, account.id, CACHE_KEY)
+    if value and fetched and not refresh and utcnow() - fetched < PROFILES_CACHED_FOR:
+        return ShopProfiles.from_json(value)
+    profiles = read_profiles(session.client, account.shop_id)
+    cache(store, account.id, CACHE_KEY, profiles.as_json())
+    return profiles
+
+
+def taxonomy_lookup(
+    settings: Settings,
+    store: Store,
+    home: Path,
+    words: Iterable[str],
+    *,
+    account_name: str | None = None,
+    refresh: bool = False,
+    limit: int = taxonomy.DEFAULT_LIMIT,
+) -> taxonomy.SearchResult:
+    """Search the seller taxonomy; a session with the account is opened only to fetch it."""
+    wanted = taxonomy.split_words(words)  # a usage error before any request
+
+    def fetch() -> list[TaxonomyNode]:
+        with open_session(settings, store, home, account_name) as session:
+            return session.client.get_seller_taxonomy_nodes()
+
+    entries = taxonomy.load_entries(home, settings.etsy.api_url, fetch, refresh=refresh)
+    return taxonomy.search(entries, wanted, limit=limit)
