@@ -26,7 +26,8 @@ from typing import Any
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings
 from etsysync_cli.demo.local import local_shop
-from etsysync_cli.flows import sync
+from etsysync_cli.flows import confirm as confirming
+from etsysync_cli.flows import plan as planning
 from etsysync_cli.sandbox import SandboxServer
 from etsysync_cli.sandbox.images import sample_png
 from etsysync_cli.store.db import Store
@@ -54,14 +55,18 @@ class Env:
 
     # --- the flow ---------------------------------------------------------------------------
 
-    def plan(self, catalog: Path) -> sync.PlanResult:
-        spec = sync.SourceSpec("file", str(catalog))
-        return sync.plan(
-            self.settings, self.store, self.session, spec, sync.PlanOptions(ttl=timedelta(hours=2))
+    def plan(self, catalog: Path) -> planning.PlanResult:
+        spec = planning.SourceSpec("file", str(catalog))
+        return planning.plan(
+            self.settings,
+            self.store,
+            self.session,
+            spec,
+            planning.PlanOptions(ttl=timedelta(hours=2)),
         )
 
-    def confirm(self, transaction_id: str) -> sync.ConfirmResult:
-        return sync.confirm(self.settings, self.store, self.session, transaction_id)
+    def confirm(self, transaction_id: str) -> confirming.ConfirmResult:
+        return confirming.confirm(self.settings, self.store, self.session, transaction_id)
 
     def api_log(self) -> list[dict[str, Any]]:
         """The sandbox's log of Etsy API requests (the token endpoint and OAuth pages left out)."""

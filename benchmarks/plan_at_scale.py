@@ -1,6 +1,6 @@
 """Benchmark 3: `plan` over 10,000 and 100,000 products from a JSON Lines file (no images).
 
-Each size is measured twice, each time in a fresh subprocess (seconds for `sync.plan` itself,
+Each size is measured twice, each time in a fresh subprocess (seconds for `plan` itself,
 peak RSS = the child's VmHWM, interpreter and imports included):
 
 1. **first plan**: no links yet, every product a `create`;
@@ -33,7 +33,7 @@ def child(home: Path, catalog: Path, api_url: str, oauth_url: str) -> None:
 
     from etsysync_cli.accounts import session as accounts
     from etsysync_cli.config import load_settings
-    from etsysync_cli.flows import sync
+    from etsysync_cli.flows import plan as planning
     from etsysync_cli.store.db import Store
 
     settings = load_settings(
@@ -43,12 +43,12 @@ def child(home: Path, catalog: Path, api_url: str, oauth_url: str) -> None:
     ).settings
     with Store.open(home) as store, accounts.open_session(settings, store, home) as session:
         started = time.perf_counter()
-        result = sync.plan(
+        result = planning.plan(
             settings,
             store,
             session,
-            sync.SourceSpec("file", str(catalog)),
-            sync.PlanOptions(ttl=timedelta(hours=2)),
+            planning.SourceSpec("file", str(catalog)),
+            planning.PlanOptions(ttl=timedelta(hours=2)),
         )
         seconds = time.perf_counter() - started
     print(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,10 @@ DATABASE_FILE = "etsysync.db"
 
 Origin = Literal["default", "file", "env", "flag"]
 
+# Where the real Etsy lives (the settings point elsewhere for the sandbox).
+ETSY_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth/token
+ETSY_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -39,11 +43,11 @@ class _Section(BaseModel):
 
 class EtsySettings(_Section):
     api_url: str = Field(
-        "https://api.etsy.com/v3",
+        ETSY_API_URL,
         description="Etsy API base; the client appends /application/… and /public/oauth/token.",
     )
     oauth_url: str = Field(
-        "https://www.etsy.com", description="Where the consent page /oauth/connect lives."
+        ETSY_OAUTH_URL, description="Where the consent page /oauth/connect lives."
     )
     keystring: str | None = Field(None, description="The app's keystring (its OAuth client id).")
     shared_secret: SecretStr | None = Field(
@@ -116,9 +120,9 @@ def setting_keys() -> Iterator[SettingInfo]:
     for section, section_field in Settings.model_fields.items():
         model = section_field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
-        for name, field in model.model_fields.items():
+        for name, info in model.model_fields.items():
             key = f"{section}.{name}"
-            yield SettingInfo(key, env_name(key), field.description or "")
+            yield SettingInfo(key, env_name(key), info.description or "")
 
 
 # Variables whose names were promised shorter than the ETSYSYNC_SECTION_NAME rule gives.
@@ -145,14 +149,33 @@ def config_path(home: Path | None = None) -> Path:
 # --- loading -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Value:
+    value: Any
+    origin: Origin
+    source: str  # for messages: the file, the variable, "the command line"
+
+
 @dataclass
 class LoadedSettings:
     settings: Settings
     origins: dict[str, Origin]
     path: Path
+    layers: dict[str, _Value] = field(default_factory=dict)  # file and environment, merged
 
     def origin(self, key: str) -> Origin:
         return self.origins.get(key, "default")
+
+    def with_flags(self, overrides: Mapping[str, Any] | None) -> LoadedSettings:
+        """These settings with command-line flags (by dotted key; None = not given) on top,
+        validated again; the file and the environment are not read again."""
+        values = dict(self.layers)
+        for key, value in (overrides or {}).items():
+            if value is not None:
+                values[key] = _Value(value, "flag", "the command line")
+        if values == self.layers:
+            return self
+        return _validate(values, self.path)
 
 
 def load_settings(
@@ -164,31 +187,29 @@ def load_settings(
     """Merge the layers and validate. `overrides` are command-line flags by dotted key."""
     path = config_path(home)
     environ = os.environ if environ is None else environ
-    raw: dict[str, dict[str, Any]] = {}
-    origins: dict[str, Origin] = {}
-    sources: dict[str, str] = {}
-
-    def put(key: str, value: Any, origin: Origin, source: str) -> None:
-        section, _, name = key.partition(".")
-        raw.setdefault(section, {})[name] = value
-        origins[key] = origin
-        sources[key] = source
-
+    values: dict[str, _Value] = {}
     for key, value in _flatten(read_config_file(path)).items():
-        put(key, value, "file", str(path))
-    known = {info.key: info.env for info in setting_keys()}
-    for key, variable in known.items():
-        if variable in environ and environ[variable] != "":
-            put(key, environ[variable], "env", f"the environment variable {variable}")
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            put(key, value, "flag", "the command line")
+        values[key] = _Value(value, "file", str(path))
+    for info in setting_keys():
+        if info.env in environ and environ[info.env] != "":
+            values[info.key] = _Value(
+                environ[info.env], "env", f"the environment variable {info.env}"
+            )
+    return _validate(values, path).with_flags(overrides)
 
+
+def _validate(values: Mapping[str, _Value], path: Path) -> LoadedSettings:
+    raw: dict[str, dict[str, Any]] = {}
+    for key, layer in values.items():
+        section, _, name = key.partition(".")
+        raw.setdefault(section, {})[name] = layer.value
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
+        sources = {key: layer.source for key, layer in values.items()}
         raise _config_error(exc, sources, path) from None
-    return LoadedSettings(settings, origins, path)
+    origins = {key: layer.origin for key, layer in values.items()}
+    return LoadedSettings(settings, origins, path, dict(values))
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -17,19 +17,19 @@ from typing import Any
 
 logger = logging.getLogger("etsysync")
 
+_SECRET_KEYS = (
+    "access_token|refresh_token|code|code_verifier|client_secret|shared_secret|api_key|"
+    "password|token"
+)
 _PATTERNS = [
     # Etsy tokens: "<numeric user id>.<opaque>"
     (re.compile(r"\b\d{3,}\.[A-Za-z0-9_\-]{12,}"), "***"),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1***"),
     (re.compile(r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+"), r"\1***"),
     (re.compile(r"\bsk_[A-Za-z0-9_\-]{6,}"), "sk_***"),
-    (
-        re.compile(
-            r"(?i)\b(access_token|refresh_token|code|code_verifier|client_secret|"
-            r"shared_secret|api_key|password|token)=([^&\s\"']+)"
-        ),
-        r"\1=***",
-    ),
+    # key="a quoted value" (the formatter quotes values with spaces, `=` or quotes)
+    (re.compile(rf'(?i)\b({_SECRET_KEYS})="(?:[^"\\]|\\.)*"'), r'\1="***"'),
+    (re.compile(rf"(?i)\b({_SECRET_KEYS})=([^&\s\"']+)"), r"\1=***"),
 ]
 
 

@@ -10,13 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
-from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.listing import (
+    InventoryProduct,
+    ListingDefaults,
+    ListingDraft,
+    ListingInventory,
+    Offering,
+)
 from etsysync_cli.domain.mapping import MappedListing, map_product
 from etsysync_cli.domain.product import Product
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.forms import FormValue
-from etsysync_cli.etsy.inventory import InventoryUpdate, OfferingUpdate, ProductUpdate
-from etsysync_cli.push.runner import inventory_update
 from etsysync_cli.sandbox import (
     READINESS_STATE_ID,
     RETURN_POLICY_ID,
@@ -95,13 +99,13 @@ class Seller:
         }
         listing_id = self.client.create_draft_listing(SELLER_SHOP_ID, fields).listing_id
         if sku is not None:
-            offering = OfferingUpdate(
+            offering = Offering(
                 price=Decimal(price),
                 quantity=quantity,
                 is_enabled=True,
                 readiness_state_id=READINESS_STATE_ID,
             )
-            body = InventoryUpdate(products=[ProductUpdate(sku=sku, offerings=[offering])])
+            body = ListingInventory(products=[InventoryProduct(sku=sku, offerings=[offering])])
             self.client.update_listing_inventory(listing_id, body)
         self._set_state(listing_id, state)
         return listing_id
@@ -113,7 +117,7 @@ class Seller:
         for name, value in draft.create_fields().items():
             fields[name] = Decimal(repr(value)) if isinstance(value, float) else value
         listing_id = self.client.create_draft_listing(SELLER_SHOP_ID, fields).listing_id
-        self.client.update_listing_inventory(listing_id, inventory_update(draft.inventory))
+        self.client.update_listing_inventory(listing_id, draft.inventory)
         self._set_state(listing_id, state)
         return listing_id
 

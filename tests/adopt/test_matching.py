@@ -14,10 +14,18 @@ from etsysync_cli.domain.listing import (
     ListingInventory,
     Offering,
 )
+from etsysync_cli.domain.matching import (
+    Candidate,
+    ShopListing,
+    differences,
+    match,
+    normalise_title,
+    state_warnings,
+)
 from etsysync_cli.errors import EtsyNotFoundError
-from etsysync_cli.etsy.listings import ShopListing, normalise_title, read_shop_listings
-from etsysync_cli.etsy.models import Inventory, Listing
-from etsysync_cli.flows.adopt import Candidate, differences, match, state_warnings
+from etsysync_cli.etsy.inventory import EtsyInventory
+from etsysync_cli.etsy.listings import read_shop_listings, shop_listing
+from etsysync_cli.etsy.models import Listing
 
 
 def draft(
@@ -81,7 +89,7 @@ def listing(
         "tags": ["clay", "mug"],
     }
     data.update(fields)
-    inventory = Inventory.model_validate(
+    inventory = EtsyInventory.model_validate(
         {
             "products": [
                 {
@@ -98,7 +106,7 @@ def listing(
             ]
         }
     )
-    return ShopListing(Listing.model_validate(data), inventory)
+    return shop_listing(Listing.model_validate(data), inventory.to_listing_inventory())
 
 
 def pairs(result: Any) -> set[tuple[str, int, str]]:

@@ -12,6 +12,7 @@ import pytest
 import respx
 from etsy_fakes import API_KEY, SECRET, image_json, inventory_json, listing_json, money
 
+from etsysync_cli.domain.listing import InventoryProduct, ListingInventory, Offering
 from etsysync_cli.errors import (
     ConfigError,
     EtsyAuthError,
@@ -26,7 +27,7 @@ from etsysync_cli.errors import (
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.events import EtsyEvent
 from etsysync_cli.etsy.forms import encode_form
-from etsysync_cli.etsy.models import Inventory, InventoryUpdate, OfferingUpdate, ProductUpdate
+from etsysync_cli.etsy.inventory import EtsyInventory, inventory_body
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
 
@@ -368,18 +369,18 @@ def test_update_listing_inventory_is_an_exact_json_put(
     etsy: respx.MockRouter, client: EtsyClient
 ) -> None:
     route = etsy.put("/listings/111/inventory").respond(200, json=inventory_json())
-    update = InventoryUpdate(
+    update = ListingInventory(
         products=[
-            ProductUpdate(sku="A", offerings=[OfferingUpdate(price=Decimal("12.50"), quantity=2)])
+            InventoryProduct(sku="A", offerings=[Offering(price=Decimal("12.50"), quantity=2)])
         ]
     )
     result = client.update_listing_inventory(111, update, max_variations_supported=2)
-    assert isinstance(result, Inventory)
+    assert isinstance(result, EtsyInventory)
     request = route.calls.last.request
     assert request.method == "PUT"
     assert request.headers["content-type"] == "application/json"
     assert query(request) == {"max_variations_supported": "2"}
-    assert request.content == update.to_json().encode()
+    assert request.content == inventory_body(update).encode()
     assert b'"price":12.50' in request.content
     sent = json.loads(request.content, parse_float=Decimal)
     assert sent["products"][0]["property_values"] == []
@@ -388,7 +389,7 @@ def test_update_listing_inventory_is_an_exact_json_put(
 def test_inventory_get_put_round_trip(etsy: respx.MockRouter, client: EtsyClient) -> None:
     etsy.get("/listings/111/inventory").respond(200, json=inventory_json())
     put = etsy.put("/listings/111/inventory").respond(200, json=inventory_json())
-    client.update_listing_inventory(111, client.get_listing_inventory(111).to_update())
+    client.update_listing_inventory(111, client.get_listing_inventory(111).to_listing_inventory())
     sent = json.loads(put.calls.last.request.content, parse_float=Decimal)
     assert [p["sku"] for p in sent["products"]] == ["MUG-RED", "MUG-BLUE"]
     assert sent["products"][1]["offerings"][0]["price"] == Decimal("19.99")

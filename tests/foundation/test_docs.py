@@ -17,6 +17,16 @@ def test_readme_generated_sections_are_current() -> None:
     assert docs.render(text) == text, "README is stale: run `python -m etsysync_cli.docs`"
 
 
+def test_generated_pages_are_current() -> None:
+    root = README.parent
+    for name, make in docs.PAGES.items():
+        page = root / name
+        assert page.is_file(), f"{name} is missing: run `python -m etsysync_cli.docs`"
+        assert page.read_text(encoding="utf-8") == make(), (
+            f"{name} is stale: run `python -m etsysync_cli.docs`"
+        )
+
+
 def test_every_command_has_help() -> None:
     command = typer.main.get_command(app)
 

@@ -24,7 +24,6 @@ from etsysync_cli.domain.product import BadProduct, parse_product
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
-from etsysync_cli.push.runner import _form, inventory_update
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
 
 
@@ -84,9 +83,9 @@ def test_the_sandbox_accepts_every_draft_the_mapper_emits(
     assume(draft.readiness_state_id == sb_module.READINESS_STATE_ID)
     assume(draft.return_policy_id in (None, sb_module.RETURN_POLICY_ID))
     event("sent to the sandbox")
-    listing = client.create_draft_listing(shop_id, _form(draft.create_fields(), draft))
+    listing = client.create_draft_listing(shop_id, draft.create_fields())
     if draft.inventory.has_stock:  # the runner never sends an inventory with nothing to sell
-        client.update_listing_inventory(listing.listing_id, inventory_update(draft.inventory))
+        client.update_listing_inventory(listing.listing_id, draft.inventory)
     else:
         assert draft.state == "draft"
-    client.update_listing(shop_id, listing.listing_id, _form(draft.update_fields(), draft))
+    client.update_listing(shop_id, listing.listing_id, draft.update_fields())

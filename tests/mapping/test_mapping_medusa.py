@@ -87,7 +87,7 @@ def test_walnut_board_is_listed_at_120_euros_not_1_20(
     assert (product.offerings[0].price, product.offerings[0].quantity) == (Decimal("120.00"), 6)
     assert draft.price == Decimal("120.00")
     assert draft.inventory.price_on_property == []
-    assert draft.inventory.payload()["products"][0]["offerings"][0]["price"] == 120.0
+    assert draft.inventory.to_payload()["products"][0]["offerings"][0]["price"] == Decimal("120.00")
 
 
 def test_a_stale_when_made_is_reported_with_the_current_choices(

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, check_draft, map_product
 from etsysync_cli.domain.product import BadProduct, parse_product
+from etsysync_cli.etsy.forms import encode_form
+from etsysync_cli.etsy.inventory import inventory_body
 
 # --- an independent reading of Etsy's rules (etsy-api.md §5 and §6) --------------------------
 
@@ -87,7 +89,7 @@ def etsy_acceptance_problems(draft: ListingDraft, today: date) -> list[str]:
     if draft.item_weight is not None and not draft.item_weight > 0:
         problems.append("weight")
 
-    body = json.loads(json.dumps(draft.inventory.payload()))
+    body = json.loads(inventory_body(draft.inventory))
     products = body["products"]
     if not products:
         problems.append("no inventory products")
@@ -363,8 +365,8 @@ def test_mapper_never_crashes_and_emits_only_drafts_etsy_accepts(
     draft = result.draft
     assert etsy_acceptance_problems(draft, today) == []
     assert check_draft(draft, today=today) == []
-    json.dumps(draft.create_fields())  # the payloads are plain JSON
-    json.dumps(draft.update_fields())
+    encode_form(draft.create_fields())  # the payloads are Etsy forms, numbers exact
+    encode_form(draft.update_fields())
     assert ListingDraft.model_validate_json(draft.model_dump_json()) == draft
 
 

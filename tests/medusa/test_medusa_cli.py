@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 
 from etsysync_cli.cli import common
+from etsysync_cli.config import load_settings
 from etsysync_cli.errors import ExitCode
-from etsysync_cli.flows import sync
+from etsysync_cli.reports import SourceCheckDocument
 from etsysync_cli.sandbox import SandboxConfig
+from etsysync_cli.sources import SourceSpec, read_source
 from etsysync_cli.sources import medusa as medusa_source
+from tests.foundation.test_reports import assert_document
 from tests.medusa.conftest import SANDBOX_TAXONOMY, connect_medusa, feed, plan_json
 from tests.medusa.fake_medusa import FakeMedusa
 from tests.sync.conftest import shop_listings
@@ -63,6 +66,7 @@ def test_connect_check_plan_confirm_status_and_write_back(
     checked = cli("source", "check", "--json")
     assert checked.exit_code == 0, checked.stderr
     report = json.loads(checked.stdout)
+    assert_document(SourceCheckDocument, report)
     assert report["version"] == "v2" and report["ok"] is True
     assert report["store"]["name"] == "Fern & Kiln Studio"
     assert report["store"]["currencies"] == ["EUR", "USD", "GBP"]
@@ -360,6 +364,6 @@ class TestEuroShop:
 def test_a_jobs_recorded_source_reads_the_store_again(cli, medusa: FakeMedusa, monkeypatch) -> None:
     """`retry TXN` re-reads `medusa:URL` from the job: the key comes from the keyring."""
     connect_medusa(cli, medusa, monkeypatch)
-    spec = sync.SourceSpec.parse(f"medusa:{medusa.url}")
-    products = list(sync.read_source(spec))
+    spec = SourceSpec.parse(f"medusa:{medusa.url}")
+    products = list(read_source(load_settings().settings, spec))
     assert len(products) == 10  # every published product (no sales channel configured)

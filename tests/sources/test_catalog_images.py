@@ -11,7 +11,7 @@ import pytest
 
 from etsysync_cli.domain.listing import ImageRef
 from etsysync_cli.errors import SourceError
-from etsysync_cli.sources.files import image_format, image_sha256, load_image
+from etsysync_cli.push.loading import image_format, image_sha256, load_image
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100

@@ -85,7 +85,15 @@ class FileStore:
             return {}
         except (OSError, ValueError) as exc:
             raise CredentialStoreError(f"cannot read {self.path}: {exc}") from None
-        return dict(data.get("entries", {}))
+        entries = data.get("entries", {}) if isinstance(data, dict) else None
+        if not isinstance(entries, dict) or not all(
+            isinstance(entry, dict) for entry in entries.values()
+        ):
+            raise CredentialStoreError(
+                f"{self.path} is not an etsysync credentials file",
+                hint="move it aside, then run `etsysync auth login` again",
+            )
+        return dict(entries)
 
     def _write(self, entries: dict[str, dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from etsysync_cli.accounts.credentials import SecretStore, open_store
-from etsysync_cli.clock import isoformat_or_none
 from etsysync_cli.config import Settings, env_name
-from etsysync_cli.errors import AuthError, ConfigError, EtsysyncError, NotConnectedError
+from etsysync_cli.errors import AuthError, ConfigError, NotConnectedError
 from etsysync_cli.etsy.auth import BearerAuth
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.oauth import TokenRefresher
@@ -28,7 +27,6 @@ from etsysync_cli.store.accounts import (
     Account,
     find_account,
     get_account,
-    list_accounts,
     mark_logged_out,
     set_token_expiry,
 )
@@ -179,54 +177,3 @@ def logout(store: Store, home: Path, account_name: str | None) -> Account:
         store, "account_logged_out", f"logged out of {account.shop_name}", account_id=account.id
     )
     return get_account(store, account.id)
-
-
-@dataclass(frozen=True)
-class AccountStatus:
-    account: Account
-    storage: str | None
-    check_ok: bool | None = None
-    check_error: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        a = self.account
-        data: dict[str, Any] = {
-            "shop_id": a.shop_id,
-            "shop_name": a.shop_name,
-            "user_id": a.user_id,
-            "currency_code": a.currency_code,
-            "scopes": a.scopes,
-            "is_active": a.is_active,
-            "logged_in": a.token_storage is not None,
-            "token_expires_at": isoformat_or_none(a.token_expires_at),
-            "token_storage": a.token_storage,
-            "token_storage_detail": self.storage,
-        }
-        if self.check_ok is not None:
-            data["check"] = {"ok": self.check_ok, "error": self.check_error}
-        return data
-
-
-def account_statuses(
-    settings: Settings, store: Store, home: Path, *, check: bool
-) -> list[AccountStatus]:
-    statuses = []
-    for account in list_accounts(store):
-        storage = None
-        if account.token_storage is not None:
-            try:
-                storage = secret_store_for(account, home).describe()
-            except EtsysyncError as exc:
-                storage = exc.message
-        ok: bool | None = None
-        error: str | None = None
-        if check and account.token_storage is not None:
-            try:
-                with open_session(settings, store, home, str(account.shop_id)) as session:
-                    session.client.get_me()
-                ok = True
-            except EtsysyncError as exc:
-                ok, error = False, exc.message
-            account = get_account(store, account.id)  # a check may have refreshed the tokens
-        statuses.append(AccountStatus(account, storage, ok, error))
-    return statuses

@@ -13,19 +13,23 @@ from typer.core import TyperGroup
 
 from etsysync_cli import __version__, logs
 from etsysync_cli.cli import (
-    adopt_cmd,
-    auth_cmd,
-    config_cmd,
-    demo_cmd,
-    run_cmd,
-    sandbox_cmd,
-    shop_cmd,
-    source_cmd,
-    status_cmd,
-    sync_cmd,
+    adopt,
+    auth,
+    cancel,
+    common,
+    config,
+    confirm,
+    demo,
+    plan,
+    retry,
+    sandbox,
+    shop,
+    source,
+    status,
+    sync,
+    unlock,
 )
 from etsysync_cli.cli.views import err, report_error
-from etsysync_cli.config import load_settings
 from etsysync_cli.errors import EtsysyncError
 
 
@@ -65,16 +69,11 @@ app = typer.Typer(
     add_completion=False,
     help="List a store's products on Etsy and keep them in step.",
 )
-app.add_typer(auth_cmd.app, name="auth")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-sync_cmd.register(app)
-adopt_cmd.register(app)
-status_cmd.register(app)
-shop_cmd.register(app)
-demo_cmd.register(app)
-run_cmd.register(app)
-source_cmd.register(app)
+app.add_typer(auth.app, name="auth")
+app.add_typer(config.app, name="config")
+app.add_typer(sandbox.app, name="sandbox")
+for command in (plan, confirm, cancel, retry, adopt, status, shop, demo, sync, unlock, source):
+    command.register(app)
 
 
 def _version(value: bool) -> None:
@@ -99,15 +98,9 @@ def main(
 ) -> None:
     """List a store's products on Etsy and keep them in step."""
     ctx.obj = {"debug": debug}
-    logs.setup(log_file or _configured_log_file())
+    loaded = common.begin()  # the one read of config.toml and the environment
+    logs.setup(log_file or (loaded.settings.log.file if loaded else None))
     logs.event("command_started", argv=" ".join(sys.argv[1:]) or None)
-
-
-def _configured_log_file() -> str | None:
-    try:
-        return load_settings().settings.log.file
-    except EtsysyncError:
-        return None  # the command itself will report the bad configuration
 
 
 def run() -> None:

@@ -12,7 +12,7 @@ from typing import Self
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etsysync_cli.cli.views import err
-from etsysync_cli.push.items import RunEvent
+from etsysync_cli.flows.confirm import RunEvent
 
 
 class _TerminalProgress:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from etsysync_cli.errors import EtsysyncError
+from etsysync_cli.reports import Report
 
 
 def _console(stderr: bool) -> Console:
@@ -25,9 +26,16 @@ out = _console(stderr=False)
 err = _console(stderr=True)
 
 
-def print_json(data: Any) -> None:
-    """Stable, machine-readable output on stdout (never a secret: callers pass display values)."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+def print_json(data: Report | dict[str, Any]) -> None:
+    """One JSON document on stdout (reports.py defines each; never a secret)."""
+    body = data.to_json() if isinstance(data, Report) else data
+    sys.stdout.write(json.dumps(body, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_json_line(data: Report) -> None:
+    """One JSON Lines record on stdout, flushed at once (`sync --json`)."""
+    sys.stdout.write(json.dumps(data.to_json(), sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 
 

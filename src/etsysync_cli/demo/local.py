@@ -22,6 +22,7 @@ from etsysync_cli.accounts import login
 from etsysync_cli.accounts import session as accounts
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings, load_settings
+from etsysync_cli.flows.context import Workspace
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
 from etsysync_cli.store.accounts import Account
 from etsysync_cli.store.db import Store
@@ -60,6 +61,10 @@ class LocalShop:
     @property
     def account(self) -> Account:
         return self.session.account
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace.over(self.settings, self.home, self.store)
 
 
 @contextmanager

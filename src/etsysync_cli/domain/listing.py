@@ -98,19 +98,39 @@ class ImageRef(BaseModel):
 
 
 class PropertyValue(BaseModel):
-    """One variation value of an inventory product (custom properties 513 and 514)."""
+    """One variation value of an inventory product (Etsy's custom properties 513 and 514, or
+    a property of the listing's taxonomy)."""
 
-    property_id: int
-    property_name: str
+    property_id: int = Field(gt=0)
+    property_name: str | None = None
+    scale_id: int | None = None
     value_ids: list[int] = Field(default_factory=list)  # empty: a new custom value
     values: list[str]
 
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"property_id": self.property_id}
+        if self.property_name is not None:
+            out["property_name"] = self.property_name
+        if self.scale_id is not None:
+            out["scale_id"] = self.scale_id
+        out["value_ids"] = list(self.value_ids)
+        out["values"] = list(self.values)
+        return out
+
 
 class Offering(BaseModel):
-    price: Decimal
-    quantity: int
-    is_enabled: bool
-    readiness_state_id: int | None
+    price: Decimal  # in the shop's currency, major units (12.50), never minor units
+    quantity: int = Field(ge=0)
+    is_enabled: bool = True
+    readiness_state_id: int | None = None  # the processing profile; required key, null allowed
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "price": self.price,
+            "quantity": self.quantity,
+            "is_enabled": self.is_enabled,
+            "readiness_state_id": self.readiness_state_id,
+        }
 
 
 class InventoryProduct(BaseModel):
@@ -118,9 +138,20 @@ class InventoryProduct(BaseModel):
     property_values: list[PropertyValue] = Field(default_factory=list)
     offerings: list[Offering]
 
+    def to_payload(self) -> dict[str, Any]:
+        # property_values always present, even empty: Etsy answers "Property values can't be
+        # empty" otherwise.
+        return {
+            "sku": self.sku,
+            "property_values": [value.to_payload() for value in self.property_values],
+            "offerings": [offering.to_payload() for offering in self.offerings],
+        }
+
 
 class ListingInventory(BaseModel):
-    """The complete inventory: Etsy replaces it wholesale, so it always lists every product."""
+    """A listing's inventory: what mapping wants, what Etsy holds (etsy/inventory.py reads
+    Etsy's answer into this), and what updateListingInventory takes. Etsy replaces it wholesale,
+    so it always lists every product. Prices are exact Decimals end to end."""
 
     products: list[InventoryProduct]
     price_on_property: list[int] = Field(default_factory=list)
@@ -135,13 +166,22 @@ class ListingInventory(BaseModel):
         is never sent: the listing stays a draft (or is deactivated) until stock returns."""
         return any(o.is_enabled and o.quantity > 0 for p in self.products for o in p.offerings)
 
-    def payload(self) -> dict[str, Any]:
-        """The JSON body of updateListingInventory (prices as numbers, as Etsy's schema wants)."""
-        body = self.model_dump(mode="python")
-        for product in body["products"]:
-            for offering in product["offerings"]:
-                offering["price"] = float(offering["price"])
-        return body
+    @property
+    def skus(self) -> frozenset[str]:
+        """The products' SKUs, trimmed, without empty ones."""
+        skus = (p.sku.strip() for p in self.products)
+        return frozenset(s for s in skus if s)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The body of updateListingInventory as plain data; prices stay Decimals (the client
+        writes them as exact JSON numbers)."""
+        return {
+            "products": [product.to_payload() for product in self.products],
+            "price_on_property": list(self.price_on_property),
+            "quantity_on_property": list(self.quantity_on_property),
+            "sku_on_property": list(self.sku_on_property),
+            "readiness_state_on_property": list(self.readiness_state_on_property),
+        }
 
 
 class ListingDraft(BaseModel):
@@ -172,9 +212,9 @@ class ListingDraft(BaseModel):
 
     def create_fields(self) -> dict[str, Any]:
         """Fields for createDraftListing (unset optional ids left out; lists for the client to
-        encode as one comma-separated value)."""
+        encode as one comma-separated value; numbers exact, as Decimals)."""
         fields = self._common_fields()
-        fields["price"] = float(self.price)
+        fields["price"] = self.price
         fields["quantity"] = self.quantity
         if self.readiness_state_id is not None:
             fields["readiness_state_id"] = self.readiness_state_id
@@ -203,6 +243,6 @@ class ListingDraft(BaseModel):
             if value is not None:
                 fields[name] = value
         if self.item_weight is not None and self.item_weight_unit is not None:
-            fields["item_weight"] = float(self.item_weight)
+            fields["item_weight"] = self.item_weight
             fields["item_weight_unit"] = self.item_weight_unit
         return fields

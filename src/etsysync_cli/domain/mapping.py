@@ -638,7 +638,7 @@ def _inventory_reasons(draft: ListingDraft) -> list[str]:
         return ["each variation property value needs exactly one value"]
     if any(pid not in rules.CUSTOM_PROPERTY_IDS for pid in ids) or len(set(ids)) != len(ids):
         reasons.append(f"variation properties {ids} are not Etsy's custom properties 513/514")
-    names = [v.property_name for v in inventory.products[0].property_values]
+    names = [v.property_name or "" for v in inventory.products[0].property_values]
     values = [
         list(dict.fromkeys(p.property_values[i].values[0] for p in inventory.products))
         for i in range(len(ids))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.domain.listing import ListingDraft
@@ -109,7 +110,11 @@ def plan_product(
         item.changed_fields = sorted(draft.update_fields())
     else:
         item.changes, item.changed_fields = diff_drafts(link.synced_payload, draft)
-        if not item.changes:
+        if not item.changes and link.sync_status == LinkStatus.SYNCED:
+            # Only what a push never sends differs (a wanted `draft` never unpublishes a live
+            # listing): nothing to do.
+            item.action = Action.UNCHANGED
+        elif not item.changes:
             # Same payload, but the last push did not finish (failed or pending): push it all.
             item.changes = _everything(draft)
             item.changed_fields = sorted(draft.update_fields())
@@ -129,7 +134,7 @@ def diff_drafts(old: ListingDraft, new: ListingDraft) -> tuple[list[Change], lis
         changes.append("fields")
     if [i.source for i in old.images] != [i.source for i in new.images]:
         changes.append("images")
-    if _canonical(old.inventory.payload()) != _canonical(new.inventory.payload()):
+    if old.inventory != new.inventory:  # field by field; Decimals compare by value
         changes.append("inventory")
     if old.state != new.state and _state_to_send(new):
         changes.append("state")
@@ -162,4 +167,10 @@ def orphan_item(link: LinkSnapshot) -> PlannedItem:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return json.dumps(value, sort_keys=True, default=_exact)
+
+
+def _exact(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 12.5 and 12.50 are the same price
+    return str(value)

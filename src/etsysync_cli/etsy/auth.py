@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import httpx
 
+from etsysync_cli.clock import utcnow
 from etsysync_cli.etsy.tokens import TokenSet
 
 Refresher = Callable[[str], TokenSet]  # refresh token → new TokenSet (raises TokenRevokedError)
@@ -52,7 +53,7 @@ class BearerAuth(httpx.Auth):
         self._store = store
         self._refresher = refresher
         self.margin = margin
-        self._now = now or _utcnow
+        self._now = now or utcnow
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._tokens: TokenSet | None = None
@@ -129,7 +130,3 @@ class BearerAuth(httpx.Auth):
         if self._on_refresh is not None:
             self._on_refresh(fresh)
         return fresh
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)

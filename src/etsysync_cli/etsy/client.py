@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from etsysync_cli.config import ETSY_API_URL
+from etsysync_cli.domain.listing import ListingInventory
 from etsysync_cli.errors import ConfigError, EtsyError, QuotaExhaustedError
-from etsysync_cli.etsy.defaults import DEFAULT_API_URL, DEFAULT_TIMEOUT, USER_AGENT, api_base
+from etsysync_cli.etsy.defaults import DEFAULT_TIMEOUT, USER_AGENT, api_base
 from etsysync_cli.etsy.events import RequestStats
 from etsysync_cli.etsy.forms import INVENTORY_ONLY, FormValue, encode_form
+from etsysync_cli.etsy.inventory import EtsyInventory, inventory_body
 from etsysync_cli.etsy.models import (
-    Inventory,
-    InventoryUpdate,
     Listing,
     ListingImage,
     Me,
@@ -54,7 +55,7 @@ WRITABLE_STATES = ("active", "inactive")
 class EtsyClient:
     def __init__(
         self,
-        api_url: str = DEFAULT_API_URL,
+        api_url: str = ETSY_API_URL,
         keystring: str = "",
         shared_secret: str | SecretStr = "",
         *,
@@ -388,20 +389,20 @@ class EtsyClient:
 
     # --- inventory ------------------------------------------------------------------------------
 
-    def get_listing_inventory(self, listing_id: int, show_deleted: bool = False) -> Inventory:
+    def get_listing_inventory(self, listing_id: int, show_deleted: bool = False) -> EtsyInventory:
         """getListingInventory."""
         params = {"show_deleted": "true"} if show_deleted else None
         op = "getListingInventory"
         response = self.request("GET", f"/listings/{listing_id}/inventory", op, params=params)
-        return self._parse(Inventory, response, op)
+        return self._parse(EtsyInventory, response, op)
 
     def update_listing_inventory(
         self,
         listing_id: int,
-        inventory: InventoryUpdate,
+        inventory: ListingInventory,
         *,
         max_variations_supported: int | None = None,
-    ) -> Inventory:
+    ) -> EtsyInventory:
         """updateListingInventory (JSON PUT): a full replacement, so send every product."""
         params = (
             {"max_variations_supported": str(max_variations_supported)}
@@ -414,9 +415,9 @@ class EtsyClient:
             f"/listings/{listing_id}/inventory",
             op,
             params=params,
-            json_body=inventory.to_json(),
+            json_body=inventory_body(inventory),
         )
-        return self._parse(Inventory, response, op)
+        return self._parse(EtsyInventory, response, op)
 
 
 def _unexpected(operation: str, exc: ValidationError, status: int) -> EtsyError:

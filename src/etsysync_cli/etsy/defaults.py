@@ -6,8 +6,6 @@ import httpx
 
 from etsysync_cli import __version__
 
-DEFAULT_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth/token
-DEFAULT_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
 DEFAULT_SCOPES = ("listings_r", "listings_w", "shops_r")
 USER_AGENT = f"etsysync/{__version__}"
 

@@ -1,10 +1,11 @@
-"""A listing's inventory: what getListingInventory returns and what updateListingInventory takes.
+"""A listing's inventory as Etsy answers getListingInventory (and the inventories embedded
+in getListingsInventoryByListingIds), and exact JSON for the updateListingInventory PUT.
 
-Etsy's inventory PUT is a full replacement (etsy-api.md §5): every product must be sent, and a
-listing without variations is one product whose `property_values` is `[]` (the key must be there).
-The read side carries ids, deletion flags and Money; the write side does not.
-`Inventory.to_update()` turns one into the other, and `InventoryUpdate.to_json()` writes prices
-as exact JSON numbers (`Decimal("12.50")` becomes `12.50`, never `12.5000000001`).
+The read models carry what Etsy sends (ids, deletion flags, Money); `to_listing_inventory()`
+turns one into the inventory model the rest of etsysync uses (domain/listing.py: Decimals,
+deleted products and offerings left out). The PUT takes that same `ListingInventory`: a full
+replacement (etsy-api.md §5), every product sent, `property_values` always present.
+`dumps_exact` writes prices as exact JSON numbers (`Decimal("12.50")` becomes `12.50`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from etsysync_cli.domain.listing import InventoryProduct, ListingInventory, Offering, PropertyValue
 from etsysync_cli.etsy.base import EtsyModel, ListOrNull, Money
 
-# --- read side (getListingInventory) -----------------------------------------------------------
 
-
-class PropertyValue(EtsyModel):
+class EtsyPropertyValue(EtsyModel):
     property_id: int
     property_name: str | None = None
     scale_id: int | None = None
@@ -30,7 +30,7 @@ class PropertyValue(EtsyModel):
     values: ListOrNull[str] = Field(default_factory=list)
 
 
-class Offering(EtsyModel):
+class EtsyOffering(EtsyModel):
     offering_id: int | None = None
     price: Money
     quantity: int = 0
@@ -39,57 +39,53 @@ class Offering(EtsyModel):
     readiness_state_id: int | None = None
 
 
-class InventoryProduct(EtsyModel):
+class EtsyInventoryProduct(EtsyModel):
     product_id: int | None = None
     sku: str | None = None
     is_deleted: bool = False
-    offerings: ListOrNull[Offering] = Field(default_factory=list)
-    property_values: ListOrNull[PropertyValue] = Field(default_factory=list)
+    offerings: ListOrNull[EtsyOffering] = Field(default_factory=list)
+    property_values: ListOrNull[EtsyPropertyValue] = Field(default_factory=list)
 
 
-class Inventory(EtsyModel):
-    products: ListOrNull[InventoryProduct] = Field(default_factory=list)
+class EtsyInventory(EtsyModel):
+    products: ListOrNull[EtsyInventoryProduct] = Field(default_factory=list)
     price_on_property: ListOrNull[int] = Field(default_factory=list)
     quantity_on_property: ListOrNull[int] = Field(default_factory=list)
     sku_on_property: ListOrNull[int] = Field(default_factory=list)
     readiness_state_on_property: ListOrNull[int] = Field(default_factory=list)
 
-    def to_update(self) -> InventoryUpdate:
-        """The PUT body that keeps this inventory as it is.
-
-        Drops what the PUT does not take (`product_id`, `offering_id`, `is_deleted`, `scale_name`,
-        `value_pairs`), turns Money into a Decimal, and leaves out products and offerings marked
-        deleted (they appear only with `show_deleted=true`; sending them back would revive them).
-        """
-        products = [
-            ProductUpdate(
-                sku=product.sku,
-                property_values=[
-                    PropertyValueUpdate(
-                        property_id=pv.property_id,
-                        property_name=pv.property_name,
-                        scale_id=pv.scale_id,
-                        value_ids=list(pv.value_ids),
-                        values=list(pv.values),
-                    )
-                    for pv in product.property_values
-                ],
-                offerings=[
-                    OfferingUpdate(
-                        price=offering.price.value,
-                        quantity=offering.quantity,
-                        is_enabled=offering.is_enabled,
-                        readiness_state_id=offering.readiness_state_id,
-                    )
-                    for offering in product.offerings
-                    if not offering.is_deleted
-                ],
-            )
-            for product in self.products
-            if not product.is_deleted
-        ]
-        return InventoryUpdate(
-            products=products,
+    def to_listing_inventory(self) -> ListingInventory:
+        """The inventory as it stands: Money as exact Decimals; products and offerings marked
+        deleted left out (they appear only with `show_deleted=true`, and sending them back
+        would revive them); ids Etsy assigns (product, offering) dropped."""
+        return ListingInventory(
+            products=[
+                InventoryProduct(
+                    sku=product.sku or "",
+                    property_values=[
+                        PropertyValue(
+                            property_id=value.property_id,
+                            property_name=value.property_name,
+                            scale_id=value.scale_id,
+                            value_ids=list(value.value_ids),
+                            values=list(value.values),
+                        )
+                        for value in product.property_values
+                    ],
+                    offerings=[
+                        Offering(
+                            price=offering.price.value,
+                            quantity=offering.quantity,
+                            is_enabled=offering.is_enabled,
+                            readiness_state_id=offering.readiness_state_id,
+                        )
+                        for offering in product.offerings
+                        if not offering.is_deleted
+                    ],
+                )
+                for product in self.products
+                if not product.is_deleted
+            ],
             price_on_property=list(self.price_on_property),
             quantity_on_property=list(self.quantity_on_property),
             sku_on_property=list(self.sku_on_property),
@@ -97,84 +93,9 @@ class Inventory(EtsyModel):
         )
 
 
-# --- write side (updateListingInventory) -------------------------------------------------------
-
-
-class _WriteModel(EtsyModel):
-    # A misspelt field in a write is a bug: refuse it rather than silently drop it.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PropertyValueUpdate(_WriteModel):
-    property_id: int = Field(gt=0)
-    property_name: str | None = None
-    scale_id: int | None = None
-    value_ids: list[int] = Field(default_factory=list)  # [] for new custom values
-    values: list[str]
-
-    def to_payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"property_id": self.property_id}
-        if self.property_name is not None:
-            out["property_name"] = self.property_name
-        if self.scale_id is not None:
-            out["scale_id"] = self.scale_id
-        out["value_ids"] = list(self.value_ids)
-        out["values"] = list(self.values)
-        return out
-
-
-class OfferingUpdate(_WriteModel):
-    price: Decimal  # in the shop's currency, major units (12.50), never minor units
-    quantity: int = Field(ge=0)
-    is_enabled: bool = True
-    readiness_state_id: int | None = None  # the processing profile; required key, null allowed
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "price": self.price,
-            "quantity": self.quantity,
-            "is_enabled": self.is_enabled,
-            "readiness_state_id": self.readiness_state_id,
-        }
-
-
-class ProductUpdate(_WriteModel):
-    sku: str | None = None
-    property_values: list[PropertyValueUpdate] = Field(default_factory=list)
-    offerings: list[OfferingUpdate]
-
-    def to_payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.sku is not None:
-            out["sku"] = self.sku
-        # Always present, even empty: Etsy answers "Property values can't be empty" otherwise.
-        out["property_values"] = [pv.to_payload() for pv in self.property_values]
-        out["offerings"] = [offering.to_payload() for offering in self.offerings]
-        return out
-
-
-class InventoryUpdate(_WriteModel):
-    """The body of updateListingInventory: the complete product set (a full replacement)."""
-
-    products: list[ProductUpdate]
-    price_on_property: list[int] = Field(default_factory=list)
-    quantity_on_property: list[int] = Field(default_factory=list)
-    sku_on_property: list[int] = Field(default_factory=list)
-    readiness_state_on_property: list[int] = Field(default_factory=list)
-
-    def to_payload(self) -> dict[str, Any]:
-        """The body as Python data; prices stay Decimals (use `to_json()` to send it)."""
-        return {
-            "products": [product.to_payload() for product in self.products],
-            "price_on_property": list(self.price_on_property),
-            "quantity_on_property": list(self.quantity_on_property),
-            "sku_on_property": list(self.sku_on_property),
-            "readiness_state_on_property": list(self.readiness_state_on_property),
-        }
-
-    def to_json(self) -> str:
-        """The JSON body, with each Decimal written as the exact number it holds."""
-        return dumps_exact(self.to_payload())
+def inventory_body(inventory: ListingInventory) -> str:
+    """The updateListingInventory body, with each price written as the exact number it holds."""
+    return dumps_exact(inventory.to_payload())
 
 
 def decimal_text(value: Decimal) -> str:

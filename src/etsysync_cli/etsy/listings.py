@@ -1,7 +1,5 @@
-"""A shop's listings as etsysync looks through them for a product's: every state, with SKUs.
-
-Shared by `adopt` (linking listings that already exist), `plan` (warning when a create would
-duplicate one) and the runner's reconcile after a failed create (the title rule).
+"""Reading a shop's listings as etsysync looks through them for a product's: every state, with
+their inventories (for `adopt` and for plan's duplicate warnings; matching is domain/matching.py).
 
 - `read_shop_listings` pages through getListingsByShop (100 a page, with their images) for each
   state — active, draft, inactive, sold_out, expired — then reads the inventories of the
@@ -10,40 +8,26 @@ duplicate one) and the runner's reconcile after a failed create (the title rule)
   newest 12100 are used and a warning says so. One unknown id makes Etsy answer 404 for a whole
   inventory batch: a listing deleted between the two reads is found by splitting the batch, and
   dropped. A listing seen twice (its state changed between pages) is kept once.
-- A listing's SKUs are the trimmed, non-empty SKUs of its inventory products not marked deleted.
-- Titles are compared after trimming and collapsing runs of whitespace; case and punctuation
-  count (`normalise_title`).
+- Each becomes a `ShopListing`: its updateListing fields, image ids and inventory (products
+  and offerings marked deleted left out) as Etsy holds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
+from etsysync_cli.domain.listing import ListingInventory
+from etsysync_cli.domain.matching import ShopListing
 from etsysync_cli.errors import EtsyNotFoundError
 from etsysync_cli.etsy.client import MAX_BATCH, MAX_PAGE, EtsyClient
-from etsysync_cli.etsy.models import Inventory, Listing
+from etsysync_cli.etsy.inventory import EtsyInventory
+from etsysync_cli.etsy.models import Listing
 
 ALL_STATES = ("active", "draft", "inactive", "sold_out", "expired")
 MAX_OFFSET = 12000  # Etsy answers 400 to getListingsByShop with a larger offset
 PUBLIC_URL = "https://www.etsy.com/listing/{listing_id}"  # Etsy redirects to the slugged URL
 EDIT_URL = "https://www.etsy.com/your/shops/me/listing-editor/edit/{listing_id}"
-
-
-def normalise_title(title: str) -> str:
-    """The title as listings are matched by it: trimmed, runs of whitespace made one space."""
-    return " ".join(title.split())
-
-
-def normalise_sku(sku: str | None) -> str:
-    return (sku or "").strip()
-
-
-def inventory_skus(inventory: Inventory | None) -> frozenset[str]:
-    if inventory is None:
-        return frozenset()
-    skus = (normalise_sku(p.sku) for p in inventory.products if not p.is_deleted)
-    return frozenset(s for s in skus if s)
 
 
 def listing_page(listing_id: int, state: str, url: str | None = None) -> str:
@@ -58,36 +42,31 @@ def listing_url(listing: Listing) -> str:
     return listing_page(listing.listing_id, listing.state, listing.url)
 
 
-@dataclass(frozen=True)
-class ShopListing:
-    """One listing of the shop, with its images (ids) and, when read, its inventory."""
-
-    listing: Listing
-    inventory: Inventory | None = None
-
-    @property
-    def listing_id(self) -> int:
-        return self.listing.listing_id
-
-    @property
-    def title(self) -> str:
-        return self.listing.title
-
-    @property
-    def state(self) -> str:
-        return self.listing.state
-
-    @property
-    def skus(self) -> frozenset[str]:
-        return inventory_skus(self.inventory)
-
-    @property
-    def url(self) -> str:
-        return listing_url(self.listing)
-
-    @property
-    def image_ids(self) -> list[int]:
-        return [image.listing_image_id for image in self.listing.images or []]
+def shop_listing(listing: Listing, inventory: ListingInventory | None) -> ShopListing:
+    """A listing (read with its images) as matching and comparing see it."""
+    return ShopListing(
+        listing_id=listing.listing_id,
+        title=listing.title,
+        state=listing.state,
+        url=listing_url(listing),
+        fields={
+            "title": listing.title,
+            "description": listing.description,
+            "who_made": listing.who_made,
+            "when_made": listing.when_made,
+            "is_supply": listing.is_supply,
+            "taxonomy_id": listing.taxonomy_id,
+            "type": listing.listing_type,
+            "tags": list(listing.tags),
+            "materials": list(listing.materials),
+            "shipping_profile_id": listing.shipping_profile_id,
+            "return_policy_id": listing.return_policy_id,
+            "item_weight": listing.item_weight,
+            "item_weight_unit": listing.item_weight_unit,
+        },
+        image_ids=tuple(image.listing_image_id for image in listing.images or []),
+        inventory=inventory,
+    )
 
 
 @dataclass
@@ -129,22 +108,22 @@ def read_shop_listings(
                 break
     inventories = read_inventories(client, [x.listing_id for x in kept])
     read.listings = [
-        ShopListing(listing, inventories[listing.listing_id])
+        shop_listing(listing, inventories[listing.listing_id])
         for listing in kept
         if listing.listing_id in inventories  # else deleted since it was listed
     ]
     return read
 
 
-def read_inventories(client: EtsyClient, ids: Sequence[int]) -> dict[int, Inventory]:
+def read_inventories(client: EtsyClient, ids: Sequence[int]) -> dict[int, ListingInventory]:
     """The inventories of these listings, 100 a request; a listing that is gone is left out."""
-    found: dict[int, Inventory] = {}
+    found: dict[int, ListingInventory] = {}
     for start in range(0, len(ids), MAX_BATCH):
         found |= _inventory_batch(client, list(ids[start : start + MAX_BATCH]))
     return found
 
 
-def _inventory_batch(client: EtsyClient, ids: list[int]) -> dict[int, Inventory]:
+def _inventory_batch(client: EtsyClient, ids: list[int]) -> dict[int, ListingInventory]:
     try:
         listings = client.get_listings_inventory_by_ids(ids)
     except EtsyNotFoundError:
@@ -152,19 +131,4 @@ def _inventory_batch(client: EtsyClient, ids: list[int]) -> dict[int, Inventory]
             return {}
         middle = len(ids) // 2
         return _inventory_batch(client, ids[:middle]) | _inventory_batch(client, ids[middle:])
-    return {x.listing_id: x.inventory or Inventory() for x in listings}
-
-
-def by_title(listings: Iterable[ShopListing]) -> dict[str, list[ShopListing]]:
-    index: dict[str, list[ShopListing]] = {}
-    for listing in listings:
-        index.setdefault(normalise_title(listing.title), []).append(listing)
-    return index
-
-
-def by_sku(listings: Iterable[ShopListing]) -> dict[str, list[ShopListing]]:
-    index: dict[str, list[ShopListing]] = {}
-    for listing in listings:
-        for sku in sorted(listing.skus):
-            index.setdefault(sku, []).append(listing)
-    return index
+    return {x.listing_id: (x.inventory or EtsyInventory()).to_listing_inventory() for x in listings}

@@ -5,8 +5,8 @@ useless without are required here; everything else has a default, and unknown fi
 that a field Etsy adds tomorrow does not break a sync. Values Etsy may rename (`when_made` changes
 every year) are plain strings, not enums. Money is converted exactly (`Money.value` is a Decimal).
 
-`Money` lives in `base.py`, the inventory models and the writable `InventoryUpdate` in
-`inventory.py`, `TokenSet` in `tokens.py`; all are re-exported here.
+`Money` lives in `base.py`, the inventory as Etsy sends it in `inventory.py`, `TokenSet` in
+`tokens.py`; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ from pydantic import Field
 
 from etsysync_cli.etsy.base import EtsyModel, ListOrNull, Money
 from etsysync_cli.etsy.inventory import (
-    Inventory,
-    InventoryProduct,
-    InventoryUpdate,
-    Offering,
-    OfferingUpdate,
-    ProductUpdate,
-    PropertyValue,
-    PropertyValueUpdate,
+    EtsyInventory,
+    EtsyInventoryProduct,
+    EtsyOffering,
+    EtsyPropertyValue,
 )
 from etsysync_cli.etsy.tokens import TokenSet
 
@@ -201,25 +197,21 @@ class Listing(EtsyModel):
     # Associations (present only when requested through `includes`).
     images: list[ListingImage] | None = None
     shop: Shop | None = None
-    inventory: Inventory | None = None
+    inventory: EtsyInventory | None = None
 
 
 __all__ = [
+    "EtsyInventory",
+    "EtsyInventoryProduct",
     "EtsyModel",
-    "Inventory",
-    "InventoryProduct",
-    "InventoryUpdate",
+    "EtsyOffering",
+    "EtsyPropertyValue",
     "Listing",
     "ListingImage",
     "Me",
     "Money",
-    "Offering",
-    "OfferingUpdate",
     "Page",
     "Pong",
-    "ProductUpdate",
-    "PropertyValue",
-    "PropertyValueUpdate",
     "ReadinessStateDefinition",
     "ReturnPolicy",
     "ShippingProfile",

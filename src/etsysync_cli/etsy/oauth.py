@@ -12,12 +12,13 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 
+from etsysync_cli.clock import utcnow
 from etsysync_cli.errors import AuthError, ConsentError, EtsyError, TokenRevokedError
 from etsysync_cli.etsy.defaults import DEFAULT_TIMEOUT, USER_AGENT, connect_url, token_url
 from etsysync_cli.etsy.responses import (
@@ -164,7 +165,7 @@ def _token_request(
     if not isinstance(data, dict):
         raise _unreadable(response, "not a JSON object")
     try:
-        return TokenSet.from_token_response(data, now=(now or _utcnow)())
+        return TokenSet.from_token_response(data, now=(now or utcnow)())
     except ValueError as exc:  # the message names the field, never a token
         raise _unreadable(response, str(exc)) from None
 
@@ -192,10 +193,6 @@ def _token_error(response: httpx.Response, grant_type: str) -> EtsyError | AuthE
     return AuthError(
         f"Etsy's token endpoint refused the request ({status}): {text}", hint=LOGIN_HINT
     )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TokenRefresher:

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
+from etsysync_cli.clock import utcnow
+
 
 class TokenSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
@@ -68,7 +70,7 @@ class TokenSet(BaseModel):
         return int(head) if dot and head.isdigit() else None
 
     def expires_within(self, seconds: float, *, now: datetime | None = None) -> bool:
-        current = now if now is not None else datetime.now(UTC)
+        current = now if now is not None else utcnow()
         return self.expires_at - current <= timedelta(seconds=seconds)
 
     def access_value(self) -> str:

@@ -1,379 +1,70 @@
-"""Adopting listings already on Etsy: link them to the source's products instead of creating
-duplicates (`etsysync adopt`), and warn in `plan` when a create would duplicate one.
+"""`etsysync adopt`: link listings already on Etsy to the source's products instead of creating
+duplicates, and, in `plan`, warn when a create would duplicate one. Matching and comparing are
+pure (domain/matching.py); this module reads the source and the shop, and records.
 
 **Who takes part.** Products that are published in the store, map to a valid listing and have
-no listing linked yet; listings (every state, see shoplistings.py) that no product of the
+no listing linked yet; listings (every state, see etsy/listings.py) that no product of the
 account is linked to. Products already linked are left alone and reported.
-
-**Matching** (`match`, pure), in this order:
-
-1. SKU. A product and a listing are joined when they share a SKU (the draft's inventory SKUs
-   against the listing's inventory SKUs, trimmed, case counts). Each group so joined that holds
-   exactly one product and one listing is a match. A larger group — a product whose SKUs are on
-   two listings, a listing holding SKUs of two products — is a conflict: reported, not linked,
-   and its members are not matched by title either.
-2. Title, among what is left: equal whitespace-normalised titles (case counts), when exactly one
-   product and one listing have that title and they do not contradict each other (both have
-   SKUs and share none). Duplicates on either side, or differing SKUs, are conflicts.
-
-**Comparing** (`differences`): what a listing read already shows, without downloading images.
-Listing fields as `updateListing` takes them — title, description (line endings and surrounding
-whitespace ignored), tags and materials (order ignored), who_made, when_made, is_supply,
-taxonomy_id, type, shipping_profile_id, return_policy_id, item_weight and its unit (only those
-the draft sets) — plus `inventory` (per product: SKU, variation values, price, quantity,
-enabled; the processing profile is not compared) and `state` (a wanted draft matches a draft or
-inactive listing, a wanted active listing only an active one). Images are not compared: Etsy
-gives no content hash.
 
 **Recording** (`record`): one transaction. Each match becomes a link with the listing's id, URL
 and state, its images (content unknown), status `synced` when nothing compared differs, else
 `out_of_sync`, and no `synced_payload`: the next plan sends each adopted listing one full
 update (fields, images, inventory, state), the only way to be sure it holds exactly the
 reviewed payload. Plans not yet confirmed are cancelled (their links were staged before these);
-a run in progress or paused refuses the adoption (LockedError). A `listings_adopted` event goes
-to the feed. Nothing is ever written to Etsy here.
+the shop's lock is held, and a run in progress or paused refuses the adoption (LockedError).
+A `listings_adopted` event goes to the feed. Nothing is ever written to Etsy here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
-from typing import Any, Literal
 
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.config import Settings
-from etsysync_cli.domain.listing import ListingDraft, ListingInventory
+from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, map_product
-from etsysync_cli.domain.product import BadProduct, ProductResult
+from etsysync_cli.domain.matching import (
+    Candidate,
+    Match,
+    Matching,
+    by_sku,
+    by_title,
+    differences,
+    draft_skus,
+    match,
+    normalise_title,
+    plural,
+    state_warnings,
+)
+from etsysync_cli.domain.product import BadProduct
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.domain.shop import fill_defaults
 from etsysync_cli.domain.statuses import JobStatus, LinkStatus
 from etsysync_cli.errors import AuthError, EtsyError
-from etsysync_cli.etsy.listings import (
-    ShopListing,
-    by_sku,
-    by_title,
-    normalise_sku,
-    normalise_title,
-    read_shop_listings,
-)
-from etsysync_cli.etsy.models import Inventory
+from etsysync_cli.etsy.listings import read_shop_listings
 from etsysync_cli.flows.shop import shop_profiles
-from etsysync_cli.store import jobs, links
+from etsysync_cli.reports import (
+    AdoptAlreadyLinked,
+    AdoptConflict,
+    AdoptCounts,
+    AdoptDocument,
+    AdoptLeftAlone,
+    AdoptMatch,
+    AdoptSkipped,
+    AdoptUnmatchedListing,
+    AdoptUnmatchedProduct,
+)
+from etsysync_cli.sources import SourceSpec, read_source
+from etsysync_cli.store import jobs, links, locks
+from etsysync_cli.store.accounts import get_account
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import insert_event
 
-MatchedBy = Literal["sku", "title"]
 DUPLICATE_NOTES = 10  # plan notes about duplicates shown; the rest are counted
-WANTED_DRAFT_STATES = ("draft", "inactive")
-
-
-# --- matching (pure) -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A source product that may be linked to an existing listing."""
-
-    product_id: str
-    draft: ListingDraft
-    source_fingerprint: str | None = None
-
-    @property
-    def title(self) -> str:
-        return self.draft.title
-
-    @property
-    def skus(self) -> frozenset[str]:
-        return draft_skus(self.draft)
-
-
-@dataclass(frozen=True)
-class Match:
-    candidate: Candidate
-    listing: ShopListing
-    matched_by: MatchedBy
-    differences: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def product_id(self) -> str:
-        return self.candidate.product_id
-
-    @property
-    def status(self) -> Literal["synced", "out_of_sync"]:
-        return "out_of_sync" if self.differences else "synced"
-
-    @property
-    def shared_skus(self) -> list[str]:
-        return sorted(self.candidate.skus & self.listing.skus)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "title": self.candidate.title,
-            "listing_id": self.listing.listing_id,
-            "listing_title": self.listing.title,
-            "listing_state": self.listing.state,
-            "listing_url": self.listing.url,
-            "matched_by": self.matched_by,
-            "skus": self.shared_skus,
-            "status": self.status,
-            "differences": list(self.differences),
-            "warnings": list(self.warnings),
-        }
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Products and listings that could belong together but not unambiguously: not linked."""
-
-    kind: MatchedBy
-    reason: str
-    product_ids: tuple[str, ...]
-    listing_ids: tuple[int, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "reason": self.reason,
-            "product_ids": list(self.product_ids),
-            "listing_ids": list(self.listing_ids),
-        }
-
-
-@dataclass
-class Matching:
-    matches: list[Match] = field(default_factory=list)
-    unmatched_products: list[Candidate] = field(default_factory=list)
-    unmatched_listings: list[ShopListing] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-
-
-def draft_skus(draft: ListingDraft) -> frozenset[str]:
-    skus = (normalise_sku(p.sku) for p in draft.inventory.products)
-    return frozenset(s for s in skus if s)
-
-
-def match(candidates: Sequence[Candidate], listings: Sequence[ShopListing]) -> Matching:
-    """Products to listings by SKU, then by title; ambiguity is reported, never guessed."""
-    result = Matching()
-    taken_products: set[str] = set()
-    taken_listings: set[int] = set()
-
-    # 1. SKU: connected groups of products and listings sharing SKUs.
-    groups = _sku_groups(candidates, listings)
-    for products, group_listings in groups:
-        taken_products.update(c.product_id for c in products)
-        taken_listings.update(x.listing_id for x in group_listings)
-        if len(products) == 1 and len(group_listings) == 1:
-            result.matches.append(Match(products[0], group_listings[0], "sku"))
-        else:
-            result.conflicts.append(_sku_conflict(products, group_listings))
-
-    # 2. Title, among the rest.
-    rest_listings = [x for x in listings if x.listing_id not in taken_listings]
-    listings_by_title = by_title(rest_listings)
-    products_by_title: dict[str, list[Candidate]] = {}
-    for candidate in candidates:
-        if candidate.product_id not in taken_products:
-            key = normalise_title(candidate.title)
-            products_by_title.setdefault(key, []).append(candidate)
-    for title, products in products_by_title.items():
-        same = listings_by_title.get(title, [])
-        if not same:
-            result.unmatched_products.extend(products)
-            continue
-        taken_listings.update(x.listing_id for x in same)
-        ids = tuple(x.listing_id for x in same)
-        pids = tuple(c.product_id for c in products)
-        if len(products) == 1 and len(same) == 1:
-            product, listing = products[0], same[0]
-            if product.skus and listing.skus and not product.skus & listing.skus:
-                result.conflicts.append(
-                    Conflict(
-                        "title",
-                        f"'{title}': product {product.product_id} and listing "
-                        f"{listing.listing_id} have the same title but different SKUs "
-                        f"({_list(product.skus)} / {_list(listing.skus)})",
-                        pids,
-                        ids,
-                    )
-                )
-            else:
-                result.matches.append(Match(product, listing, "title"))
-        else:
-            result.conflicts.append(
-                Conflict(
-                    "title",
-                    f"'{title}': {_count(len(products), 'product')} and "
-                    f"{_count(len(same), 'listing')} ({', '.join(map(str, ids))}) have this "
-                    "title",
-                    pids,
-                    ids,
-                )
-            )
-    result.unmatched_listings = [x for x in listings if x.listing_id not in taken_listings]
-    result.matches.sort(key=lambda m: m.product_id)
-    result.unmatched_products.sort(key=lambda c: c.product_id)
-    return result
-
-
-def _sku_groups(
-    candidates: Sequence[Candidate], listings: Sequence[ShopListing]
-) -> list[tuple[list[Candidate], list[ShopListing]]]:
-    """Products and listings joined through shared SKUs (connected components)."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    def union(a: str, b: str) -> None:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        parent[find(a)] = find(b)
-
-    listing_skus = by_sku(listings)
-    for candidate in candidates:
-        for sku in candidate.skus:
-            for listing in listing_skus.get(sku, []):
-                union(f"p:{candidate.product_id}", f"l:{listing.listing_id}")
-    components: dict[str, tuple[list[Candidate], list[ShopListing]]] = {}
-    for candidate in candidates:
-        node = f"p:{candidate.product_id}"
-        if node in parent:
-            components.setdefault(find(node), ([], []))[0].append(candidate)
-    for listing in listings:
-        node = f"l:{listing.listing_id}"
-        if node in parent:
-            components.setdefault(find(node), ([], []))[1].append(listing)
-    return list(components.values())
-
-
-def _sku_conflict(products: list[Candidate], listings: list[ShopListing]) -> Conflict:
-    ids = tuple(x.listing_id for x in listings)
-    pids = tuple(c.product_id for c in products)
-    parts = []
-    for candidate in products:
-        on = [x.listing_id for x in listings if x.skus & candidate.skus]
-        shared = _list(candidate.skus & frozenset().union(*(x.skus for x in listings)))
-        parts.append(
-            f"product {candidate.product_id} ({shared}) is on "
-            f"{_count(len(on), 'listing')} {', '.join(map(str, on))}"
-        )
-    return Conflict("sku", "; ".join(parts), pids, ids)
-
-
-def _list(skus: Iterable[str]) -> str:
-    return ", ".join(sorted(skus)) or "no SKU"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-# --- comparing (pure) ----------------------------------------------------------------------------
-
-
-def differences(draft: ListingDraft, shop: ShopListing) -> list[str]:
-    """Names of what the listing holds differently from the draft (see the module doc)."""
-    listing = shop.listing
-    etsy: dict[str, Any] = {
-        "title": listing.title,
-        "description": _text(listing.description),
-        "who_made": listing.who_made,
-        "when_made": listing.when_made,
-        "is_supply": listing.is_supply,
-        "taxonomy_id": listing.taxonomy_id,
-        "type": listing.listing_type or "physical",
-        "tags": sorted(listing.tags),
-        "materials": sorted(listing.materials),
-        "shipping_profile_id": listing.shipping_profile_id,
-        "return_policy_id": listing.return_policy_id,
-        "item_weight": listing.item_weight,
-        "item_weight_unit": listing.item_weight_unit,
-    }
-    wanted: dict[str, Any] = {
-        **draft.update_fields(),
-        "description": _text(draft.description),
-        "tags": sorted(draft.tags),
-        "materials": sorted(draft.materials),
-        "item_weight": draft.item_weight,
-    }
-    found = [name for name in etsy if name in wanted and wanted[name] != etsy[name]]
-    if _inventory_key(draft.inventory) != _etsy_inventory_key(shop.inventory):
-        found.append("inventory")
-    if _state_differs(draft, listing.state):
-        found.append("state")
-    return found
-
-
-def state_warnings(draft: ListingDraft, shop: ShopListing) -> list[str]:
-    """What the next confirm will do to the listing's state that a seller may not expect."""
-    if not draft.inventory.has_stock and shop.state == "active":
-        return [
-            f"listing {shop.listing_id} is active on Etsy but the product has nothing in "
-            "stock: the next confirm will deactivate it"
-        ]
-    if draft.state == "active" and shop.state in ("sold_out", "expired"):
-        return [
-            f"listing {shop.listing_id} is {shop.state}: the next confirm publishes it again "
-            "($0.20 renewal fee)"
-        ]
-    return []
-
-
-def _text(text: str) -> str:
-    return text.replace("\r\n", "\n").strip()
-
-
-def _state_differs(draft: ListingDraft, state: str) -> bool:
-    """Only the states a push would change count (the planner's rule: publish, or take down a
-    listing with nothing in stock; `listing.state = draft` never unpublishes a live one)."""
-    if draft.state == "active":
-        return state != "active"
-    if not draft.inventory.has_stock:
-        return state not in WANTED_DRAFT_STATES
-    return False
-
-
-InventoryKey = Counter[tuple[str, tuple[tuple[int, tuple[str, ...]], ...], tuple[Any, ...]]]
-
-
-def _inventory_key(inventory: ListingInventory) -> InventoryKey:
-    return Counter(
-        (
-            normalise_sku(product.sku),
-            tuple(sorted((v.property_id, tuple(v.values)) for v in product.property_values)),
-            tuple((Decimal(o.price), o.quantity, o.is_enabled) for o in product.offerings),
-        )
-        for product in inventory.products
-    )
-
-
-def _etsy_inventory_key(inventory: Inventory | None) -> InventoryKey:
-    if inventory is None:
-        return Counter()
-    return Counter(
-        (
-            normalise_sku(product.sku),
-            tuple(sorted((v.property_id, tuple(v.values)) for v in product.property_values)),
-            tuple(
-                (o.price.value, o.quantity, o.is_enabled)
-                for o in product.offerings
-                if not o.is_deleted
-            ),
-        )
-        for product in inventory.products
-        if not product.is_deleted
-    )
 
 
 # --- the adopt flow ------------------------------------------------------------------------------
@@ -385,9 +76,6 @@ class Skipped:
     title: str
     reason: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {"product_id": self.product_id, "title": self.title, "reason": self.reason}
-
 
 @dataclass(frozen=True)
 class AlreadyLinked:
@@ -395,14 +83,6 @@ class AlreadyLinked:
     title: str
     listing_id: int
     sync_status: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "title": self.title,
-            "listing_id": self.listing_id,
-            "sync_status": self.sync_status,
-        }
 
 
 @dataclass
@@ -420,60 +100,18 @@ class AdoptPreview:
     pending_plans: list[str]  # plans not yet confirmed: cancelled when links are recorded
     requests: int = 0  # Etsy requests made
 
-    @property
-    def counts(self) -> dict[str, int]:
-        matches = self.matching.matches
-        return {
-            "matches": len(matches),
-            "synced": sum(m.status == "synced" for m in matches),
-            "out_of_sync": sum(m.status == "out_of_sync" for m in matches),
-            "already_linked": len(self.already_linked),
-            "unmatched_products": len(self.matching.unmatched_products),
-            "unmatched_listings": len(self.matching.unmatched_listings),
-            "conflicts": len(self.matching.conflicts),
-            "skipped": len(self.skipped),
-        }
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "shop_name": self.shop_name,
-            "source": self.source,
-            "listings_read": self.listings_read,
-            "requests": self.requests,
-            "counts": self.counts,
-            "matches": [m.as_json() for m in self.matching.matches],
-            "already_linked": [x.as_json() for x in self.already_linked],
-            "unmatched_products": [
-                {"product_id": c.product_id, "title": c.title, "skus": sorted(c.skus)}
-                for c in self.matching.unmatched_products
-            ],
-            "unmatched_listings": [
-                {
-                    "listing_id": x.listing_id,
-                    "title": x.title,
-                    "state": x.state,
-                    "skus": sorted(x.skus),
-                    "url": x.url,
-                }
-                for x in self.matching.unmatched_listings
-            ],
-            "conflicts": [c.as_json() for c in self.matching.conflicts],
-            "skipped": [s.as_json() for s in self.skipped],
-            "pending_plans": self.pending_plans,
-            "notes": self.notes,
-        }
-
 
 def preview(
     settings: Settings,
     store: Store,
     session: Session,
-    products: Iterable[ProductResult],
+    spec: SourceSpec,
     *,
-    source: str,
     today: date | None = None,
 ) -> AdoptPreview:
     """Read the source (as `plan` does) and the shop's listings, and match them. No writes."""
+    source = spec.describe()
+    products = read_source(settings, spec)
     account = session.account
     refuse_while_running(store, account.id)
     requests_before = session.client.stats.requests
@@ -550,22 +188,15 @@ class AdoptResult:
     left_alone: list[tuple[Match, str]] = field(default_factory=list)  # linked meanwhile
     cancelled_plans: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "linked": len(self.linked),
-            "left_alone": [
-                {"product_id": m.product_id, "listing_id": m.listing.listing_id, "reason": why}
-                for m, why in self.left_alone
-            ],
-            "cancelled_plans": self.cancelled_plans,
-        }
-
 
 def record(store: Store, found: AdoptPreview) -> AdoptResult:
     """Link every match of the preview, in one transaction (see the module doc)."""
     result = AdoptResult()
     account_id = found.account_id
-    with store.atomic() as db:
+    with (
+        locks.hold(store, get_account(store, account_id), "etsysync adopt"),
+        store.atomic() as db,
+    ):
         refuse_while_running(store, account_id)
         jobs.expire_stale(store)
         for transaction_id in _jobs(store, account_id, (JobStatus.PENDING,)):
@@ -589,7 +220,7 @@ def record(store: Store, found: AdoptPreview) -> AdoptResult:
             insert_event(
                 db,
                 "listings_adopted",
-                f"{_count(len(result.linked), 'listing')} on Etsy linked to products "
+                f"{plural(len(result.linked), 'listing')} on Etsy linked to products "
                 f"({by['sku']} by SKU, {by['title']} by title; {status['synced']} synced, "
                 f"{status['out_of_sync']} out of sync)",
                 account_id=account_id,
@@ -682,3 +313,79 @@ def duplicate_warnings(store: Store, session: Session, job_id: int) -> list[str]
             f"… and {more} more creates would duplicate listings; `etsysync adopt` lists them",
         ]
     return [*shop.warnings, *notes] if notes else notes
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
+    """`adopt --json`: the preview, and what was recorded (nothing when `result` is None)."""
+    matching = found.matching
+    matches = matching.matches
+    done = result or AdoptResult()
+    return AdoptDocument(
+        shop_name=found.shop_name,
+        source=found.source,
+        listings_read=found.listings_read,
+        requests=found.requests,
+        counts=AdoptCounts(
+            matches=len(matches),
+            synced=sum(m.status == "synced" for m in matches),
+            out_of_sync=sum(m.status == "out_of_sync" for m in matches),
+            already_linked=len(found.already_linked),
+            unmatched_products=len(matching.unmatched_products),
+            unmatched_listings=len(matching.unmatched_listings),
+            conflicts=len(matching.conflicts),
+            skipped=len(found.skipped),
+        ),
+        matches=[
+            AdoptMatch(
+                product_id=m.product_id,
+                title=m.candidate.title,
+                listing_id=m.listing.listing_id,
+                listing_title=m.listing.title,
+                listing_state=m.listing.state,
+                listing_url=m.listing.url,
+                matched_by=m.matched_by,
+                skus=m.shared_skus,
+                status=m.status,
+                differences=list(m.differences),
+                warnings=list(m.warnings),
+            )
+            for m in matches
+        ],
+        already_linked=[AdoptAlreadyLinked(**asdict(x)) for x in found.already_linked],
+        unmatched_products=[
+            AdoptUnmatchedProduct(product_id=c.product_id, title=c.title, skus=sorted(c.skus))
+            for c in matching.unmatched_products
+        ],
+        unmatched_listings=[
+            AdoptUnmatchedListing(
+                listing_id=x.listing_id,
+                title=x.title,
+                state=x.state,
+                skus=sorted(x.skus),
+                url=x.url,
+            )
+            for x in matching.unmatched_listings
+        ],
+        conflicts=[
+            AdoptConflict(
+                kind=c.kind,
+                reason=c.reason,
+                product_ids=list(c.product_ids),
+                listing_ids=list(c.listing_ids),
+            )
+            for c in matching.conflicts
+        ],
+        skipped=[AdoptSkipped(**asdict(x)) for x in found.skipped],
+        pending_plans=found.pending_plans,
+        notes=found.notes,
+        recorded=result is not None,
+        linked=len(done.linked),
+        left_alone=[
+            AdoptLeftAlone(product_id=m.product_id, listing_id=m.listing.listing_id, reason=why)
+            for m, why in done.left_alone
+        ],
+        cancelled_plans=done.cancelled_plans,
+    )

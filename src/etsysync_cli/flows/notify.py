@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from etsysync_cli import __version__
+from etsysync_cli.reports import WebhookEvent
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import mark_delivered, undelivered
 
@@ -75,18 +76,18 @@ def deliver_pending(
 
 
 def pending_events(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The payloads of the undelivered events of SENT_KINDS, oldest first."""
+    """The payloads of the undelivered events of SENT_KINDS, oldest first (reports.WebhookEvent)."""
     return [
-        {
-            "id": row["id"],
-            "event": row["kind"],
-            "created_at": row["created_at"],
-            "message": row["message"],
-            "product_id": row["product_id"],
-            "data": row["data"],
-            "transaction_id": row["transaction_id"],
-            "shop_id": row["shop_id"],
-        }
+        WebhookEvent(
+            id=row["id"],
+            event=row["kind"],
+            created_at=row["created_at"],
+            message=row["message"],
+            product_id=row["product_id"],
+            data=row["data"] if isinstance(row["data"], dict) else {},
+            transaction_id=row["transaction_id"],
+            shop_id=row["shop_id"],
+        ).to_json()
         for row in undelivered(store, SENT_KINDS, limit)
     ]
 

@@ -9,14 +9,21 @@ from pathlib import Path
 from etsysync_cli.accounts.session import Session, open_session
 from etsysync_cli.clock import utcnow
 from etsysync_cli.config import Settings
-from etsysync_cli.domain.shop import ShopProfiles
+from etsysync_cli.domain.shop import Choice, ShopProfiles
 from etsysync_cli.etsy import taxonomy
 from etsysync_cli.etsy.models import TaxonomyNode
 from etsysync_cli.etsy.shop import read_profiles
+from etsysync_cli.reports import (
+    ShopChoice,
+    ShopDocument,
+    TaxonomyDocument,
+    TaxonomyResult,
+)
 from etsysync_cli.store.accounts import cache, cached
 from etsysync_cli.store.db import Store
 
 PROFILES_CACHED_FOR = timedelta(days=1)
+TAXONOMY_LIMIT = taxonomy.DEFAULT_LIMIT
 CACHE_KEY = "shop"
 
 
@@ -51,3 +58,36 @@ def taxonomy_lookup(
 
     entries = taxonomy.load_entries(home, settings.etsy.api_url, fetch, refresh=refresh)
     return taxonomy.search(entries, wanted, limit=limit)
+
+
+PROFILE_SETTINGS = ("shipping_profile_id", "return_policy_id", "readiness_state_id")
+
+
+def shop_document(
+    settings: Settings, session: Session, store: Store, *, refresh: bool = False
+) -> ShopDocument:
+    """`etsysync shop`: the profiles, and the settings that name them."""
+    profiles = shop_profiles(session, store, refresh=refresh)
+
+    def choices(found: list[Choice]) -> list[ShopChoice]:
+        return [ShopChoice(id=c.id, label=c.label) for c in found]
+
+    return ShopDocument(
+        shop_id=profiles.shop_id,
+        shop_name=profiles.shop_name,
+        currency_code=profiles.currency_code,
+        shipping_profiles=choices(profiles.shipping_profiles),
+        return_policies=choices(profiles.return_policies),
+        readiness_states=choices(profiles.readiness_states),
+        configured={
+            f"listing.{name}": getattr(settings.listing, name) for name in PROFILE_SETTINGS
+        },
+    )
+
+
+def taxonomy_document(result: taxonomy.SearchResult) -> TaxonomyDocument:
+    return TaxonomyDocument(
+        query=list(result.words),
+        total=result.total,
+        results=[TaxonomyResult(**entry.as_json()) for entry in result.matches],
+    )

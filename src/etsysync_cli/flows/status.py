@@ -1,47 +1,114 @@
-"""What `status` reports: link counts, jobs, one job's items, one product's link, the feed."""
+"""What `status` reports: the shops, link counts, jobs, one job and its items, one product's
+link, and the feed. Reading only (but plans past their lifetime are expired first)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.domain.statuses import LinkStatus
-from etsysync_cli.errors import NotFoundError
-from etsysync_cli.store import links
-from etsysync_cli.store.accounts import Account
+from etsysync_cli.errors import NotConnectedError, NotFoundError
+from etsysync_cli.flows.plan import items
+from etsysync_cli.reports import (
+    AccountSummary,
+    ErrorLogEntry,
+    FeedDocument,
+    FeedEvent,
+    JobDocument,
+    JobReport,
+    LinkReport,
+    StatusDocument,
+)
+from etsysync_cli.store import jobs, links
+from etsysync_cli.store.accounts import Account, find_account, list_accounts
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed as read_feed
+from etsysync_cli.store.jobs import Job
+
+RECENT_JOBS = 10
 
 
-def link_counts(store: Store, account_id: int) -> dict[str, int]:
-    return links.counts(store, account_id)
+def job_report(job: Job) -> JobReport:
+    return JobReport(
+        transaction_id=job.transaction_id,
+        status=job.status.value,
+        source=job.source,
+        total_products=job.total_products,
+        synced_count=job.synced_count,
+        failed_count=job.failed_count,
+        counts=job.counts,
+        error_log=[ErrorLogEntry(**entry) for entry in job.error_log],
+        created_at=isoformat(job.created_at),
+        expires_at=isoformat(job.expires_at),
+        confirmed_at=isoformat_or_none(job.confirmed_at),
+        started_at=isoformat_or_none(job.started_at),
+        completed_at=isoformat_or_none(job.completed_at),
+    )
 
 
-def link_json(link: links.Link) -> dict[str, Any]:
-    return {
-        "product_id": link.product_id,
-        "sync_status": str(link.sync_status),
-        "etsy_listing_id": link.etsy_listing_id,
-        "etsy_url": link.etsy_url,
-        "listing_state": link.listing_state,
-        "images": len(link.images),
-        "last_synced_at": link.last_synced_at,
-        "sync_error": link.sync_error,
-    }
+def link_report(link: links.Link) -> LinkReport:
+    return LinkReport(
+        product_id=link.product_id,
+        sync_status=link.sync_status.value,
+        etsy_listing_id=link.etsy_listing_id,
+        etsy_url=link.etsy_url,
+        listing_state=link.listing_state,
+        images=len(link.images),
+        last_synced_at=link.last_synced_at,
+        sync_error=link.sync_error,
+    )
 
 
-def product_link(store: Store, account: Account, product_id: str) -> dict[str, Any]:
-    link = links.get(store, account.id, product_id)
+def shop_or_none(store: Store, name: str | None) -> Account | None:
+    """The named shop, else the active one, else None (status works with no shop)."""
+    try:
+        return find_account(store, name)
+    except NotConnectedError:
+        if name:
+            raise
+        return None
+
+
+def overview(store: Store, account: str | None, *, failed: bool = False) -> StatusDocument:
+    jobs.expire_stale(store)
+    shop = shop_or_none(store, account)
+    doc = StatusDocument(
+        accounts=[
+            AccountSummary(shop_id=a.shop_id, shop_name=a.shop_name, is_active=a.is_active)
+            for a in list_accounts(store)
+        ],
+        active_shop=shop.shop_name if shop else None,
+        links=links.counts(store, shop.id) if shop else {},
+        jobs=[
+            job_report(job)
+            for job in jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS)
+        ],
+    )
+    if failed and shop:
+        failures = links.with_status(store, shop.id, LinkStatus.FAILED)
+        doc.failed = [link_report(x) for x in failures]
+    return doc
+
+
+def job_document(store: Store, transaction_id: str, *, failed: bool = False) -> JobDocument:
+    jobs.expire_stale(store)
+    job = jobs.find_job(store, transaction_id)
+    return JobDocument(
+        **job_report(job).model_dump(), items=list(items(store, job, failed_only=failed))
+    )
+
+
+def product_link(store: Store, account: str | None, product_id: str) -> LinkReport:
+    shop = find_account(store, account)
+    link = links.get(store, shop.id, product_id)
     if link is None:
         raise NotFoundError(
-            f"product {product_id} has no link with shop {account.shop_name}",
+            f"product {product_id} has no link with shop {shop.shop_name}",
             hint="it has not been planned yet: run `etsysync plan`",
         )
-    return link_json(link)
+    return link_report(link)
 
 
-def failed_links(store: Store, account_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    return [link_json(x) for x in links.with_status(store, account_id, LinkStatus.FAILED, limit)]
-
-
-def feed(store: Store, account_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
-    return read_feed(store, account_id, limit)
+def feed(store: Store, account: str | None, limit: int = 50) -> FeedDocument:
+    shop = shop_or_none(store, account)
+    return FeedDocument(
+        events=[FeedEvent(**row) for row in read_feed(store, shop.id if shop else None, limit)]
+    )

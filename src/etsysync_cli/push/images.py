@@ -25,7 +25,6 @@ are deleted before the one retry; a final `image_ids` reorder also drops them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,9 +39,9 @@ from etsysync_cli.errors import (
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.models import ListingImage
 from etsysync_cli.push.items import ImageState
+from etsysync_cli.push.loading import image_format, image_sha256
 
 MAX_IMAGES = 20  # Etsy's cap per listing (etsy-api.md §6)
-_EXTENSIONS = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF8": "gif"}
 
 ImageLoader = Callable[[ImageRef], bytes]
 
@@ -58,10 +57,6 @@ class WantedImage:
 
 class ImageLoadError(Exception):
     """A wanted image could not be loaded; the message names the image and says why."""
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def match_images(
@@ -84,7 +79,7 @@ def match_images(
             if ref.source not in text:
                 text = f"{ref.source} could not be loaded: {text}"
             raise ImageLoadError(f"image {position}: {text}") from exc
-        sha = sha256_hex(data)
+        sha = image_sha256(data)
         same = pool.get(sha)
         if same:
             wanted.append(WantedImage(position, ref, sha, same.pop(0), None))
@@ -221,7 +216,4 @@ class ImageSync:
 
 
 def _extension(data: bytes) -> str:
-    for signature, extension in _EXTENSIONS.items():
-        if data.startswith(signature):
-            return extension
-    return "jpg"
+    return {"jpeg": "jpg", "png": "png", "gif": "gif"}.get(image_format(data) or "", "jpg")

@@ -52,15 +52,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from etsysync_cli.clock import utcnow
 from etsysync_cli.domain.listing import ImageRef, ListingDraft, ListingInventory
+from etsysync_cli.domain.matching import normalise_title
 from etsysync_cli.errors import (
     AuthError,
     EtsyConflictError,
@@ -76,13 +76,7 @@ from etsysync_cli.errors import (
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.events import EtsyEvent
 from etsysync_cli.etsy.forms import FormValue
-from etsysync_cli.etsy.inventory import (
-    InventoryUpdate,
-    OfferingUpdate,
-    ProductUpdate,
-    PropertyValueUpdate,
-)
-from etsysync_cli.etsy.listings import listing_page, normalise_title
+from etsysync_cli.etsy.listings import listing_page
 from etsysync_cli.etsy.models import Listing
 from etsysync_cli.push.images import (
     MAX_IMAGES,
@@ -330,7 +324,7 @@ class _Pusher:
                     return self._adopt(item, found)
             intent_at = self.now()
             self.recorder.create_intent(item.item_id, intent_at)
-            fields = _form(draft.create_fields(), draft)
+            fields: dict[str, FormValue] = draft.create_fields()
             # As many tries as the client gives any other call; the reconcile reads between
             # them (through the rate limiter) space them out.
             attempts = self.client.retry.max_attempts
@@ -462,7 +456,7 @@ class _Pusher:
             # stock returns and the next plan sends the new one.
             return
         p.doing, p.refused = "updating the inventory", "the inventory"
-        self.client.update_listing_inventory(p.listing_id, inventory_update(inventory))
+        self.client.update_listing_inventory(p.listing_id, inventory)
 
     def _sync_images(
         self,
@@ -542,61 +536,15 @@ class _Pusher:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def inventory_update(inventory: ListingInventory) -> InventoryUpdate:
-    """The reviewed inventory as the client's updateListingInventory body (prices exact)."""
-    return InventoryUpdate(
-        products=[
-            ProductUpdate(
-                sku=product.sku,
-                property_values=[
-                    PropertyValueUpdate(
-                        property_id=value.property_id,
-                        property_name=value.property_name,
-                        value_ids=list(value.value_ids),
-                        values=list(value.values),
-                    )
-                    for value in product.property_values
-                ],
-                offerings=[
-                    OfferingUpdate(
-                        price=offering.price,
-                        quantity=offering.quantity,
-                        is_enabled=offering.is_enabled,
-                        readiness_state_id=offering.readiness_state_id,
-                    )
-                    for offering in product.offerings
-                ],
-            )
-            for product in inventory.products
-        ],
-        price_on_property=list(inventory.price_on_property),
-        quantity_on_property=list(inventory.quantity_on_property),
-        sku_on_property=list(inventory.sku_on_property),
-        readiness_state_on_property=list(inventory.readiness_state_on_property),
-    )
-
-
 def _changed_fields(draft: ListingDraft, names: tuple[str, ...]) -> dict[str, FormValue]:
     """The updateListing fields to send: the changed ones (all if none are named), with the
     fields that Etsy wants together (who_made/when_made/is_supply, weight and unit)."""
-    available = _form(draft.update_fields(), draft)
+    available: dict[str, FormValue] = draft.update_fields()
     wanted = set(names) if names else set(available)
     for bundle in BUNDLES:
         if wanted & set(bundle):
             wanted |= set(bundle)
     return {name: available[name] for name in available if name in wanted}
-
-
-def _form(fields: Mapping[str, Any], draft: ListingDraft) -> dict[str, FormValue]:
-    """ListingDraft's fields as the client takes them: exact Decimals, never floats (the client
-    refuses floats so that a price never passes through binary floating point)."""
-    exact: dict[str, Decimal | None] = {"price": draft.price, "item_weight": draft.item_weight}
-    out: dict[str, FormValue] = {}
-    for name, value in fields.items():
-        if isinstance(value, float):
-            value = exact.get(name) or Decimal(repr(value))
-        out[name] = value
-    return out
 
 
 def _check_publishable(draft: ListingDraft) -> None:
@@ -627,5 +575,5 @@ def _listing_url(listing_id: int | None, state: str | None, listing: Listing | N
     return listing_page(listing_id, state, known)
 
 
-# The same title rule as `adopt` and plan's duplicate warnings (etsy/listings.py).
+# The same title rule as `adopt` and plan's duplicate warnings (domain/matching.py).
 _norm = normalise_title

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from etsysync_cli.clock import isoformat, isoformat_or_none, parse_time, utcnow
+from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.domain.planner import LinkSnapshot, PlannedItem
 from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
 from etsysync_cli.errors import LockedError, PlanRefusedError
@@ -77,23 +77,6 @@ class Job:
     @property
     def counts(self) -> dict[str, int]:
         return dict(self.options.get("counts", {}))
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "transaction_id": self.transaction_id,
-            "status": str(self.status),
-            "source": self.source,
-            "total_products": self.total_products,
-            "synced_count": self.synced_count,
-            "failed_count": self.failed_count,
-            "counts": self.counts,
-            "error_log": self.error_log,
-            "created_at": isoformat(self.created_at),
-            "expires_at": isoformat(self.expires_at),
-            "confirmed_at": isoformat_or_none(self.confirmed_at),
-            "started_at": isoformat_or_none(self.started_at),
-            "completed_at": isoformat_or_none(self.completed_at),
-        }
 
 
 def _time(text: str) -> datetime:
@@ -346,9 +329,16 @@ def _unfinished_state(job: Job) -> str:
 
 
 def job_items(
-    store: Store, job_id: int, *, failed_only: bool = False, limit: int | None = None
+    store: Store,
+    job_id: int,
+    *,
+    failed_only: bool = False,
+    skip_unchanged: bool = False,
+    limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     where = " AND (outcome = 'failed' OR action = 'invalid')" if failed_only else ""
+    if skip_unchanged:
+        where += " AND action != 'unchanged'"
     sql = f"SELECT * FROM plan_items WHERE job_id = ?{where} ORDER BY id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

@@ -8,17 +8,20 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json, table
-from etsysync_cli.flows import adopt, notify, sync
+from etsysync_cli.flows import adopt, notify
+from etsysync_cli.flows.plan import source_from
+from etsysync_cli.reports import AdoptDocument
 
 ROWS_SHOWN = 50
 STATUS_STYLES = {"synced": "green", "out_of_sync": "yellow"}
 
 
 def adopt_cmd(
-    source: str | None = typer.Option(None, "--source", help="Where products come from: file."),
+    source: str | None = typer.Option(
+        None, "--source", help="Where products come from: file or medusa."
+    ),
     path: str | None = typer.Argument(None, help="The catalog file (JSON, JSON Lines or CSV)."),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
@@ -30,17 +33,12 @@ def adopt_cmd(
     and records the links only when confirmed (--yes, or a question on a terminal). Nothing is
     written to Etsy; listings matching no product are never touched.
     """
-    settings = common.settings()
-    spec = sync.source_from(settings, source, path)
-    with (
-        common.open_store() as store,
-        accounts.open_session(settings, store, common.home(), account) as session,
-    ):
-        found = adopt.preview(
-            settings, store, session, sync.read_source(spec), source=spec.describe()
-        )
+    with common.workspace() as ws:
+        spec = source_from(ws.settings, source, path)
+        found = adopt.preview(ws.settings, ws.store, ws.session(account), spec)
+        preview = adopt.document(found, None)
         if not as_json:
-            _show(found)
+            _show(preview)
         result = None
         to_link = len(found.matching.matches)
         if not to_link:
@@ -50,8 +48,8 @@ def adopt_cmd(
             and common.interactive()
             and typer.confirm(f"Link {to_link} listing(s) to their products?", default=False)
         ):
-            result = adopt.record(store, found)
-            notify.deliver_pending(store, settings.notify.webhook_url, log=note)
+            result = adopt.record(ws.store, found)
+            notify.deliver_pending(ws.store, ws.settings.notify.webhook_url, log=note)
         elif common.interactive() and not as_json:
             note("Nothing recorded.")
         else:
@@ -60,13 +58,7 @@ def adopt_cmd(
                 "again with --yes to record them."
             )
     if as_json:
-        print_json(
-            {
-                **found.as_json(),
-                "recorded": result is not None,
-                **(result or adopt.AdoptResult()).as_json(),
-            }
-        )
+        print_json(adopt.document(found, result))
     elif result is not None:
         for m, why in result.left_alone:
             note(f"  left alone {m.product_id}: {why}")
@@ -78,8 +70,8 @@ def adopt_cmd(
         )
 
 
-def _show(found: adopt.AdoptPreview) -> None:
-    data = found.as_json()
+def _show(found: AdoptDocument) -> None:
+    data = found.to_json()
     counts = data["counts"]
     if data["matches"]:
         matches = table(

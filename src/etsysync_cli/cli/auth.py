@@ -7,12 +7,12 @@ import webbrowser
 
 import typer
 
-from etsysync_cli.accounts import login
-from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
-from etsysync_cli.errors import ExitCode, NotConnectedError
-from etsysync_cli.store.accounts import find_account, set_active
+from etsysync_cli.clock import isoformat, parse_time
+from etsysync_cli.errors import ExitCode
+from etsysync_cli.flows import auth
+from etsysync_cli.reports import AccountReport
 
 app = typer.Typer(no_args_is_help=True, help="Connect Etsy shops (OAuth) and manage their tokens.")
 
@@ -63,17 +63,16 @@ def login_cmd(
         "auth.timeout": timeout,
         "auth.insecure_storage": insecure_storage or None,
     }
-    settings = common.settings(flags)
-    keys = accounts.app_keys(settings, ask=_ask if common.interactive() else None)
-    options = login.LoginOptions(
-        port=settings.auth.redirect_port,
-        timeout=settings.auth.timeout,
-        extra_scopes=scopes or (),
-        no_browser=no_browser,
-        insecure_storage=settings.auth.insecure_storage,
-    )
-    with common.open_store() as store:
-        account = login.login(settings, store, common.home(), keys, options, _TerminalIO())
+    with common.workspace(flags) as ws:
+        account = auth.login(
+            ws.settings,
+            ws.store,
+            ws.home,
+            _TerminalIO(),
+            ask=_ask if common.interactive() else None,
+            extra_scopes=scopes or (),
+            no_browser=no_browser,
+        )
     note(
         f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}); "
         "it is the active account."
@@ -86,35 +85,32 @@ def status_cmd(
     check: bool = typer.Option(False, "--check", help="Call Etsy to check the tokens work."),
 ) -> None:
     """Show the connected shops, the active one, token expiry and where tokens are kept."""
-    settings = common.settings()
-    with common.open_store() as store:
-        statuses = accounts.account_statuses(settings, store, common.home(), check=check)
+    with common.workspace() as ws:
+        found = auth.statuses(ws.settings, ws.store, ws.home, check=check)
     if as_json:
-        print_json({"accounts": [s.as_json() for s in statuses]})
+        print_json(found)
     else:
-        if not statuses:
+        if not found.accounts:
             note("No Etsy shop is connected. Run `etsysync auth login`.")
             return
-        for s in statuses:
-            out.print(_account_block(s, check), highlight=False)
-    if check and any(s.check_ok is False for s in statuses):
+        for account in found.accounts:
+            out.print(_account_block(account, check), highlight=False)
+    if check and any(a.check is not None and not a.check.ok for a in found.accounts):
         raise typer.Exit(int(ExitCode.AUTH_NEEDED))
 
 
-def _account_block(status: accounts.AccountStatus, check: bool) -> str:
-    a = status.account
-    expires = (
-        a.token_expires_at.strftime("%Y-%m-%d %H:%M UTC") if a.token_expires_at else "logged out"
-    )
+def _account_block(a: AccountReport, check: bool) -> str:
+    expiry = parse_time(a.token_expires_at)
+    expires = expiry.strftime("%Y-%m-%d %H:%M UTC") if expiry else "logged out"
     lines = [
         f"{'*' if a.is_active else ' '} {a.shop_name} (shop {a.shop_id}, user {a.user_id}, "
         f"{a.currency_code or '?'}){'  active' if a.is_active else ''}",
         f"    token expires   {expires}",
-        f"    tokens kept in  {status.storage or '-'}",
+        f"    tokens kept in  {a.token_storage_detail or '-'}",
         f"    scopes          {' '.join(a.scopes)}",
     ]
     if check:
-        result = "ok" if status.check_ok else (status.check_error or "not checked")
+        result = "ok" if a.check and a.check.ok else ((a.check and a.check.error) or "not checked")
         lines.append(f"    check           {result}")
     return "\n".join(lines)
 
@@ -122,13 +118,8 @@ def _account_block(status: accounts.AccountStatus, check: bool) -> str:
 @app.command("use")
 def use_cmd(shop: str = typer.Argument(..., help="Shop name or id.")) -> None:
     """Make SHOP the active account."""
-    with common.open_store() as store:
-        account = find_account(store, shop)
-        if account.token_storage is None:
-            raise NotConnectedError(
-                f"shop {account.shop_name} is logged out", hint="run `etsysync auth login`"
-            )
-        set_active(store, account.id)
+    with common.workspace() as ws:
+        account = auth.use(ws.store, shop)
     note(f"Active account: {account.shop_name} ({account.shop_id})")
 
 
@@ -137,13 +128,9 @@ def refresh_cmd(
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
 ) -> None:
     """Refresh the access token now (the refresh token rotates)."""
-    settings = common.settings()
-    with (
-        common.open_store() as store,
-        accounts.open_session(settings, store, common.home(), account) as session,
-    ):
-        tokens = session.refresh_now()
-    note(f"Refreshed {session.account.shop_name}: access token valid until {tokens.expires_at}")
+    with common.workspace() as ws:
+        shop, expires_at = auth.refresh(ws.settings, ws.store, ws.home, account)
+    note(f"Refreshed {shop.shop_name}: access token valid until {isoformat(expires_at)}")
 
 
 @app.command("logout")
@@ -151,6 +138,6 @@ def logout_cmd(
     shop: str | None = typer.Argument(None, help="Shop name or id (default: the active one)."),
 ) -> None:
     """Remove the shop's tokens and mark it inactive. Its product links are kept."""
-    with common.open_store() as store:
-        account = accounts.logout(store, common.home(), shop)
+    with common.workspace() as ws:
+        account = auth.logout(ws.store, ws.home, shop)
     note(f"Logged out of {account.shop_name}; its tokens are removed, its links kept.")

@@ -22,16 +22,12 @@ No match is not an error: exit 0 with an empty `results` (and a note on stderr).
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
-from etsysync_cli.accounts import session as accounts
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
-from etsysync_cli.domain.shop import Choice
-from etsysync_cli.etsy import taxonomy
 from etsysync_cli.flows import shop as flows_shop
+from etsysync_cli.reports import ShopChoice
 
 PROFILE_SECTIONS = (
     ("shipping_profiles", "Shipping profiles", "shipping_profile_id"),
@@ -48,25 +44,18 @@ def shop_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the connected shop and the ids of its shipping, return and processing profiles."""
-    settings = common.settings()
-    with (
-        common.open_store() as store,
-        accounts.open_session(settings, store, common.home(), account) as session,
-    ):
-        profiles = flows_shop.shop_profiles(session, store, refresh=refresh)
-    configured = {
-        f"listing.{name}": getattr(settings.listing, name) for _, _, name in PROFILE_SECTIONS
-    }
+    with common.workspace() as ws:
+        doc = flows_shop.shop_document(ws.settings, ws.session(account), ws.store, refresh=refresh)
     if as_json:
-        print_json({**profiles.as_json(), "configured": configured})
+        print_json(doc)
         return
     out.print(
-        f"Shop {profiles.shop_name} (shop {profiles.shop_id}, {profiles.currency_code})",
+        f"Shop {doc.shop_name} (shop {doc.shop_id}, {doc.currency_code})",
         highlight=False,
         markup=False,
     )
     for attribute, title, name in PROFILE_SECTIONS:
-        section = _section(title, getattr(profiles, attribute), configured[f"listing.{name}"])
+        section = _section(title, getattr(doc, attribute), doc.configured[f"listing.{name}"])
         out.print(section, highlight=False, markup=False)
     note(
         "Set them with `etsysync config set listing.shipping_profile_id ID` "
@@ -74,7 +63,7 @@ def shop_cmd(
     )
 
 
-def _section(title: str, choices: list[Choice], current: int | None) -> str:
+def _section(title: str, choices: list[ShopChoice], current: int | None) -> str:
     lines = [f"\n{title}:"]
     if not choices:
         lines.append("  (none)")
@@ -95,7 +84,7 @@ def search_cmd(
     words: list[str] = typer.Argument(
         ..., metavar="WORDS", help="Words that must all appear in the category path."
     ),
-    limit: int = typer.Option(taxonomy.DEFAULT_LIMIT, "--limit", min=1, help="Show at most N."),
+    limit: int = typer.Option(flows_shop.TAXONOMY_LIMIT, "--limit", min=1, help="Show at most N."),
     refresh: bool = typer.Option(
         False, "--refresh", help="Fetch the taxonomy again instead of the copy from the last week."
     ),
@@ -103,40 +92,32 @@ def search_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Find seller taxonomy ids by name, ignoring case and accents (e.g. `search mug`)."""
-    settings = common.settings()
-    with common.open_store() as store:
+    with common.workspace() as ws:
         result = flows_shop.taxonomy_lookup(
-            settings,
-            store,
-            common.home(),
+            ws.settings,
+            ws.store,
+            ws.home,
             words,
             account_name=account,
             refresh=refresh,
             limit=limit,
         )
+    doc = flows_shop.taxonomy_document(result)
     if as_json:
-        print_json(_search_json(result))
+        print_json(doc)
         return
-    if not result.matches:
-        note(f"No seller taxonomy node matches {' '.join(result.words)!r}.")
+    if not doc.results:
+        note(f"No seller taxonomy node matches {' '.join(doc.query)!r}.")
         return
-    width = max(len(str(e.id)) for e in result.matches)
-    for entry in result.matches:
-        out.print(f"{entry.id:>{width}}  {entry.full_path}", highlight=False, markup=False)
-    if result.total > len(result.matches):
-        note(f"Showing {len(result.matches)} of {result.total}: add words or use --limit.")
+    width = max(len(str(node.taxonomy_id)) for node in doc.results)
+    for node in doc.results:
+        out.print(f"{node.taxonomy_id:>{width}}  {node.path}", highlight=False, markup=False)
+    if doc.total > len(doc.results):
+        note(f"Showing {len(doc.results)} of {doc.total}: add words or use --limit.")
     note(
         "Use one with `etsysync config set listing.taxonomy_id ID`, "
         "or per product with metadata `etsy_taxonomy_id`."
     )
-
-
-def _search_json(result: taxonomy.SearchResult) -> dict[str, Any]:
-    return {
-        "query": list(result.words),
-        "total": result.total,
-        "results": [entry.as_json() for entry in result.matches],
-    }
 
 
 def register(app: typer.Typer) -> None:

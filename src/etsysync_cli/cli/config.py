@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from etsysync_cli import config
+from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json, table
+from etsysync_cli.reports import ConfigDocument, SettingValue
 
 app = typer.Typer(no_args_is_help=True, help="Show and change settings (config.toml).")
 
@@ -21,17 +23,17 @@ def show_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show every setting, its value and where the value comes from. Secrets are never shown."""
-    loaded = config.load_settings()
+    loaded = common.loaded()
     values = list(config.iter_values(loaded))
     if as_json:
         print_json(
-            {
-                "config_file": str(loaded.path),
-                "home": str(config.app_home()),
-                "settings": {
-                    key: {"value": value, "origin": origin} for key, value, origin in values
+            ConfigDocument(
+                config_file=str(loaded.path),
+                home=str(common.home()),
+                settings={
+                    key: SettingValue(value=value, origin=origin) for key, value, origin in values
                 },
-            }
+            )
         )
         return
     t = table("setting", "value", "from", title=f"settings ({loaded.path})")

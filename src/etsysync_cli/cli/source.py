@@ -6,9 +6,9 @@ import typer
 
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import err, note, out, print_json
-from etsysync_cli.errors import ExitCode, NotConnectedError
-from etsysync_cli.sources import medusa
-from etsysync_cli.store.accounts import find_account
+from etsysync_cli.errors import ExitCode
+from etsysync_cli.flows import source as flows_source
+from etsysync_cli.reports import SourceCheckDocument
 
 app = typer.Typer(
     no_args_is_help=True, help="Connect the product source (a Medusa v2 store) and check it."
@@ -36,10 +36,10 @@ def medusa_cmd(
     Asks for the key (hidden) on a terminal, else reads ETSYSYNC_MEDUSA_API_KEY.
     """
     settings = common.settings({"auth.insecure_storage": insecure_storage or None})
-    connected = medusa.connect(
+    connected = flows_source.connect_medusa(
         settings,
+        common.home(),
         url,
-        home=common.home(),
         ask=_ask if common.interactive() else None,
         sales_channel=sales_channel,
         warn=note,
@@ -64,28 +64,17 @@ def check_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Check the Medusa store: the key, the version, currencies, and what a plan would read."""
-    settings = common.settings()
-    with common.open_store() as store:
-        try:
-            account = find_account(store)
-        except NotConnectedError:
-            account = None
-    report = medusa.check(
-        settings,
-        home=common.home(),
-        shop_name=account.shop_name if account else None,
-        shop_currency=account.currency_code if account else None,
-        selection=medusa.Selection(include_drafts=include_drafts),
-    )
+    with common.workspace() as ws:
+        report = flows_source.check(ws.settings, ws.store, ws.home, include_drafts=include_drafts)
     if as_json:
-        print_json(report.as_json())
+        print_json(report)
     else:
         _show(report)
     if report.problems:
         raise typer.Exit(int(ExitCode.FAILURE))
 
 
-def _show(report: medusa.CheckReport) -> None:
+def _show(report: SourceCheckDocument) -> None:
     for problem in report.problems:  # up front: they decide whether a plan is worth making
         err.print(f"[bold red]problem:[/] {problem}", markup=True, highlight=False)
     info = report.store
@@ -95,17 +84,17 @@ def _show(report: medusa.CheckReport) -> None:
         f"currencies       {', '.join(info.currencies) or 'none'}"
         + (f" (default {info.default_currency})" if info.default_currency else ""),
     ]
-    if report.channel:
-        where = ", ".join(loc["name"] for loc in report.locations or []) or "none"
-        lines.append(f"sales channel    {report.channel.name} (stock from: {where})")
+    if report.sales_channel:
+        where = ", ".join(loc.name for loc in report.stock_locations or []) or "none"
+        lines.append(f"sales channel    {report.sales_channel.name} (stock from: {where})")
     else:
         lines.append("sales channel    any (set source.sales_channel to choose one)")
-    statuses = "published and draft" if report.selection.include_drafts else "published"
+    statuses = "published and draft" if report.include_drafts else "published"
     lines.append(f"products         {report.products} {statuses} (gift cards are skipped)")
-    if report.shop_currency:
+    if report.shop and report.shop.currency_code:
         verdict = "a store currency" if report.currency_ok else "NOT a store currency"
         lines.append(
-            f"Etsy shop        {report.shop_name} sells in {report.shop_currency}: {verdict}"
+            f"Etsy shop        {report.shop.name} sells in {report.shop.currency_code}: {verdict}"
         )
     else:
         lines.append("Etsy shop        none connected (`etsysync auth login`)")

@@ -20,8 +20,8 @@ from etsysync_cli.cli import review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.demo.local import local_shop
-from etsysync_cli.flows import sync
-from etsysync_cli.flows.status import link_counts
+from etsysync_cli.flows import confirm, status
+from etsysync_cli.flows import plan as plans
 
 DEMO_DIR = Path(etsysync_cli.demo.__file__).parent
 
@@ -61,9 +61,11 @@ def demo_cmd(
         )
 
         _step("2. Plan: read the catalog, map and validate, stage a job (no writes)")
-        spec = sync.SourceSpec("file", str(catalog))
-        result = sync.plan(settings, store, session, spec, sync.PlanOptions(ttl=timedelta(hours=1)))
-        out.print(review.review_table(store, result))
+        spec = plans.SourceSpec("file", str(catalog))
+        result = plans.plan(
+            settings, store, session, spec, plans.PlanOptions(ttl=timedelta(hours=1))
+        )
+        out.print(review.review_table(shop.workspace, result))
         for line in review.footer_lines(result):
             out.print(line, highlight=False)
 
@@ -71,7 +73,7 @@ def demo_cmd(
         note("(the sandbox will answer one request with a 503, to show a retry)")
         sandbox.set_fail_next(1, status=503)
         with PushProgress(result.job.total_products, enabled=True) as progress:
-            pushed = sync.confirm(
+            pushed = confirm.confirm(
                 settings, store, session, result.job.transaction_id, on_event=progress
             )
         job = pushed.job
@@ -82,7 +84,8 @@ def demo_cmd(
         )
 
         _step("4. Status")
-        counts = ", ".join(f"{n} {s}" for s, n in link_counts(store, account.id).items())
+        links = status.overview(store, str(account.shop_id)).links
+        counts = ", ".join(f"{n} {s}" for s, n in links.items())
         out.print(f"Products: {counts}", highlight=False)
         out.print(
             f"The sandbox shop now holds {len(sandbox.state.listings)} listings.", highlight=False

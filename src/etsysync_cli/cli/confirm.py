@@ -1,0 +1,106 @@
+"""`etsysync confirm TXN`: push exactly the reviewed plan, or resume one that stopped."""
+
+from __future__ import annotations
+
+import typer
+
+from etsysync_cli.cli import common
+from etsysync_cli.cli.progress import PushProgress
+from etsysync_cli.cli.views import note, out, print_json
+from etsysync_cli.flows import background, confirm, notify
+from etsysync_cli.flows.confirm import ConfirmResult
+from etsysync_cli.flows.status import job_report
+from etsysync_cli.reports import RunDocument
+
+
+def confirm_cmd(
+    transaction_id: str = typer.Argument(
+        ..., metavar="TXN", help="The plan's transaction id (txn_…)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before pushing."),
+    account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
+    wait: float = typer.Option(
+        0, "--wait", min=0, help="Seconds to wait for another run on the shop to finish."
+    ),
+    max_requests: int | None = typer.Option(
+        None, "--max-requests", min=1, help="Stop (resumable) after this many Etsy requests."
+    ),
+    run_in_background: bool = typer.Option(
+        False, "--background", help="Push in a detached process; print the transaction id."
+    ),
+    no_write_back: bool = typer.Option(
+        False, "--no-write-back", help="Medusa: do not write the Etsy links into the store."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Push exactly the reviewed plan to Etsy, recording each product's outcome as it goes.
+
+    Running it again on a plan that stopped part-way resumes it without creating any listing twice.
+    """
+    flags = {"medusa.write_back": False if no_write_back else None}
+    with common.workspace(flags) as ws:
+        session = ws.session(account, max_requests=max_requests)
+        job = confirm.confirmable(ws.store, transaction_id, session.account.id)
+        if run_in_background:
+            launched = background.launch(
+                ws.store,
+                ws.home,
+                job,
+                account=account,
+                max_requests=max_requests,
+                wait=wait,
+                write_back=False if no_write_back else None,
+            )
+            if as_json:
+                print_json(launched)
+            else:
+                out.print(job.transaction_id, highlight=False)
+                note(
+                    f"Pushing in the background (pid {launched.pid}); output in "
+                    f"{launched.log_file}. Follow it with "
+                    f"`etsysync status {job.transaction_id} --watch`."
+                )
+            return
+        to_push = confirm.left_to_push(job)
+        if not yes and common.interactive() and not as_json:
+            typer.confirm(f"Push {to_push} listing(s) to {session.account.shop_name}?", abort=True)
+        with PushProgress(to_push, enabled=not (as_json or quiet)) as progress:
+            result = confirm.confirm(
+                ws.settings,
+                ws.store,
+                session,
+                transaction_id,
+                on_event=progress,
+                lock_wait=wait,
+                warn=note,
+            )
+        notify.deliver_pending(ws.store, ws.settings.notify.webhook_url, log=note)
+    report_run(result, as_json)
+
+
+def run_document(result: ConfirmResult) -> RunDocument:
+    return RunDocument(
+        **job_report(result.job).model_dump(),
+        requests=result.summary.requests,
+        stop_reason=result.summary.stop_reason,
+    )
+
+
+def report_run(result: ConfirmResult, as_json: bool) -> None:
+    """The run's outcome (the document, or a line and its failures), then its exit code."""
+    job, summary = result.job, result.summary
+    if as_json:
+        print_json(run_document(result))
+    else:
+        note(
+            f"{job.transaction_id}: {job.status} — {job.synced_count} synced, "
+            f"{job.failed_count} failed, {summary.requests} Etsy requests."
+        )
+        for entry in job.error_log[-10:]:
+            note(f"  failed {entry['product_id']}: {entry['error']}")
+    confirm.raise_for_outcome(job, summary)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("confirm")(confirm_cmd)

@@ -1,0 +1,173 @@
+"""`etsysync sync`: plan and confirm in one run, the command for cron (flows/sync.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from etsysync_cli.cli import common, review
+from etsysync_cli.cli.confirm import report_run, run_document
+from etsysync_cli.cli.progress import PushProgress
+from etsysync_cli.cli.views import note, out, print_json_line
+from etsysync_cli.flows import confirm
+from etsysync_cli.flows import sync as syncing
+from etsysync_cli.flows.confirm import Job, RunEvent
+from etsysync_cli.flows.context import Workspace
+from etsysync_cli.flows.plan import PlanResult, source_from
+from etsysync_cli.flows.status import job_report
+from etsysync_cli.flows.sync import (
+    DEFAULT_MAX_CREATES,
+    DEFAULT_MAX_UPDATES,
+    JSONL_FORMAT,
+    EventSink,
+    SyncRequest,
+)
+from etsysync_cli.reports import SyncItemLine, SyncPlanLine, SyncSummaryLine
+
+
+class _Lines:
+    """`--json`: JSON Lines on stdout, so a script can follow the run as it happens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __call__(self, event: RunEvent) -> None:
+        if event.kind != "item_finished":
+            return
+        with self._lock:
+            print_json_line(
+                SyncItemLine(
+                    event="item",
+                    product_id=event.product_id,
+                    title=event.title,
+                    ok=event.ok,
+                    url=event.detail if event.ok else None,
+                    error=None if event.ok else event.detail,
+                )
+            )
+
+
+class _View:
+    """How `sync` shows itself: a review and a question on a terminal, lines for --json."""
+
+    def __init__(self, ws: Workspace, shop_name: str, *, as_json: bool, quiet: bool) -> None:
+        self.ws = ws
+        self.shop_name = shop_name
+        self.lines = _Lines() if as_json else None
+        self.quiet = quiet
+
+    def note(self, text: str) -> None:
+        note(text)
+
+    def resuming(self, job: Job) -> None:
+        note(f"Resuming {job.transaction_id}, which stopped part-way.")
+
+    def planned(self, result: PlanResult) -> None:
+        job = result.job
+        if self.lines:
+            print_json_line(
+                SyncPlanLine(
+                    event="plan",
+                    format=JSONL_FORMAT,
+                    transaction_id=job.transaction_id,
+                    counts=job.counts,
+                    to_push=job.total_products,
+                    estimated_requests=result.estimated_requests,
+                )
+            )
+        elif not self.quiet:
+            for line in review.footer_lines(result):
+                note(line)
+
+    def approve(self, result: PlanResult) -> bool:
+        out.print(review.review_table(self.ws, result))
+        typer.confirm(
+            f"Push {result.job.total_products} listing(s) to {self.shop_name}?", abort=True
+        )
+        return True
+
+    @contextmanager
+    def pushing(self, total: int) -> Iterator[EventSink | None]:
+        if self.lines:
+            yield self.lines
+            return
+        with PushProgress(total, enabled=not self.quiet) as progress:
+            yield progress
+
+
+def sync_cmd(
+    source: str | None = typer.Option(
+        None, "--source", help="Where products come from: file or medusa."
+    ),
+    path: str | None = typer.Argument(None, help="The catalog file (JSON, JSON Lines or CSV)."),
+    product: list[str] | None = typer.Option(
+        None, "--product", help="Only this product id or handle (repeatable)."
+    ),
+    prune: bool = typer.Option(
+        False, "--prune", help="Deactivate listings whose product left the source (never delete)."
+    ),
+    max_creates: int = typer.Option(
+        DEFAULT_MAX_CREATES, "--max-creates", min=0, help="Refuse a run creating more listings."
+    ),
+    max_updates: int = typer.Option(
+        DEFAULT_MAX_UPDATES, "--max-updates", min=0, help="Refuse a run updating more listings."
+    ),
+    max_requests: int | None = typer.Option(
+        None, "--max-requests", min=1, help="Stop (resumable) after this many Etsy requests."
+    ),
+    auto_approve: bool = typer.Option(
+        False, "--auto-approve", help="Push without review (required when not on a terminal)."
+    ),
+    wait: float = typer.Option(
+        0, "--wait", min=0, help="Seconds to wait for another run on the shop to finish."
+    ),
+    account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
+    as_json: bool = typer.Option(
+        False, "--json", help="JSON Lines: a header, one line per product, a summary."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Plan and confirm in one run: the command for cron.
+
+    Refuses to push more than --max-creates / --max-updates listings (the plan stays staged for
+    review), and without --auto-approve when nobody is at a terminal. A run that stopped
+    part-way is resumed first.
+    """
+    with common.workspace() as ws:
+        session = ws.session(account, max_requests=max_requests)
+        request = SyncRequest(
+            spec=source_from(ws.settings, source, path),
+            products=product or [],
+            prune=prune,
+            max_creates=max_creates,
+            max_updates=max_updates,
+            auto_approve=auto_approve,
+            interactive=common.interactive(),
+            lock_wait=wait,
+        )
+        view = _View(ws, session.account.shop_name, as_json=as_json, quiet=quiet)
+        outcome = syncing.sync(ws.settings, ws.store, session, request, view)
+    if outcome.run is None:
+        assert outcome.closed is not None
+        if as_json:
+            print_json_line(
+                SyncSummaryLine(
+                    event="summary", **job_report(outcome.closed).model_dump(), requests=0
+                )
+            )
+        else:
+            note("Nothing to push: Etsy already matches the source.")
+        return
+    if as_json:
+        document = run_document(outcome.run)
+        print_json_line(SyncSummaryLine(event="summary", **document.model_dump()))
+        confirm.raise_for_outcome(outcome.run.job, outcome.run.summary)
+    else:
+        report_run(outcome.run, as_json=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sync")(sync_cmd)

@@ -1,0 +1,317 @@
+"""`plan` and `retry`: read the source, map and validate, diff against the links, stage a job.
+
+source → map (with the shop's defaults) → planner → one staged job, in one transaction;
+nothing is sent to Etsy (but the shop's profiles, read at most once a day, and, when something
+is to be created, the shop's listings, to warn of duplicates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from etsysync_cli.accounts.session import Session
+from etsysync_cli.clock import isoformat
+from etsysync_cli.config import Settings
+from etsysync_cli.domain import planner
+from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.domain.mapping import map_product
+from etsysync_cli.domain.product import BadProduct, ProductResult
+from etsysync_cli.domain.product import fingerprint as source_fingerprint
+from etsysync_cli.domain.shop import fill_defaults
+from etsysync_cli.domain.statuses import Action
+from etsysync_cli.errors import PlanRefusedError
+from etsysync_cli.flows import adopt
+from etsysync_cli.flows.shop import shop_profiles
+from etsysync_cli.reports import PlanDocument, PlanItem
+from etsysync_cli.sources import SourceSpec as SourceSpec
+from etsysync_cli.sources import read_source
+from etsysync_cli.sources import source_from as source_from
+from etsysync_cli.store import jobs, links, locks
+from etsysync_cli.store.db import Store
+from etsysync_cli.store.events import add_event
+from etsysync_cli.store.jobs import Job
+
+PUBLISH_FEE_USD = Decimal("0.20")
+ETSY_RATE = 10  # requests per second: Etsy's default, for the time estimate
+
+
+@dataclass
+class PlanOptions:
+    products: list[str] = field(default_factory=list)
+    limit: int | None = None
+    prune: bool = False
+    ttl: timedelta = timedelta(minutes=60)
+    # The Medusa source: drafts too (listed as Etsy drafts), collection/type/tag filters (a part
+    # of the store: no orphans), and progress of the read as (products read, total).
+    include_drafts: bool = False
+    source_filters: dict[str, list[str]] = field(default_factory=dict)
+    on_read: Callable[[int, int], None] | None = None
+    # Seconds to wait for a push on the shop to finish (a plan never stages during one).
+    lock_wait: float = 0
+    warn: Callable[[str], None] | None = None
+
+
+@dataclass
+class PlanResult:
+    job: Job
+    notes: list[str]
+    skipped: int  # not listable in the store (draft, gift card): not part of the plan
+    estimated_requests: int
+    publish_fees: Decimal
+
+
+def plan(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    spec: SourceSpec,
+    options: PlanOptions,
+    *,
+    today: date | None = None,
+    read: Callable[[SourceSpec], Iterator[ProductResult]] | None = None,
+) -> PlanResult:
+    """Stage a plan of the source against the shop's links (nothing is sent to Etsy).
+
+    A plan never stages while a push of the shop is under way: it takes the shop's lock
+    (LockedError, exit 6, naming the holder; `lock_wait` seconds to wait for it). A plan made
+    against links in flight could create again what the push is creating, and closing it
+    could undo what the push records. A run that stopped part-way and that nobody runs any
+    more (paused, or its process died) is replaced: closed, so that it can never be resumed
+    beside the new plan, which carries its unpushed products (`jobs.supersede_unfinished`).
+    """
+    account = session.account
+    with locks.hold(store, account, "etsysync plan", wait=options.lock_wait, warn=options.warn):
+        for closed in jobs.supersede_unfinished(store, account.id):
+            if options.warn:
+                options.warn(
+                    f"Plan {closed.transaction_id} had stopped part-way ({closed.status}); "
+                    "the new plan replaces it."
+                )
+        return _plan(settings, store, session, spec, options, today=today, read=read)
+
+
+def _plan(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    spec: SourceSpec,
+    options: PlanOptions,
+    *,
+    today: date | None,
+    read: Callable[[SourceSpec], Iterator[ProductResult]] | None,
+) -> PlanResult:
+    account = session.account
+    profiles = shop_profiles(session, store)
+    defaults, notes = fill_defaults(settings.listing, profiles)
+    currency = profiles.currency_code or account.currency_code or "USD"
+    wanted = set(options.products)
+    skipped = 0
+    estimate = 0
+    activations = 0
+    job_options: dict[str, Any] = {
+        "prune": options.prune,
+        "products": options.products,
+        "limit": options.limit,
+        "include_drafts": options.include_drafts,
+        "source_filters": options.source_filters,
+    }
+    if read is None:
+        read = _reader(settings, spec, options)
+    with jobs.stage(
+        store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
+    ) as stager:
+        taken = 0
+        for result in read(spec):
+            if options.limit is not None and taken >= options.limit:
+                break
+            if isinstance(result, BadProduct):
+                key = result.ref
+                if wanted and key not in wanted:
+                    continue
+                item = planner.PlannedItem(
+                    key,
+                    result.title or key,
+                    Action.INVALID,
+                    reasons=[f"{result.where}: {r}" for r in result.reasons],
+                )
+            else:
+                key = result.key
+                if wanted and key not in wanted and result.handle not in wanted:
+                    continue
+                listed = ("published", "draft") if options.include_drafts else ("published",)
+                if result.status not in listed or result.is_giftcard:
+                    skipped += 1
+                    stager.seen.add(key)  # still in the store: not an orphan
+                    continue
+                mapped = map_product(result, currency=currency, defaults=defaults, today=today)
+                item = planner.plan_product(
+                    key, result.title, mapped, source_fingerprint(result), stager.link(key)
+                )
+            taken += 1
+            estimate += _estimate_requests(item)
+            activations += _activates(item)
+            stager.add(item)
+        full_scan = not wanted and options.limit is None and not options.source_filters
+        if full_scan:
+            gone = [x for x in links.linked(store, account.id) if x.product_id not in stager.seen]
+            for link in gone:
+                orphan = planner.orphan_item(link.snapshot())
+                estimate += 1 if options.prune else 0
+                stager.add(orphan)
+        job_id = stager.job_id
+    # Reads the shop's listings only when something is to be created.
+    notes.extend(adopt.duplicate_warnings(store, session, job_id))
+    job = jobs.job_by_id(store, job_id)
+    add_event(
+        store,
+        "job_planned",
+        f"plan {job.transaction_id} staged: {_counts_text(job.counts)}",
+        account_id=account.id,
+        job_id=job.id,
+        data={"counts": job.counts},
+    )
+    return PlanResult(job, notes, skipped, estimate, PUBLISH_FEE_USD * activations)
+
+
+def _estimate_requests(item: planner.PlannedItem) -> int:
+    if item.draft is None:
+        return 0
+    activate = 1 if item.draft.state == "active" and item.draft.images else 0
+    if item.action == "create":
+        return 2 + len(item.draft.images) + activate
+    if item.action == "update":
+        images = min(len(item.draft.images), 2) if "images" in item.changes else 0
+        return (
+            ("fields" in item.changes)
+            + images
+            + ("inventory" in item.changes)
+            + ("state" in item.changes)
+        )
+    return 0
+
+
+def _activates(item: planner.PlannedItem) -> int:
+    if item.draft is None or item.draft.state != "active" or not item.draft.images:
+        return 0
+    return int(item.action == "create" or (item.action == "update" and "state" in item.changes))
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
+
+
+def _reader(
+    settings: Settings, spec: SourceSpec, options: PlanOptions
+) -> Callable[[SourceSpec], Iterator[ProductResult]]:
+    if spec.kind == "medusa":  # the selection goes to Medusa's API
+        from etsysync_cli.sources import medusa
+
+        selection = medusa.Selection.build(
+            options.products, options.include_drafts, options.source_filters
+        )
+        return medusa.reader(settings, selection, on_progress=options.on_read)
+    return lambda spec: read_source(settings, spec)
+
+
+def retry(
+    settings: Settings,
+    store: Store,
+    session: Session,
+    transaction_id: str,
+    *,
+    ttl: timedelta,
+    warn: Callable[[str], None] | None = None,
+) -> PlanResult:
+    """A new plan for the products that failed in job `transaction_id`, from its source."""
+    spec, failed = retry_spec(store, transaction_id, session.account.id)
+    options = PlanOptions(products=failed, ttl=ttl, warn=warn)
+    return plan(settings, store, session, spec, options)
+
+
+def retry_spec(store: Store, transaction_id: str, account_id: int) -> tuple[SourceSpec, list[str]]:
+    """The source and the products to re-plan for `retry TXN`."""
+    job = jobs.find_job(store, transaction_id)
+    if job.account_id != account_id:
+        raise PlanRefusedError(f"plan {transaction_id} is for another shop")
+    failed = jobs.failed_products(store, job.id)
+    if not failed:
+        raise PlanRefusedError(
+            f"plan {transaction_id} has no failed products to retry",
+            hint=f"`etsysync status {transaction_id}` shows it",
+        )
+    return SourceSpec.parse(job.source), failed
+
+
+# --- the plan as reported ----------------------------------------------------------------------
+
+
+def item_report(row: dict[str, Any]) -> PlanItem:
+    """One plan item as `plan --json` and `status TXN --json` report it."""
+    detail = json.loads(row["changes"] or "{}")
+    item = PlanItem(
+        product_id=row["product_id"],
+        action=row["action"],
+        title=row["title"],
+        listing_id=row["listing_id"],
+        changes=detail.get("changes", []),
+        changed_fields=detail.get("fields", []),
+        warnings=detail.get("warnings", []),
+        reasons=json.loads(row["reasons"] or "[]"),
+        outcome=row["outcome"],
+        error=row["error"],
+    )
+    if not row["payload"]:
+        return item
+    draft = ListingDraft.model_validate_json(row["payload"])
+    prices = [o.price for p in draft.inventory.products for o in p.offerings] or [draft.price]
+    return item.model_copy(
+        update={
+            "currency_code": draft.currency_code,
+            "price_min": str(min(prices)),
+            "price_max": str(max(prices)),
+            "quantity": draft.quantity,
+            "images": len(draft.images),
+            "variants": len(draft.inventory.products),
+            "state": draft.state,
+        }
+    )
+
+
+def items(
+    store: Store,
+    job: Job,
+    *,
+    failed_only: bool = False,
+    skip_unchanged: bool = False,
+    limit: int | None = None,
+) -> Iterator[PlanItem]:
+    for row in jobs.job_items(
+        store, job.id, failed_only=failed_only, skip_unchanged=skip_unchanged, limit=limit
+    ):
+        yield item_report(row)
+
+
+def plan_document(store: Store, result: PlanResult) -> PlanDocument:
+    job = result.job
+    return PlanDocument(
+        transaction_id=job.transaction_id,
+        status=str(job.status),
+        expires_at=isoformat(job.expires_at),
+        counts=job.counts,
+        to_push=job.total_products,
+        skipped=result.skipped,
+        estimated_requests=result.estimated_requests,
+        estimated_seconds=estimated_seconds(result),
+        publish_fees_usd=str(result.publish_fees),
+        notes=result.notes,
+        items=list(items(store, job)),
+    )
+
+
+def estimated_seconds(result: PlanResult) -> float:
+    return round(result.estimated_requests / ETSY_RATE, 1)
