@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from etsysync_cli.domain.statuses import LinkStatus
-from etsysync_cli.errors import ListingTakenError
-from etsysync_cli.store import links
+from etsysync_cli.errors import ListingTakenError, LockedError
+from etsysync_cli.store import jobs, links
 from etsysync_cli.store.accounts import save_account
 from etsysync_cli.store.db import Store
+from etsysync_cli.store.jobs import Job
 from etsysync_cli.store.links import ALLOWED, Change, LinkStateError
 
 P, S, F, OUT = (LinkStatus.PENDING, LinkStatus.SYNCED, LinkStatus.FAILED, LinkStatus.OUT_OF_SYNC)
@@ -196,3 +198,40 @@ def test_one_pending_plan_per_shop(store: Store, account_id: int) -> None:
         db.table("sync_jobs").insert({**row, "transaction_id": "txn_1"})
     with pytest.raises(sqlite3.IntegrityError), store.atomic() as db:
         db.table("sync_jobs").insert({**row, "transaction_id": "txn_2"})
+
+
+def staged_job(store: Store, account_id: int) -> Job:
+    with jobs.stage(
+        store, account_id=account_id, source="file:x", ttl=timedelta(hours=1), options={}
+    ) as stager:
+        job_id = stager.job_id
+    return jobs.job_by_id(store, job_id)
+
+
+def test_a_plan_never_replaces_a_run_confirmed_in_the_background(
+    store: Store, account_id: int
+) -> None:
+    """`confirm --background` marks the job confirmed before the detached run takes the lock:
+    a plan in between must not close it (the run would then find it cancelled)."""
+    job = jobs.mark_confirmed(store, staged_job(store, account_id))
+    assert job.status == "confirmed"
+    with pytest.raises(LockedError) as caught:
+        jobs.supersede_unfinished(store, account_id)
+    assert f"etsysync confirm {job.transaction_id}" in (caught.value.hint or "")
+    assert jobs.check_confirmable(store, job.transaction_id, account_id).status == "confirmed"
+
+
+def test_a_plan_replaces_a_run_nobody_runs_any_more(store: Store, account_id: int) -> None:
+    job = jobs.start_run(store, staged_job(store, account_id))
+    links.stage(store, account_id, "a", source_changed=False)
+    with store.atomic() as db:
+        db.execute(
+            "INSERT INTO plan_items (job_id, product_id, action) VALUES (?, 'a', 'create')",
+            [job.id],
+        )
+    jobs.finish_run(store, job.id, stopped_early=True)  # paused: a product left to push
+    assert jobs.job_by_id(store, job.id).status == "paused"
+    (closed,) = jobs.supersede_unfinished(store, account_id)
+    assert closed.transaction_id == job.transaction_id
+    assert jobs.job_by_id(store, job.id).status == "cancelled"
+    assert links.get(store, account_id, "a").sync_status == P  # carried by the next plan

@@ -4,12 +4,15 @@ no field the model (and so docs/json.md) does not describe, none it describes mi
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
 from etsysync_cli import reports
 from tests.sync.conftest import Catalog
+
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # the one time format (clock.py)
 
 
 def assert_document(model: type[BaseModel], data: Any) -> None:
@@ -26,6 +29,8 @@ def _same_fields(model: type[BaseModel], data: Any, where: str) -> None:
         f"missing {sorted(set(model.model_fields) - set(data))}"
     )
     for name, info in model.model_fields.items():
+        if name.endswith("_at") and isinstance(data[name], str):
+            assert TIME.fullmatch(data[name]), f"{where}.{name}: {data[name]!r} is not UTC with Z"
         inner = _report_in(info.annotation)
         value = data[name]
         if inner is None or value is None:

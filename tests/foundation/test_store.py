@@ -188,3 +188,42 @@ def test_migration_0002_gives_each_listing_one_product(tmp_path: Path) -> None:
         assert "also linked to product rust" in rows["blue"]["sync_error"]
         (event,) = store.db.query("SELECT * FROM events WHERE kind = 'link_repaired'")
         assert event["product_id"] == "blue"
+
+
+def test_the_schema_accepts_exactly_the_statuses_of_the_enums(tmp_path: Path) -> None:
+    """The enums of domain/statuses.py and the database's CHECK constraints agree."""
+    from etsysync_cli.domain.statuses import Action, JobStatus, LinkStatus, Outcome
+
+    with Store(tmp_path / "state.db") as store:
+        db = store.db
+        db.execute(
+            "INSERT INTO accounts (id, shop_id, shop_name, user_id, created_at, updated_at) "
+            "VALUES (1, 10, 'Shop', 20, 'x', 'x')"
+        )
+        for n, status in enumerate(JobStatus):
+            db.execute(
+                "INSERT INTO sync_jobs (transaction_id, account_id, source, status, created_at, "
+                "expires_at) VALUES (?, 1, 'file:x', ?, 'x', 'x')",
+                [f"txn_{n}", "cancelled" if status == JobStatus.PENDING else str(status)],
+            )
+        for n, action in enumerate(Action):
+            db.execute(
+                "INSERT INTO plan_items (job_id, product_id, action) VALUES (1, ?, ?)",
+                [f"p{n}", str(action)],
+            )
+        for outcome in Outcome:
+            db.execute("UPDATE plan_items SET outcome = ? WHERE product_id = 'p0'", [str(outcome)])
+        for n, link_status in enumerate(LinkStatus):
+            db.execute(
+                "INSERT INTO product_links (account_id, product_id, sync_status, updated_at) "
+                "VALUES (1, ?, ?, 'x')",
+                [f"p{n}", str(link_status)],
+            )
+        for sql, value in (
+            ("UPDATE sync_jobs SET status = ? WHERE id = 1", "running"),
+            ("UPDATE plan_items SET action = ? WHERE id = 1", "delete"),
+            ("UPDATE plan_items SET outcome = ? WHERE id = 1", "skipped_twice"),
+            ("UPDATE product_links SET sync_status = ? WHERE product_id = 'p0'", "adopted"),
+        ):
+            with pytest.raises(sqlite3.IntegrityError):
+                db.execute(sql, [value])

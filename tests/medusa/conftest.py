@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from etsysync_cli.sources import medusa as medusa_source
+from etsysync_cli.sources.medusa import client as medusa_client
 from tests.medusa.fake_medusa import FakeMedusa
 
 SANDBOX_TAXONOMY = 1073  # a category the sandbox knows (the recorded ids are real Etsy ones)
@@ -17,7 +17,7 @@ SANDBOX_TAXONOMY = 1073  # a category the sandbox knows (the recorded ids are re
 
 @pytest.fixture(autouse=True)
 def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(medusa_source, "default_retry", medusa_source.MedusaRetryPolicy.no_wait)
+    monkeypatch.setattr(medusa_client, "default_retry", medusa_client.MedusaRetryPolicy.no_wait)
 
 
 @pytest.fixture

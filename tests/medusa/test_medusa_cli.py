@@ -16,6 +16,7 @@ from etsysync_cli.reports import SourceCheckDocument
 from etsysync_cli.sandbox import SandboxConfig
 from etsysync_cli.sources import SourceSpec, read_source
 from etsysync_cli.sources import medusa as medusa_source
+from etsysync_cli.sources.medusa import products as medusa_reader
 from tests.foundation.test_reports import assert_document
 from tests.medusa.conftest import SANDBOX_TAXONOMY, connect_medusa, feed, plan_json
 from tests.medusa.fake_medusa import FakeMedusa
@@ -214,7 +215,7 @@ def test_the_key_goes_to_a_0600_file_when_opted_in(
 def test_a_failure_on_page_two_stages_nothing(
     cli, connected, medusa: FakeMedusa, monkeypatch
 ) -> None:
-    monkeypatch.setattr(medusa_source, "PAGE_SIZE", 4)
+    monkeypatch.setattr(medusa_reader, "PAGE_SIZE", 4)
     connect_medusa(cli, medusa, monkeypatch)
     first = plan_json(cli)
     pages = [q["offset"] for q in medusa.product_requests() if q.get("limit") == "4"]

@@ -34,7 +34,7 @@ from etsysync_cli.sources.medusa import (
     MedusaVersionError,
     Selection,
 )
-from etsysync_cli.sources.medusa import (
+from etsysync_cli.sources.medusa.write_back import (
     _write_link as write_link,
 )
 
