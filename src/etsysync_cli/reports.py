@@ -66,6 +66,13 @@ class PlanDocument(Report):
     expires_at: str = Field(description="When the plan can no longer be confirmed.")
     counts: dict[str, int] = Field(description="Items per action.")
     to_push: int = Field(description="Items `confirm` will push.")
+    deactivations: int = Field(
+        description="Listings the push deactivates (`--prune`: products gone from the source)."
+    )
+    prune_withheld: str | None = Field(
+        description="Why `--prune` deactivates nothing this time (the source looks incomplete), "
+        "and how to confirm it."
+    )
     skipped: int = Field(description="Products not published in the store (not planned).")
     estimated_requests: int = Field(description="Etsy requests the push is expected to make.")
     estimated_seconds: float = Field(description="Their time at Etsy's 10 requests/second.")
@@ -215,7 +222,10 @@ class SyncPlanLine(Report):
     transaction_id: str = Field(description="The plan being pushed.")
     counts: dict[str, int] = Field(description="Items per action.")
     to_push: int = Field(description="Items to push.")
+    deactivations: int = Field(description="Listings it deactivates (`--prune`).")
+    prune_withheld: str | None = Field(description="Why `--prune` deactivates nothing.")
     estimated_requests: int = Field(description="Etsy requests expected.")
+    notes: list[str] = Field(description="What the plan noted (as `plan --json` has them).")
 
 
 class SyncItemLine(Report):

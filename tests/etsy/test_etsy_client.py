@@ -69,6 +69,25 @@ def test_get_me(etsy: respx.MockRouter, client: EtsyClient) -> None:
     assert (me.user_id, me.shop_id) == (12345678, 555)
 
 
+def test_etsys_clock_is_read_from_its_date_header(
+    etsy: respx.MockRouter, client: EtsyClient
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    behind = datetime.now(UTC) - timedelta(seconds=120)
+    date = format_datetime(behind, usegmt=True)
+    etsy.get("/users/me").respond(200, json={"user_id": 1}, headers={"date": date})
+    assert client.clock_offset == 0.0  # nothing read yet
+    client.get_me()
+    assert -122 < client.clock_offset < -118
+    now = datetime.now(UTC)
+    assert abs((client.etsy_time(now) - behind).total_seconds()) < 2
+    etsy.get("/users/me").respond(200, json={"user_id": 1}, headers={"date": "not a date"})
+    client.get_me()
+    assert -122 < client.clock_offset < -118  # an unreadable header changes nothing
+
+
 def test_get_shop_and_by_owner(etsy: respx.MockRouter, client: EtsyClient) -> None:
     shop = {
         "shop_id": 555,

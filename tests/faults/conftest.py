@@ -100,15 +100,22 @@ def job_row(db: Callable[..., list[sqlite3.Row]], txn: str) -> sqlite3.Row:
 # --- the end state --------------------------------------------------------------------------------
 
 
+def identity(skus: Any) -> str:
+    """A product's identity on Etsy in these tests: its SKUs (titles may be alike)."""
+    return ",".join(sorted(sku or "" for sku in skus))
+
+
 def expected_listings(db: Callable[..., list[sqlite3.Row]], txn: str) -> dict[str, ListingDraft]:
-    """The reviewed drafts of a job's create/update items, by title."""
+    """The reviewed drafts of a job's create/update items, by their SKUs."""
     rows = db(
         "SELECT payload FROM plan_items JOIN sync_jobs ON sync_jobs.id = plan_items.job_id "
         "WHERE transaction_id = ? AND action IN ('create', 'update')",
         (txn,),
     )
     drafts = [ListingDraft.model_validate_json(r["payload"]) for r in rows]
-    return {d.title: d for d in drafts}
+    by_skus = {identity(p.sku for p in d.inventory.products): d for d in drafts}
+    assert len(by_skus) == len(drafts), "the test catalog needs distinct SKUs per product"
+    return by_skus
 
 
 def _sha(path: str) -> str:
@@ -116,13 +123,14 @@ def _sha(path: str) -> str:
 
 
 def assert_shop_holds_exactly(sandbox: Any, wanted: dict[str, ListingDraft]) -> set[int]:
-    """One listing per wanted draft (no duplicate, no orphan draft), with the draft's images
-    (by content, in order) and inventory. Returns the listing ids."""
+    """One listing per wanted draft (no duplicate, no orphan draft), with the draft's title,
+    images (by content, in order) and inventory. Returns the listing ids."""
     listings = shop_listings(sandbox)
-    titles = sorted(x["title"] for x in listings)
-    assert titles == sorted(wanted), f"shop holds {titles}, wanted one each of {sorted(wanted)}"
+    held = sorted(identity(p["sku"] for p in x["inventory"]["products"]) for x in listings)
+    assert held == sorted(wanted), f"shop holds {held}, wanted one each of {sorted(wanted)}"
     for listing in listings:
-        draft = wanted[listing["title"]]
+        draft = wanted[identity(p["sku"] for p in listing["inventory"]["products"])]
+        assert listing["title"] == draft.title
         shas = [image["sha256"] for image in listing["images"]]
         assert shas == [_sha(ref.source) for ref in draft.images], listing["title"]
         products = listing["inventory"]["products"]

@@ -181,6 +181,10 @@ class Recorder:
     calls: list[tuple[str, int, Any]] = field(default_factory=list)
     fail_finished: Exception | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    owners: dict[int, str] = field(default_factory=dict)  # listings linked to other products
+
+    def listing_owner(self, listing_id: int) -> str | None:
+        return self.owners.get(listing_id)
 
     def create_intent(self, item_id: int, at: datetime) -> None:
         with self.lock:

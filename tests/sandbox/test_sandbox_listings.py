@@ -177,7 +177,8 @@ def test_tag_rules(api, tags, message):
 
 def test_tags_allow_hyphen_apostrophe_and_marks(api):
     tags = ["mum's mug", "hand-made", "brand™", *[f"t{i}" for i in range(10)]]
-    assert create(api, tags=",".join(tags)).json()["tags"] == tags
+    # Read back HTML-escaped, as Etsy sends them (etsy-api.md §10.1).
+    assert create(api, tags=",".join(tags)).json()["tags"] == ["mum&#39;s mug", *tags[1:]]
 
 
 def test_materials_and_styles(api):
@@ -578,3 +579,39 @@ def test_delete_listing(api, sandbox):
     assert api.get(f"/listings/{listing['listing_id']}").status_code == 404
     assert api.delete(f"/listings/{listing['listing_id']}").status_code == 404
     assert sandbox.state.images == {}
+
+
+def test_the_escaping_can_be_turned_off(api, sandbox, monkeypatch):
+    monkeypatch.setattr(sandbox.state.config, "escape_text", False)
+    assert create(api, title="Father's Day Mug").json()["title"] == "Father's Day Mug"
+
+
+def test_text_is_read_back_html_escaped_as_etsy_sends_it(api):
+    """etsy-api.md §10.1: title, description and tags come back HTML-escaped
+    (`Father&#39;s Day`, `&quot;`, `&amp;`), on every read."""
+    body = create(
+        api,
+        title='Father\'s Day Mug & "Tea" Set',
+        description="Holds <350 ml> & more",
+        tags="dad's mug,tea cake",
+    )
+    assert body.status_code == 201, body.text
+    body = body.json()
+    assert body["title"] == "Father&#39;s Day Mug &amp; &quot;Tea&quot; Set"
+    assert body["description"] == "Holds &lt;350 ml&gt; &amp; more"
+    assert body["tags"] == ["dad&#39;s mug", "tea cake"]
+    again = api.get(f"/listings/{body['listing_id']}").json()
+    assert again["title"] == body["title"]
+
+
+def test_etsys_clock_can_run_apart_from_this_machines(api, sandbox, monkeypatch):
+    """SandboxConfig.clock_offset: the Date header and every timestamp follow Etsy's clock,
+    for trying a client on a machine whose clock is off."""
+    import time
+    from email.utils import parsedate_to_datetime
+
+    monkeypatch.setattr(sandbox.state.config, "clock_offset", -120)
+    response = create(api)
+    etsy_now = time.time() - 120
+    assert abs(response.json()["created_timestamp"] - etsy_now) < 5
+    assert abs(parsedate_to_datetime(response.headers["date"]).timestamp() - etsy_now) < 5

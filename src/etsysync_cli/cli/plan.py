@@ -50,6 +50,12 @@ def plan_cmd(
     wait: float = typer.Option(
         0, "--wait", min=0, help="Seconds to wait for a push on the shop to finish."
     ),
+    confirm_deactivations: int | None = typer.Option(
+        None,
+        "--confirm-deactivations",
+        min=0,
+        help="--prune on a source that looks incomplete: deactivate only if this is the number.",
+    ),
 ) -> None:
     """Read products, map and validate them, diff against Etsy, and stage a plan to review.
 
@@ -74,6 +80,7 @@ def plan_cmd(
             on_read=read_progress,
             lock_wait=wait,
             warn=note,
+            confirm_deactivations=confirm_deactivations,
         )
         with read_progress:
             result = plans.plan(ws.settings, ws.store, ws.session(account), spec, options)

@@ -90,6 +90,11 @@ def footer_lines(result: PlanResult) -> list[str]:
         f"~{result.estimated_requests / plans.ETSY_RATE:.0f} s at {plans.ETSY_RATE} requests/s; "
         f"publish fees ${result.publish_fees} ($0.20 per listing that goes active).",
     ]
+    if result.deactivations:
+        lines.append(
+            f"Deactivates {result.deactivations} listing(s) whose product left the source "
+            "(--prune; never deletes)."
+        )
     shown = sum(v for k, v in counts.items() if k != "unchanged")
     if shown > ROWS_SHOWN:
         lines.append(

@@ -30,6 +30,14 @@ def serve_cmd(
     ),
     state_file: Path | None = typer.Option(None, help="Keep the sandbox's state in this file."),
     shop_currency: str | None = typer.Option(None, help="Currency of the seeded shop."),
+    clock_offset: float | None = typer.Option(
+        None, help="Seconds Etsy's clock runs ahead of this machine's (negative: behind)."
+    ),
+    escape_text: bool | None = typer.Option(
+        None,
+        "--escape-text/--no-escape-text",
+        help="Send titles, descriptions and tags HTML-escaped, as Etsy does (default: yes).",
+    ),
 ) -> None:
     """Serve an Etsy-compatible API on 127.0.0.1 until Ctrl-C.
 
@@ -50,6 +58,8 @@ def serve_cmd(
         "auto_approve": auto_approve,
         "state_file": state_file,
         "shop_currency": shop_currency,
+        "clock_offset": clock_offset,
+        "escape_text": escape_text,
     }
     config = SandboxConfig.from_env(**{k: v for k, v in flags.items() if v is not None})
     serve(config, out=lambda line: out.print(line, highlight=False, markup=False))

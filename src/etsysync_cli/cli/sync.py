@@ -75,12 +75,17 @@ class _View:
                     transaction_id=job.transaction_id,
                     counts=job.counts,
                     to_push=job.total_products,
+                    deactivations=result.deactivations,
+                    prune_withheld=result.prune_withheld,
                     estimated_requests=result.estimated_requests,
+                    notes=result.notes,
                 )
             )
-        elif not self.quiet:
+        if not self.quiet and not self.lines:
             for line in review.footer_lines(result):
                 note(line)
+        elif result.prune_withheld:  # never silent: a cron log must show it
+            note(f"Note: {result.prune_withheld}")
 
     def approve(self, result: PlanResult) -> bool:
         out.print(review.review_table(self.ws, result))
@@ -115,6 +120,19 @@ def sync_cmd(
     max_updates: int = typer.Option(
         DEFAULT_MAX_UPDATES, "--max-updates", min=0, help="Refuse a run updating more listings."
     ),
+    max_deactivations: int | None = typer.Option(
+        None,
+        "--max-deactivations",
+        min=0,
+        help="Refuse a run deactivating more listings (default: the larger of 5 and 10% of the "
+        "linked listings).",
+    ),
+    confirm_deactivations: int | None = typer.Option(
+        None,
+        "--confirm-deactivations",
+        min=0,
+        help="--prune on a source that looks incomplete: deactivate only if this is the number.",
+    ),
     max_requests: int | None = typer.Option(
         None, "--max-requests", min=1, help="Stop (resumable) after this many Etsy requests."
     ),
@@ -144,6 +162,8 @@ def sync_cmd(
             prune=prune,
             max_creates=max_creates,
             max_updates=max_updates,
+            max_deactivations=max_deactivations,
+            confirm_deactivations=confirm_deactivations,
             auto_approve=auto_approve,
             interactive=common.interactive(),
             lock_wait=wait,

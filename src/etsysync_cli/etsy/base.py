@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
@@ -16,6 +17,19 @@ def _none_is_empty(value: object) -> object:
 
 # A list Etsy may send as null (its spec allows it in places): read null as [].
 ListOrNull = Annotated[list[T], BeforeValidator(_none_is_empty)]
+
+
+def _unescape(value: object) -> object:
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, list):
+        return [html.unescape(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+# Text Etsy sends HTML-escaped (`Father&#39;s Day`, etsy-api.md §10.1), read as the seller wrote
+# it: unescaped once, here at the boundary, so every comparison sees the real text.
+EtsyText = Annotated[str, BeforeValidator(_unescape)]
 
 
 class EtsyModel(BaseModel):

@@ -15,7 +15,10 @@ Methods name the Etsy operation they call. Thread-safe: workers share one client
 from __future__ import annotations
 
 import mimetypes
+import time
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -80,6 +83,7 @@ class EtsyClient:
         self.api_url = api_url.rstrip("/")
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.retry = retry if retry is not None else RetryPolicy()
+        self.clock_offset = 0.0  # seconds Etsy's clock is ahead of ours (the Date header)
         self._http = httpx.Client(
             base_url=api_base(self.api_url),
             auth=auth,
@@ -117,6 +121,24 @@ class EtsyClient:
 
     # --- plumbing -------------------------------------------------------------------------------
 
+    def etsy_time(self, moment: datetime) -> datetime:
+        """A time of this machine's clock on Etsy's clock (as last measured, see `_read_clock`)."""
+        return moment + timedelta(seconds=self.clock_offset)
+
+    def _read_clock(self, response: httpx.Response) -> None:
+        """How far Etsy's clock is from ours, from the `Date` header of its answer (to the
+        second, plus the time the answer took): what a comparison with Etsy's timestamps must
+        add to a time of our clock."""
+        header = response.headers.get("date")
+        if not header:
+            return
+        try:
+            etsy_now = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        if etsy_now.tzinfo is not None:
+            self.clock_offset = etsy_now.timestamp() - time.time()
+
     def request(
         self,
         method: str,
@@ -148,6 +170,7 @@ class EtsyClient:
             except httpx.TransportError as exc:
                 self.stats.record_connection_error(operation, type(exc).__name__)
                 raise connection_error(exc) from exc
+            self._read_clock(response)
             if not response.is_success:
                 error = error_from_response(response, quota_threshold=self.limiter.quota_threshold)
                 if isinstance(error, QuotaExhaustedError):

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from etsysync_cli.etsy.base import EtsyModel, ListOrNull, Money
+from etsysync_cli.etsy.base import EtsyModel, EtsyText, ListOrNull, Money
 from etsysync_cli.etsy.inventory import (
     EtsyInventory,
     EtsyInventoryProduct,
@@ -161,13 +161,13 @@ class Listing(EtsyModel):
     listing_id: int
     user_id: int | None = None
     shop_id: int | None = None
-    title: str = ""
-    description: str = ""
+    title: EtsyText = ""
+    description: EtsyText = ""
     state: str = ""  # active | inactive | sold_out | draft | expired (| edit)
     quantity: int = 0
     price: Money | None = None  # the lowest offering's price
     url: str = ""
-    tags: ListOrNull[str] = Field(default_factory=list)
+    tags: ListOrNull[EtsyText] = Field(default_factory=list)
     materials: ListOrNull[str] = Field(default_factory=list)
     style: ListOrNull[str] = Field(default_factory=list)
     taxonomy_id: int | None = None

@@ -53,6 +53,8 @@ class PlanOptions:
     on_read: Callable[[int, int], None] | None = None
     # Seconds to wait for a push on the shop to finish (a plan never stages during one).
     lock_wait: float = 0
+    # --prune on a source that looks incomplete deactivates only if this says how many.
+    confirm_deactivations: int | None = None
     warn: Callable[[str], None] | None = None
 
 
@@ -63,6 +65,8 @@ class PlanResult:
     skipped: int  # not listable in the store (draft, gift card): not part of the plan
     estimated_requests: int
     publish_fees: Decimal
+    deactivations: int = 0  # listings the push takes down (--prune)
+    prune_withheld: str | None = None  # why --prune deactivates nothing (a doubtful source)
 
 
 def plan(
@@ -125,12 +129,13 @@ def _plan(
     with jobs.stage(
         store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
     ) as stager:
-        taken = 0
+        taken = unreadable = 0
         for result in read(spec):
             if options.limit is not None and taken >= options.limit:
                 break
             if isinstance(result, BadProduct):
                 key = result.ref
+                unreadable += key == result.where  # not even an id could be read
                 if wanted and key not in wanted:
                     continue
                 item = planner.PlannedItem(
@@ -157,11 +162,23 @@ def _plan(
             activations += _activates(item)
             stager.add(item)
         full_scan = not wanted and options.limit is None and not options.source_filters
+        withheld = None
+        deactivations = 0
         if full_scan:
-            gone = [x for x in links.linked(store, account.id) if x.product_id not in stager.seen]
+            linked = list(links.linked(store, account.id))
+            gone = [x for x in linked if x.product_id not in stager.seen]
+            if options.prune and gone:
+                withheld = prune_doubt(
+                    len(gone), len(linked), taken, unreadable, options.confirm_deactivations
+                )
+            if withheld:
+                stager.prune = False  # staged as orphans, not pushed
+                job_options["prune"] = False
+                notes.append(withheld)
+            deactivations = len(gone) if stager.prune else 0
             for link in gone:
                 orphan = planner.orphan_item(link.snapshot())
-                estimate += 1 if options.prune else 0
+                estimate += 1 if stager.prune else 0
                 stager.add(orphan)
         job_id = stager.job_id
     # Reads the shop's listings only when something is to be created.
@@ -175,7 +192,34 @@ def _plan(
         job_id=job.id,
         data={"counts": job.counts},
     )
-    return PlanResult(job, notes, skipped, estimate, PUBLISH_FEE_USD * activations)
+    return PlanResult(
+        job, notes, skipped, estimate, PUBLISH_FEE_USD * activations, deactivations, withheld
+    )
+
+
+def prune_doubt(
+    gone: int, linked: int, read: int, unreadable: int, confirmed: int | None
+) -> str | None:
+    """Why `--prune` must not take `gone` listings down on this reading of the source, unless
+    the seller names that number (`--confirm-deactivations N`); None when it may.
+
+    A source that had lines etsysync could not read (an export cut short, a corrupt line), or
+    that holds fewer than half the products linked to listings, is more likely broken than
+    emptied: pruning on it would take live listings down by the dozen."""
+    if confirmed == gone:
+        return None
+    reasons = []
+    if unreadable:
+        reasons.append(f"{unreadable} line(s) of the source could not be read")
+    if read * 2 < linked:
+        reasons.append(f"it holds {read} products while {linked} are linked to listings")
+    if not reasons:
+        return None
+    return (
+        f"--prune would deactivate {gone} listing(s), but the source looks incomplete "
+        f"({'; '.join(reasons)}): nothing is deactivated. If those products really left the "
+        f"store, plan again with --prune --confirm-deactivations {gone}"
+    )
 
 
 def _estimate_requests(item: planner.PlannedItem) -> int:
@@ -304,6 +348,8 @@ def plan_document(store: Store, result: PlanResult) -> PlanDocument:
         expires_at=isoformat(job.expires_at),
         counts=job.counts,
         to_push=job.total_products,
+        deactivations=result.deactivations,
+        prune_withheld=result.prune_withheld,
         skipped=result.skipped,
         estimated_requests=result.estimated_requests,
         estimated_seconds=estimated_seconds(result),

@@ -10,6 +10,7 @@ A plan with nothing to push is closed at once, so the job list does not fill wit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from etsysync_cli.flows import confirm, notify
 from etsysync_cli.flows.plan import PlanOptions, PlanResult, plan
 from etsysync_cli.push.items import RunEvent
 from etsysync_cli.sources import SourceSpec
-from etsysync_cli.store import jobs, locks
+from etsysync_cli.store import jobs, links, locks
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.jobs import Job
 
@@ -40,6 +41,8 @@ class SyncRequest:
     prune: bool = False
     max_creates: int = DEFAULT_MAX_CREATES
     max_updates: int = DEFAULT_MAX_UPDATES
+    max_deactivations: int | None = None  # None: the larger of 5 and 10% of linked listings
+    confirm_deactivations: int | None = None  # --prune on a doubtful source (flows/plan.py)
     auto_approve: bool = False
     interactive: bool = False  # a person at a terminal can approve the plan
     lock_wait: float = 0
@@ -84,11 +87,22 @@ def sync(
             prune=request.prune,
             ttl=timedelta(minutes=settings.sync.plan_ttl_minutes),
             warn=view.note,
+            confirm_deactivations=request.confirm_deactivations,
         )
+        linked = len(links.listing_ids(store, session.account.id))
         planned = plan(settings, store, session, request.spec, options)
         view.planned(planned)
         job = planned.job
-        check_limits(job, request.max_creates, request.max_updates)
+        max_deactivations = request.max_deactivations
+        if max_deactivations is None:
+            max_deactivations = default_max_deactivations(linked)
+        check_limits(
+            job,
+            request.max_creates,
+            request.max_updates,
+            max_deactivations=max_deactivations,
+            deactivations=planned.deactivations,
+        )
         if job.total_products == 0:
             done = confirm.confirm(settings, store, session, job.transaction_id).job
             _notify(settings, store, view)
@@ -113,13 +127,27 @@ def sync(
         return SyncOutcome(planned, run=result)
 
 
-def check_limits(job: Job, max_creates: int, max_updates: int) -> None:
+def default_max_deactivations(linked: int) -> int:
+    """What `sync --prune` may take down unasked: the larger of 5 and 10% of linked listings."""
+    return max(5, math.ceil(linked / 10))
+
+
+def check_limits(
+    job: Job,
+    max_creates: int,
+    max_updates: int,
+    *,
+    max_deactivations: int | None = None,
+    deactivations: int = 0,
+) -> None:
     creates, updates = job.counts.get("create", 0), job.counts.get("update", 0)
     over = []
     if creates > max_creates:
         over.append(f"{creates} creates (--max-creates {max_creates})")
     if updates > max_updates:
         over.append(f"{updates} updates (--max-updates {max_updates})")
+    if max_deactivations is not None and deactivations > max_deactivations:
+        over.append(f"{deactivations} deactivations (--max-deactivations {max_deactivations})")
     if over:
         raise PlanRefusedError(
             f"plan {job.transaction_id} would push {' and '.join(over)}; nothing was sent",

@@ -10,14 +10,28 @@ every step that must survive a crash through the job store's `Recorder`, and ret
 image that cannot be loaded fails the product without leaving a half listing behind.
 
 **Resume without duplicates** (etsy-api.md §8 gotcha 7: a create can fail after Etsy made the
-listing, and there is no idempotency key). Before creating again, the runner *reconciles*: it
-looks through the shop's draft, then active, then inactive listings created at or after the
-intent time minus 60 seconds (newest first, stopping at older ones) for one with the same title
-(whitespace-normalised) that this run has not already claimed, and adopts it. Reconciling
-happens when a create raised EtsyServerError or EtsyConnectionError, and when an item arrives
-with `create_intent_at` set but no `listing_id` (a previous run died mid-create). At most three
-create calls per item. Creates and reconciles of the same title are serialised, so two items
-with one title cannot adopt each other's listing. A create that arrives with `listing_id` set
+listing, and there is no idempotency key). A create is *uncertain* when createDraftListing
+raised EtsyServerError or EtsyConnectionError, or when an item arrives with `create_intent_at`
+set but no `listing_id` (a previous run died mid-create). Before creating again the runner
+*reconciles*, at the cost of one request (one page of drafts, newest first; a page more only if
+a hundred drafts were made since): the listing it looks for is
+
+- a **draft** (a create makes a draft; nothing publishes it before its id is recorded),
+- created at or after the intent on **Etsy's clock**: the intent's time plus the offset of
+  Etsy's `Date` header from our clock (`EtsyClient.clock_offset`, read from the very answers
+  that page came in), minus 60 s for the request's own time; a machine whose clock is off
+  neither misses its listing nor takes an older one,
+- with the **same title**, compared as the seller wrote it (Etsy's HTML-escaping is undone at the
+  client boundary) after collapsing whitespace,
+- that is **not another product's**: neither claimed in this run nor linked to any other
+  product of the shop (the store holds one product per listing, `Recorder.listing_owner`).
+
+Creates and reconciles of one title are serialised within a run, so at most one uncertain
+create per title is in flight. One candidate is adopted; none means the create never landed,
+and it is sent again (at most as many tries as any other call). Several candidates (e.g. a
+draft made by hand with that title meanwhile) fail the item with a reason naming them and the
+way out (`etsysync adopt`, or delete the extra drafts): etsysync never picks one.
+A create that arrives with `listing_id` set
 (created before a crash) is continued: Etsy gives no image hashes, so the listing's images are
 deleted and all wanted images uploaded (deleting first, keeping one until a new one is in).
 An *update* that arrives with `create_intent_at` set was being re-created (below) when a run
@@ -95,8 +109,7 @@ from etsysync_cli.push.items import (
     RunSummary,
 )
 
-RECONCILE_WINDOW = timedelta(seconds=60)  # clock skew between us and Etsy, and request time
-RECONCILE_STATES = ("draft", "active", "inactive")
+RECONCILE_WINDOW = timedelta(seconds=60)  # the request's time, and Date's whole seconds
 BUNDLES = (("who_made", "when_made", "is_supply"), ("item_weight", "item_weight_unit"))
 
 
@@ -319,7 +332,7 @@ class _Pusher:
         with self._title_lock(draft.title):
             if item.create_intent_at is not None:
                 p.doing = "looking for a listing an earlier run created"
-                found = self._reconcile(draft.title, item.create_intent_at)
+                found = self._reconcile(item, draft.title, item.create_intent_at)
                 if found is not None:
                     return self._adopt(item, found)
             intent_at = self.now()
@@ -335,7 +348,7 @@ class _Pusher:
                 except (EtsyServerError, EtsyConnectionError):
                     # Etsy may have created it anyway (gotcha 7): look before trying again.
                     p.doing = "looking for the listing after a failed create"
-                    found = self._reconcile(draft.title, intent_at)
+                    found = self._reconcile(item, draft.title, intent_at)
                     if found is not None:
                         return self._adopt(item, found)
                     if attempt == attempts:
@@ -348,22 +361,35 @@ class _Pusher:
                 return listing.listing_id, ()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _reconcile(self, title: str, intent_at: datetime) -> Listing | None:
-        """The shop's listing with this title created since `intent_at` (minus the window)."""
-        cutoff = (intent_at - RECONCILE_WINDOW).timestamp()
+    def _reconcile(self, item: PushItem, title: str, intent_at: datetime) -> Listing | None:
+        """The listing an uncertain create made, if it reached Etsy (see the module doc): the
+        one draft with this title created since the intent (on Etsy's clock), that neither
+        this run nor another product of the shop has. None if there is none; the item fails
+        if there are several (etsysync never picks one)."""
         wanted = _norm(title)
-        for state in RECONCILE_STATES:
-            found: list[Listing] = []
-            listings = self.client.iter_listings_by_shop(self.shop_id, state, includes=["Images"])
-            for listing in listings:  # newest first
-                created = listing.created_timestamp
-                if created is not None and created < cutoff:
-                    break  # older than the intent: no need to read further pages
-                if _norm(listing.title) == wanted and not self._is_claimed(listing.listing_id):
-                    found.append(listing)
-            if found:
-                return min(found, key=lambda x: (x.created_timestamp or 0, x.listing_id))
-        return None
+        found: list[Listing] = []
+        cutoff: float | None = None
+        listings = self.client.iter_listings_by_shop(self.shop_id, "draft", includes=["Images"])
+        for listing in listings:  # newest first
+            if cutoff is None:  # Etsy's Date header has now been read
+                cutoff = (self.client.etsy_time(intent_at) - RECONCILE_WINDOW).timestamp()
+            created = listing.created_timestamp
+            if created is not None and created < cutoff:
+                break  # older than the intent: no need to read further pages
+            if _norm(listing.title) != wanted or self._is_claimed(listing.listing_id):
+                continue
+            owner = self.recorder.listing_owner(listing.listing_id)
+            if owner is None or owner == item.product_id:
+                found.append(listing)
+        if len(found) > 1:
+            ids = ", ".join(str(x.listing_id) for x in found)
+            raise _ItemFailed(
+                f"the create of '{title}' may have reached Etsy, and {len(found)} draft "
+                f"listings with that title ({ids}) were created since, none linked to a "
+                "product: etsysync cannot tell which one is this product's. Link the right one "
+                "with `etsysync adopt` (or delete the extra drafts on Etsy), then retry"
+            )
+        return found[0] if found else None
 
     def _adopt(self, item: PushItem, listing: Listing) -> tuple[int, tuple[ImageState, ...]]:
         self._claim(listing.listing_id)

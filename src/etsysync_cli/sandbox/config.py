@@ -37,6 +37,11 @@ class SandboxConfig:
     state_file: Path | None = None  # None: state lives in memory only
     shop_currency: str = "USD"
     seed: int | None = None  # seeds the failure injection, for reproducible runs
+    # Seconds Etsy's clock runs ahead of this machine's (negative: behind): its Date header and
+    # every timestamp it writes. For trying a client on a machine whose clock is off.
+    clock_offset: float = 0.0
+    # Text read back HTML-escaped, as Etsy does (etsy-api.md §10.1): title, description, tags.
+    escape_text: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.state_file, str):
@@ -99,6 +104,8 @@ class SandboxConfig:
             "STATE_FILE": ("state_file", _optional_path),
             "SHOP_CURRENCY": ("shop_currency", str),
             "SEED": ("seed", _optional_int),
+            "CLOCK_OFFSET": ("clock_offset", _float),
+            "ESCAPE_TEXT": ("escape_text", _bool),
         }
         for suffix, (attr, parse) in parsers.items():
             name = ENV_PREFIX + suffix

@@ -42,6 +42,7 @@ TOKEN_PATH = "/v3/public/oauth/token"
 class InjectedFailure:
     status: int
     after: bool = False  # fail after the operation ran (Etsy's 500-after-create)
+    operation: str | None = None  # only this operation (e.g. createDraftListing); None: any
 
 
 def failure_response(status: int) -> Response:
@@ -69,15 +70,20 @@ class App:
 
     # --- failure injection --------------------------------------------------------------------
 
-    def fail_next(self, n: int, status: int, after: bool, endpoint: str) -> None:
+    def fail_next(
+        self, n: int, status: int, after: bool, endpoint: str, operation: str | None = None
+    ) -> None:
         with self._failure_lock:
             for _ in range(n):
-                self._failures[endpoint].append(InjectedFailure(status, after))
+                self._failures[endpoint].append(InjectedFailure(status, after, operation))
 
-    def _take_failure(self, endpoint: str) -> InjectedFailure | None:
+    def _take_failure(self, endpoint: str, operation: str | None) -> InjectedFailure | None:
         with self._failure_lock:
-            if self._failures[endpoint]:
-                return self._failures[endpoint].popleft()
+            queue = self._failures[endpoint]
+            for failure in queue:  # the first one meant for this request, in order
+                if failure.operation is None or failure.operation == operation:
+                    queue.remove(failure)
+                    return failure
             if self.config.fail_rate and self._rng.random() < self.config.fail_rate:
                 return InjectedFailure(self._rng.choice((500, 503)))
         return None
@@ -146,10 +152,12 @@ class App:
         except ApiError as exc:  # answered here so the log keeps the operation name
             return exc.response()
 
-    def _with_failures(self, endpoint: str, run: Callable[[], Response]) -> Response:
+    def _with_failures(
+        self, endpoint: str, run: Callable[[], Response], operation: str | None = None
+    ) -> Response:
         if self.config.latency_ms:
             self.stopping.wait(self.config.latency_ms / 1000)
-        failure = self._take_failure(endpoint)
+        failure = self._take_failure(endpoint, operation)
         if failure is not None and not failure.after:
             return failure_response(failure.status)
         response = run()
@@ -176,7 +184,7 @@ class App:
                 return route.handler(self.state, req)
 
         try:
-            response = self._with_failures("application", run)
+            response = self._with_failures("application", run, route.operation if route else None)
         except ApiError as exc:
             response = exc.response()
         response.headers.update(decision.headers)
@@ -259,6 +267,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm
         # and delayed ACKs add ~40 ms to every keep-alive response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header on Etsy's clock (SandboxConfig.clock_offset).
+        server = cast(SandboxHTTPServer, self.server)
+        return super().date_time_string(server.app.state.now() if timestamp is None else timestamp)
 
     def do_GET(self) -> None:
         self._serve()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.policy
 import struct
-import time
 import zlib
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -167,7 +166,7 @@ def upload_listing_image(state: SandboxState, req: Request) -> Response:
             full_height=height,
             alt_text=alt_text,
             is_watermarked=watermarked,
-            created_timestamp=int(time.time()),
+            created_timestamp=int(state.now()),
         )
         state.images[image.listing_image_id] = image
         state.bump("images_uploaded")
@@ -177,7 +176,7 @@ def upload_listing_image(state: SandboxState, req: Request) -> Response:
     else:
         raise bad_request("Missing Input Parameter: [image] (or listing_image_id to re-attach)")
     _place(listing, image.listing_image_id, rank, replacing)
-    listing.updated_timestamp = int(time.time())
+    listing.updated_timestamp = int(state.now())
     state.save()
     position = listing.image_ids.index(image.listing_image_id) + 1
     return json_response(201, render_image(image, position, req.base_url))
@@ -245,7 +244,7 @@ def delete_listing_image(state: SandboxState, req: Request) -> Response:
         raise bad_request("An active listing must have at least one image.")
     listing.image_ids.remove(image_id)
     listing.detached_image_ids.append(image_id)  # Etsy keeps a copy that can be re-attached
-    listing.updated_timestamp = int(time.time())
+    listing.updated_timestamp = int(state.now())
     state.save()
     return Response(204)
 

@@ -30,7 +30,11 @@ def listings_snapshot(state: SandboxState, base_url: str) -> list[dict[str, Any]
     results = []
     for listing in sorted(state.listings.values(), key=lambda x: x.listing_id):
         item = render_listing(
-            state, listing, base_url=base_url, includes=frozenset({"Images", "Inventory"})
+            state,
+            listing,
+            base_url=base_url,
+            includes=frozenset({"Images", "Inventory"}),
+            escaped=False,  # the truth, for tests: not what the API shows
         )
         for image in item["images"]:
             record = state.images[image["listing_image_id"]]

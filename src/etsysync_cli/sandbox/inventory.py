@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -123,7 +122,7 @@ def update_listing_inventory(state: SandboxState, req: Request) -> Response:
     readiness = {p.readiness_state_id for p in parsed if p.is_enabled}
     if len(readiness) == 1 and None not in readiness:
         listing.readiness_state_id = readiness.pop()
-    listing.updated_timestamp = int(time.time())
+    listing.updated_timestamp = int(state.now())
     state.bump("inventory_updates")
     state.save()
     return json_response(200, render_inventory(state, listing))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 from typing import Any
 
 from etsysync_cli.sandbox import taxonomy
@@ -104,7 +103,7 @@ def create_from_fields(state: SandboxState, shop: dict[str, Any], f: Fields) -> 
     listing_type = "physical"
     if not _blank(f.data.get("type")):
         listing_type = check_enum(f.str_("type") or "", LISTING_TYPES)
-    now = int(time.time())
+    now = int(state.now())
     listing = Listing(
         listing_id=0,
         user_id=int(shop["user_id"]),
@@ -349,7 +348,7 @@ def update_listing(state: SandboxState, req: Request) -> Response:
         _change_state(state, listing, check_enum(f.str_("state") or "", WRITE_STATES))
     elif listing.state == "active" and not listing.image_ids:
         raise bad_request("An active listing must have at least one image.")
-    listing.updated_timestamp = int(time.time())
+    listing.updated_timestamp = int(state.now())
     state.listings[listing.listing_id] = listing
     state.save()
     return json_response(200, render_listing(state, listing, base_url=req.base_url))
@@ -373,7 +372,7 @@ def _reorder_images(state: SandboxState, listing: Listing, image_ids: list[int])
 
 
 def _change_state(state: SandboxState, listing: Listing, target: str) -> None:
-    now = int(time.time())
+    now = int(state.now())
     current = listing.state
     if target == current:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -47,6 +48,12 @@ def has_variations(listing: Listing) -> bool:
     return any(p.property_values for p in listing.inventory.products if not p.is_deleted)
 
 
+def _etsy_escape(text: str) -> str:
+    """Text as Etsy returns it: HTML-escaped, with `&#39;` for an apostrophe (etsy-api.md §10.1:
+    `Father&#39;s Day`, `&quot;`, `&amp;`)."""
+    return html.escape(text, quote=True).replace("&#x27;", "&#39;")
+
+
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "listing"
 
@@ -58,13 +65,16 @@ def render_listing(
     base_url: str,
     show_readiness: bool = True,
     includes: frozenset[str] = frozenset(),
+    escaped: bool | None = None,
 ) -> dict[str, Any]:
     """A ShopListing (plus the requested associations of ShopListingWithAssociations).
 
     `readiness_state_id` follows the spec: returned only for an active physical listing on a
-    shop-scoped or single-listing request; null otherwise.
+    shop-scoped or single-listing request; null otherwise. Title, description and tags are
+    HTML-escaped, as Etsy sends them (`escaped`, default: the sandbox's `escape_text`).
     """
     code = currency(state, listing)
+    text = _etsy_escape if (state.config.escape_text if escaped is None else escaped) else str
     readiness = listing.readiness_state_id
     if not (show_readiness and listing.state == "active" and listing.listing_type == "physical"):
         readiness = None
@@ -72,8 +82,8 @@ def render_listing(
         "listing_id": listing.listing_id,
         "user_id": listing.user_id,
         "shop_id": listing.shop_id,
-        "title": listing.title,
-        "description": listing.description,
+        "title": text(listing.title),
+        "description": text(listing.description),
         "rich_description": None,
         "state": listing.state,
         "creation_timestamp": listing.created_timestamp,
@@ -93,7 +103,7 @@ def render_listing(
         "is_customizable": listing.is_customizable,
         "is_personalizable": False,
         "listing_type": listing.listing_type,
-        "tags": list(listing.tags),
+        "tags": [text(tag) for tag in listing.tags],
         "materials": list(listing.materials),
         "shipping_profile_id": listing.shipping_profile_id,
         "return_policy_id": listing.return_policy_id,

@@ -142,16 +142,23 @@ class SandboxServer:
             self.state.request_log.clear()
 
     def set_fail_next(
-        self, n: int = 1, status: int = 503, *, after: bool = False, endpoint: str = "application"
+        self,
+        n: int = 1,
+        status: int = 503,
+        *,
+        after: bool = False,
+        endpoint: str = "application",
+        operation: str | None = None,
     ) -> None:
-        """Fail the next `n` requests to `/v3/application` (or the token `endpoint`).
+        """Fail the next `n` requests to `/v3/application` (or the token `endpoint`); with
+        `operation`, only the next `n` of that operation (e.g. "createDraftListing").
 
         Failures happen before the operation (no state change) unless `after=True`, which
         runs the operation and still answers the error, as Etsy's createDraftListing has.
         """
         if endpoint not in ("application", "token"):
             raise ValueError("endpoint must be 'application' or 'token'")
-        self.app.fail_next(n, status, after, endpoint)
+        self.app.fail_next(n, status, after, endpoint, operation)
 
     def reset_quota(self, rpd: int | None = None) -> None:
         """Start a new quota day: the requests counted so far no longer count. `rpd`, if given,
@@ -233,13 +240,13 @@ class SandboxServer:
                     full_height=2,
                     alt_text="",
                     is_watermarked=False,
-                    created_timestamp=int(time.time()),
+                    created_timestamp=int(self.state.now()),
                 )
                 self.state.images[image.listing_image_id] = image
                 listing.image_ids.append(image.listing_image_id)
             if state != "draft":
                 listing.state = state
-                listing.state_timestamp = int(time.time())
+                listing.state_timestamp = int(self.state.now())
             self.state.save()
             return render_listing(
                 self.state, listing, base_url=self.app.base_url, includes=frozenset({"Images"})

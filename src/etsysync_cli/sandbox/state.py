@@ -248,6 +248,10 @@ class SandboxState:
             str(shop["currency_code"]),
         )
 
+    def now(self) -> float:
+        """Etsy's clock: this machine's, shifted by `clock_offset`."""
+        return time.time() + self.config.clock_offset
+
     def token_counts(self) -> dict[str, int]:
         """How many codes and tokens were issued, rotated, revoked; never the tokens."""
         with self.lock:

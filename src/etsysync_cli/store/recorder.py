@@ -72,6 +72,10 @@ class JobRecorder:
         with self.store.atomic() as db:
             db.table("plan_items").update(item_id, {"create_intent_at": isoformat(at)})
 
+    def listing_owner(self, listing_id: int) -> str | None:
+        """The product of the shop already linked to this listing, if any."""
+        return links.owner_of(self.store, self.job.account_id, listing_id)
+
     def created(self, item_id: int, listing_id: int) -> None:
         """Raises ListingTakenError (nothing recorded) if another product has that listing."""
         with self.store.atomic() as db:
