@@ -84,6 +84,22 @@ class SyncSettings(_Section):
     plan_ttl_minutes: int = Field(60, ge=1, description="How long a staged plan can be confirmed.")
 
 
+class ImagesSettings(_Section):
+    local_roots: str | None = Field(
+        None,
+        description="More folders local image files may be read from, separated by `:` (by "
+        "default only the catalog's own folder and what is below it).",
+    )
+    allow_private_urls: bool = Field(
+        False,
+        description="Download image URLs on loopback, link-local and private addresses (off: a "
+        "catalog cannot make etsysync fetch from your own network).",
+    )
+    download_seconds: int = Field(
+        60, ge=1, le=3600, description="Longest time one image download may take, start to end."
+    )
+
+
 class NotifySettings(_Section):
     webhook_url: str | None = Field(None, description="POST each feed event here as JSON.")
 
@@ -101,6 +117,7 @@ class Settings(BaseModel):
     medusa: MedusaSettings = Field(default_factory=MedusaSettings)
     listing: ListingDefaults = Field(default_factory=ListingDefaults)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    images: ImagesSettings = Field(default_factory=ImagesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

@@ -27,6 +27,7 @@ EXPECTED = {(Change.STAGED, before, P) for before in (None, P, S, F, OUT)} | {
     (Change.PUSHED, P, S),
     (Change.PUSH_FAILED, P, F),
     (Change.SOURCE_CHANGED, S, OUT),
+    (Change.ABANDONED, P, F),
     *((Change.ADOPTED, before, after) for before in (None, S, F, OUT) for after in (S, OUT)),
     *((Change.RESTORED, P, after) for after in EVERY),
 }

@@ -24,6 +24,8 @@ def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 def medusa(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMedusa]:
     """The recorded store, its categories set to ones the sandbox knows."""
     monkeypatch.setenv("ETSYSYNC_LISTING_TAXONOMY_ID", str(SANDBOX_TAXONOMY))
+    # The fake store serves its product images on 127.0.0.1: allowed only when asked for.
+    monkeypatch.setenv("ETSYSYNC_IMAGES_ALLOW_PRIVATE_URLS", "1")
     with FakeMedusa() as fake:
         for product in fake.products:
             if product.get("metadata") and "etsy_taxonomy_id" in product["metadata"]:

@@ -25,11 +25,13 @@ from etsysync_cli.errors import (
     PartialFailureError,
     QuotaExhaustedError,
 )
+from etsysync_cli.flows.plan import image_policy
 from etsysync_cli.push.items import RunEvent as RunEvent
 from etsysync_cli.push.items import RunSummary as RunSummary
-from etsysync_cli.push.loading import load_image
+from etsysync_cli.push.loading import ImagePolicy, load_image
 from etsysync_cli.push.runner import run_items
 from etsysync_cli.store import jobs, links, locks
+from etsysync_cli.store.accounts import get_account
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import add_event
 from etsysync_cli.store.jobs import Job as Job
@@ -42,9 +44,9 @@ class ConfirmResult:
     summary: RunSummary
 
 
-def image_loader(http: httpx.Client) -> Callable[[ImageRef], bytes]:
+def image_loader(http: httpx.Client, policy: ImagePolicy) -> Callable[[ImageRef], bytes]:
     def load(ref: ImageRef) -> bytes:
-        return load_image(ref, http=http)
+        return load_image(ref, http=http, policy=policy)
 
     return load
 
@@ -92,7 +94,7 @@ def _run_job(
             session.account.shop_id,
             push_items(store, job),
             recorder,
-            load_image=image_loader(http),
+            load_image=image_loader(http, image_policy(settings, job.source)),
             concurrency=settings.sync.concurrency,
             on_event=on_event,
             stop=stop,
@@ -184,6 +186,16 @@ def raise_for_outcome(job: Job, summary: RunSummary) -> None:
 def cancel(store: Store, transaction_id: str) -> Job:
     """Cancel a plan not yet confirmed; its links go back to what they were."""
     return jobs.cancel(store, transaction_id)
+
+
+def abandon(store: Store, transaction_id: str) -> tuple[Job, int]:
+    """Give up a run that started and cannot go on, leaving its links true to what Etsy holds
+    (store/jobs.abandon). Takes the shop's lock: a run that is still pushing is never abandoned
+    from under it (LockedError, exit 6, naming it)."""
+    job = jobs.find_job(store, transaction_id)
+    account = get_account(store, job.account_id)
+    with locks.hold(store, account, f"etsysync cancel --abandon {transaction_id}"):
+        return jobs.abandon(store, transaction_id, account.id)
 
 
 def confirmable(store: Store, transaction_id: str, account_id: int) -> Job:

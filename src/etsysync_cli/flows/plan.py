@@ -8,10 +8,12 @@ is to be created, the shop's listings, to warn of duplicates).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from etsysync_cli.accounts.session import Session
@@ -19,7 +21,7 @@ from etsysync_cli.clock import isoformat
 from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.mapping import map_product
+from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
 from etsysync_cli.domain.product import BadProduct, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.domain.shop import fill_defaults
@@ -27,6 +29,7 @@ from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.flows import adopt
 from etsysync_cli.flows.shop import shop_profiles
+from etsysync_cli.push.loading import ImagePolicy, local_problem, url_problem
 from etsysync_cli.reports import PlanDocument, PlanItem
 from etsysync_cli.sources import SourceSpec as SourceSpec
 from etsysync_cli.sources import read_source
@@ -126,6 +129,7 @@ def _plan(
     }
     if read is None:
         read = _reader(settings, spec, options)
+    images = image_policy(settings, spec.describe())
     with jobs.stage(
         store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
     ) as stager:
@@ -154,6 +158,10 @@ def _plan(
                     stager.seen.add(key)  # still in the store: not an orphan
                     continue
                 mapped = map_product(result, currency=currency, defaults=defaults, today=today)
+                if isinstance(mapped, MappedListing):
+                    problems = image_problems(mapped.draft, images)
+                    if problems:
+                        mapped = InvalidListing(problems, mapped.warnings)
                 item = planner.plan_product(
                     key, result.title, mapped, source_fingerprint(result), stager.link(key)
                 )
@@ -247,6 +255,34 @@ def _activates(item: planner.PlannedItem) -> int:
 
 def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
+
+
+def image_policy(settings: Settings, source: str) -> ImagePolicy:
+    """Where the images of products from `source` (a SourceSpec's text) may come from: a file
+    catalog's own folder and the `images.local_roots` folders, http(s) URLs off this machine's
+    own networks unless `images.allow_private_urls` (push/loading.py)."""
+    spec = SourceSpec.parse(source)
+    roots = [Path(spec.location).resolve().parent] if spec.kind == "file" else []
+    extra = settings.images.local_roots or ""
+    roots += [Path(part).expanduser().resolve() for part in extra.split(os.pathsep) if part]
+    return ImagePolicy(
+        roots=tuple(roots),
+        allow_private_urls=settings.images.allow_private_urls,
+        download_seconds=settings.images.download_seconds,
+    )
+
+
+def image_problems(draft: ListingDraft, policy: ImagePolicy) -> list[str]:
+    """What is wrong with a draft's images before anything is loaded (plan time)."""
+    found = []
+    for position, ref in enumerate(draft.images, start=1):
+        if ref.is_remote:
+            problem = url_problem(ref.source, policy)
+        else:
+            problem = local_problem(ref.source, policy)
+        if problem is not None:
+            found.append(f"image {position}: {problem}")
+    return found
 
 
 def _reader(

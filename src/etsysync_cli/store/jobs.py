@@ -320,6 +320,66 @@ def supersede_unfinished(store: Store, account_id: int) -> list[Job]:
     return closed
 
 
+def abandon(store: Store, transaction_id: str, account_id: int) -> tuple[Job, int]:
+    """Close a run that started and cannot go on (`cancel --abandon`; the caller holds the
+    shop's lock, so nothing is pushing it). Each product it had not finished keeps what Etsy
+    holds: untouched links go back to what they were; a link whose listing the run made, or
+    whose create may have reached Etsy, becomes failed with the reason, and the next plan
+    finishes it (looking for that listing first). Returns the job and the products left."""
+    job = find_job(store, transaction_id)
+    if job.account_id != account_id:
+        raise PlanRefusedError(f"plan {transaction_id} is for another shop")
+    if not job.status.unfinished_run:
+        hint = (
+            f"a plan not confirmed yet is cancelled with `etsysync cancel {transaction_id}`"
+            if job.status == JobStatus.PENDING
+            else f"`etsysync status {transaction_id}` shows it"
+        )
+        raise PlanRefusedError(
+            f"plan {transaction_id} is {job.status}; only a run that started and did not "
+            "finish can be abandoned",
+            hint=hint,
+        )
+    why = (
+        f"its push ({transaction_id}) was abandoned before this product was done; the next "
+        "plan finishes it"
+    )
+    left = 0
+    with store.atomic() as db:
+        rows = db.execute(
+            "SELECT product_id, previous_link, link_revision, create_intent_at FROM plan_items "
+            f"WHERE job_id = ? AND outcome IS NULL AND {PUSHED}",
+            [job.id, bool(job.options.get("prune"))],
+        ).fetchall()
+        for product_id, previous, revision, intent in rows:
+            link = links.get(store, account_id, product_id)
+            if link is None or link.sync_status != links.P:
+                continue
+            left += 1
+            staged = links.Staged(previous or links.ABSENT, revision or 0)
+            if (
+                intent is None
+                and previous is not None
+                and links.restore(store, account_id, product_id, staged)
+            ):
+                continue  # nothing happened to it on Etsy
+            links.abandon(store, account_id, product_id, why)
+        db.execute(
+            "UPDATE sync_jobs SET status = 'cancelled', completed_at = ? WHERE id = ?",
+            [isoformat(utcnow()), job.id],
+        )
+        insert_event(
+            db,
+            "job_cancelled",
+            f"plan {transaction_id} abandoned ({job.status}, {job.synced_count} synced, "
+            f"{left} not finished)",
+            account_id=account_id,
+            job_id=job.id,
+            data={"abandoned": True, "left": left},
+        )
+    return find_job(store, transaction_id), left
+
+
 def _unfinished_state(job: Job) -> str:
     return {
         JobStatus.CONFIRMED: "was confirmed and has not started yet",
@@ -370,10 +430,16 @@ def cancel(store: Store, transaction_id: str) -> Job:
     expire_stale(store)
     job = find_job(store, transaction_id)
     if job.status != JobStatus.PENDING:
+        hint = f"`etsysync status {transaction_id}` shows it"
+        if job.status.unfinished_run:
+            hint = (
+                f"resume it with `etsysync confirm {transaction_id}`, or give it up with "
+                f"`etsysync cancel {transaction_id} --abandon`"
+            )
         raise PlanRefusedError(
             f"plan {transaction_id} is {job.status}; only a plan not yet confirmed can be "
             "cancelled",
-            hint=f"`etsysync status {transaction_id}` shows it",
+            hint=hint,
         )
     with store.atomic():
         _close_pending(store, transaction_id, JobStatus.CANCELLED, "cancelled by the user")

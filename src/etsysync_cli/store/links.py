@@ -14,6 +14,7 @@ Every change of a link is one `Change` of this state machine, checked against `A
     adopted          none, synced, failed,           synced or     a listing on Etsy linked
                      out_of_sync                     out_of_sync   (only without a listing)
     restored         pending                         the snapshot  its plan closed unpushed
+    abandoned        pending                         failed        its run was abandoned
 
 Each write bumps the link's `revision`, and checks the status and revision it read (a
 compare-and-set), so two writers can never silently undo each other:
@@ -58,6 +59,7 @@ class Change(StrEnum):
     SOURCE_CHANGED = "source_changed"
     ADOPTED = "adopted"
     RESTORED = "restored"
+    ABANDONED = "abandoned"
 
 
 ALLOWED: dict[Change, tuple[frozenset[Status], frozenset[Status]]] = {
@@ -68,6 +70,7 @@ ALLOWED: dict[Change, tuple[frozenset[Status], frozenset[Status]]] = {
     Change.SOURCE_CHANGED: (frozenset({S}), frozenset({OUT})),
     Change.ADOPTED: (frozenset({None, S, F, OUT}), frozenset({S, OUT})),
     Change.RESTORED: (frozenset({P}), frozenset({None, P, S, F, OUT})),
+    Change.ABANDONED: (frozenset({P}), frozenset({F})),
 }
 
 
@@ -299,6 +302,19 @@ def restore(store: Store, account_id: int, product_id: str, staged: Staged) -> b
         columns = {k: v for k, v in previous.items() if k not in ("account_id", "product_id")}
         _update(store, before, columns)
         return True
+
+
+def abandon(store: Store, account_id: int, product_id: str, why: str) -> None:
+    """The run pushing this product was abandoned before it was done: the link keeps what the
+    run recorded (its listing, if one was made) and says why; the next plan finishes it."""
+    with store.atomic():
+        before = _require(store, account_id, product_id)
+        check(Change.ABANDONED, before.sync_status, F)
+        _update(
+            store,
+            before,
+            {"sync_status": str(F), "sync_error": why, "updated_at": isoformat(utcnow())},
+        )
 
 
 def record_listing(store: Store, account_id: int, product_id: str, listing_id: int) -> None:
