@@ -25,6 +25,8 @@ class ExitCode(IntEnum):
     LOCKED = 6  # another run holds the account
     QUOTA = 75  # EX_TEMPFAIL: Etsy's daily quota is spent; try again later
     CONFIG = 78  # EX_CONFIG: configuration file or value is invalid
+    INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it
+    TERMINATED = 143  # stopped by SIGTERM: 128 + 15
 
 
 class EtsysyncError(Exception):
@@ -182,6 +184,14 @@ class PartialFailureError(EtsysyncError):
 
 class SourceError(EtsysyncError):
     """The product source (catalog file, Medusa backend) could not be read."""
+
+
+class StoppedBySignalError(EtsysyncError):
+    """A push stopped on SIGINT or SIGTERM: what was in flight is recorded, the rest resumes."""
+
+    def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
 
 
 class JobPausedError(EtsysyncError):

@@ -6,6 +6,7 @@ import typer
 
 from etsysync_cli.cli import common
 from etsysync_cli.cli.progress import PushProgress
+from etsysync_cli.cli.signals import Stopper, stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.flows import background, confirm, notify
 from etsysync_cli.flows.confirm import ConfirmResult
@@ -65,18 +66,23 @@ def confirm_cmd(
         to_push = confirm.left_to_push(job)
         if not yes and common.interactive() and not as_json:
             typer.confirm(f"Push {to_push} listing(s) to {session.account.shop_name}?", abort=True)
-        with PushProgress(to_push, enabled=not (as_json or quiet)) as progress:
+        with (
+            stop_on_signals() as stopper,
+            PushProgress(to_push, enabled=not (as_json or quiet)) as progress,
+        ):
+            stopper.resume = f"run `etsysync confirm {transaction_id}`"
             result = confirm.confirm(
                 ws.settings,
                 ws.store,
                 session,
                 transaction_id,
                 on_event=progress,
+                stop=stopper.stop,
                 lock_wait=wait,
                 warn=note,
             )
         notify.deliver_pending(ws.store, ws.settings.notify.webhook_url, log=note)
-    report_run(result, as_json)
+    report_run(result, as_json, stopper)
 
 
 def run_document(result: ConfirmResult) -> RunDocument:
@@ -87,7 +93,7 @@ def run_document(result: ConfirmResult) -> RunDocument:
     )
 
 
-def report_run(result: ConfirmResult, as_json: bool) -> None:
+def report_run(result: ConfirmResult, as_json: bool, stopper: Stopper | None = None) -> None:
     """The run's outcome (the document, or a line and its failures), then its exit code."""
     job, summary = result.job, result.summary
     if as_json:
@@ -99,6 +105,9 @@ def report_run(result: ConfirmResult, as_json: bool) -> None:
         )
         for entry in job.error_log[-10:]:
             note(f"  failed {entry['product_id']}: {entry['error']}")
+    if stopper is not None:
+        left = confirm.left_to_push(job)
+        stopper.raise_if_stopped(f"{job.synced_count} synced, {left} left to push")
     confirm.raise_for_outcome(job, summary)
 
 

@@ -11,6 +11,7 @@ import typer
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.confirm import report_run, run_document
 from etsysync_cli.cli.progress import PushProgress
+from etsysync_cli.cli.signals import stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json_line
 from etsysync_cli.flows import confirm
 from etsysync_cli.flows import sync as syncing
@@ -154,7 +155,8 @@ def sync_cmd(
     review), and without --auto-approve when nobody is at a terminal. A run that stopped
     part-way is resumed first.
     """
-    with common.workspace() as ws:
+    with common.workspace() as ws, stop_on_signals() as stopper:
+        stopper.resume = "run `etsysync sync` again (it resumes the stopped run first)"
         session = ws.session(account, max_requests=max_requests)
         request = SyncRequest(
             spec=source_from(ws.settings, source, path),
@@ -167,6 +169,7 @@ def sync_cmd(
             auto_approve=auto_approve,
             interactive=common.interactive(),
             lock_wait=wait,
+            stop=stopper.stop,
         )
         view = _View(ws, session.account.shop_name, as_json=as_json, quiet=quiet)
         outcome = syncing.sync(ws.settings, ws.store, session, request, view)
@@ -181,12 +184,16 @@ def sync_cmd(
         else:
             note("Nothing to push: Etsy already matches the source.")
         return
-    if as_json:
+    if as_json:  # the run of the plan, or (stopped before planning) the resumed run
         document = run_document(outcome.run)
         print_json_line(SyncSummaryLine(event="summary", **document.model_dump()))
-        confirm.raise_for_outcome(outcome.run.job, outcome.run.summary)
+        job = outcome.run.job
+        stopper.raise_if_stopped(
+            f"{job.synced_count} synced, {confirm.left_to_push(job)} left to push"
+        )
+        confirm.raise_for_outcome(job, outcome.run.summary)
     else:
-        report_run(outcome.run, as_json=False)
+        report_run(outcome.run, as_json=False, stopper=stopper)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ A plan with nothing to push is closed at once, so the job list does not fill wit
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class SyncRequest:
     auto_approve: bool = False
     interactive: bool = False  # a person at a terminal can approve the plan
     lock_wait: float = 0
+    stop: threading.Event | None = None  # set (by a signal): finish what is in flight, stop
 
 
 EventSink = Callable[[RunEvent], None]
@@ -63,7 +65,7 @@ class SyncView(Protocol):
 
 @dataclass
 class SyncOutcome:
-    plan: PlanResult
+    plan: PlanResult | None  # None: stopped while resuming a run, before planning
     run: confirm.ConfirmResult | None = None  # None: nothing to push (the plan was closed)
     closed: Job | None = None
 
@@ -78,8 +80,15 @@ def sync(
             view.resuming(stopped)
             with view.pushing(confirm.left_to_push(stopped)) as on_event:
                 resumed = confirm.confirm(
-                    settings, store, session, stopped.transaction_id, on_event=on_event
+                    settings,
+                    store,
+                    session,
+                    stopped.transaction_id,
+                    on_event=on_event,
+                    stop=request.stop,
                 )
+            if request.stop is not None and request.stop.is_set():
+                return SyncOutcome(None, run=resumed)
             if resumed.job.status == JobStatus.PAUSED:
                 confirm.raise_for_outcome(resumed.job, resumed.summary)
         options = PlanOptions(
@@ -121,7 +130,7 @@ def sync(
                 )
         with view.pushing(job.total_products) as on_event:
             result = confirm.confirm(
-                settings, store, session, job.transaction_id, on_event=on_event
+                settings, store, session, job.transaction_id, on_event=on_event, stop=request.stop
             )
         _notify(settings, store, view)
         return SyncOutcome(planned, run=result)
