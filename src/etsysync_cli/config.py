@@ -17,10 +17,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
 from etsysync_cli.domain.listing import ListingDefaults
 from etsysync_cli.errors import ConfigError
@@ -37,16 +38,31 @@ ETSY_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth
 ETSY_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
 
 
+MAX_TTL_MINUTES = 7 * 24 * 60  # a week: a plan older than that reviews a shop that moved on
+
+
+def _http_url(value: object) -> object:
+    if isinstance(value, str):
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.strip()
+    return value
+
+
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class EtsySettings(_Section):
-    api_url: str = Field(
+    api_url: HttpUrl = Field(
         ETSY_API_URL,
         description="Etsy API base; the client appends /application/… and /public/oauth/token.",
     )
-    oauth_url: str = Field(
+    oauth_url: HttpUrl = Field(
         ETSY_OAUTH_URL, description="Where the consent page /oauth/connect lives."
     )
     keystring: str | None = Field(None, description="The app's keystring (its OAuth client id).")
@@ -81,7 +97,9 @@ class MedusaSettings(_Section):
 
 class SyncSettings(_Section):
     concurrency: int = Field(4, ge=1, le=32, description="Concurrent Etsy workers in confirm.")
-    plan_ttl_minutes: int = Field(60, ge=1, description="How long a staged plan can be confirmed.")
+    plan_ttl_minutes: int = Field(
+        60, ge=1, le=MAX_TTL_MINUTES, description="How long a staged plan can be confirmed."
+    )
 
 
 class ImagesSettings(_Section):
@@ -123,6 +141,23 @@ class Settings(BaseModel):
 
 
 SECRET_KEYS = frozenset({"etsy.shared_secret", "medusa.api_key"})
+URL_KEYS = frozenset({"etsy.api_url", "etsy.oauth_url", "medusa.url", "notify.webhook_url"})
+# Webhook URLs (Slack, Discord) carry their token in the path: shown as scheme://host/… only.
+TOKEN_PATH_KEYS = frozenset({"notify.webhook_url"})
+
+
+def redact_url(url: str, *, keep_path: bool = True) -> str:
+    """The URL without user info or query values (and, unless `keep_path`, without its path):
+    what may be shown of a URL that might carry a credential."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "(not a URL)"
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    netloc = f"***@{host}" if (parts.username or parts.password) else host
+    if not keep_path:
+        return f"{parts.scheme}://{netloc}" + ("/…" if parts.path.strip("/") else "")
+    query = "&".join(f"{p.split('=', 1)[0]}=***" for p in parts.query.split("&") if p)
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -157,6 +192,20 @@ def app_home() -> Path:
     """ETSYSYNC_HOME if set, else the platform's user data folder."""
     explicit = os.environ.get("ETSYSYNC_HOME")
     return Path(explicit).expanduser() if explicit else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def private_folder(path: Path) -> Path:
+    """Make `path` (and its parents) a folder only this user can open: the app home holds
+    the database, the logs and maybe the tokens."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Readable and writable by this user only (0600), if it exists."""
+    if path.exists():
+        path.chmod(0o600)
 
 
 def config_path(home: Path | None = None) -> Path:
@@ -206,6 +255,12 @@ def load_settings(
     environ = os.environ if environ is None else environ
     values: dict[str, _Value] = {}
     for key, value in _flatten(read_config_file(path)).items():
+        if key in SECRET_KEYS:
+            raise ConfigError(
+                f"{path} holds {key}, a secret; etsysync never reads secrets from config.toml",
+                hint=f"remove it from {path}, and set {env_name(key)} in the environment or "
+                "let `etsysync auth login` (or `etsysync source medusa`) keep it in the keyring",
+            )
         values[key] = _Value(value, "file", str(path))
     for info in setting_keys():
         if info.env in environ and environ[info.env] != "":
@@ -239,6 +294,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", hint=f"fix or delete {path}"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path} is not UTF-8 text", hint=f"save it as UTF-8, or delete {path}"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -261,7 +320,9 @@ def _config_error(exc: ValidationError, sources: Mapping[str, str], path: Path) 
     if first["type"] == "extra_forbidden":
         message = f"unknown setting {key} in {where}"
     else:
-        message = f"invalid value for {key} in {where}: {first['msg']}"
+        message = (
+            f"invalid value for {key} in {where}: {first['msg'].removeprefix('Value error, ')}"
+        )
     return ConfigError(message, hint="see `etsysync config show` for the settings and their values")
 
 
@@ -326,9 +387,11 @@ def _write_toml(path: Path, data: Mapping[str, Any]) -> None:
             if value is not None:
                 lines.append(f"{name} = {_toml_scalar(value)}")
         lines.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
     os.replace(tmp, path)
 
 
@@ -345,9 +408,11 @@ def _toml_scalar(value: Any) -> str:
 
 
 def display_value(key: str, value: Any) -> Any:
-    """What `config show` prints for a value: never a secret."""
+    """What `config show` prints for a value: never a secret, nor a URL's credentials."""
     if key in SECRET_KEYS:
         return "(set)" if value is not None else None
+    if key in URL_KEYS and isinstance(value, str):
+        return redact_url(value, keep_path=key not in TOKEN_PATH_KEYS)
     if isinstance(value, Decimal):
         return str(value)
     return value

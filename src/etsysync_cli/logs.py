@@ -15,22 +15,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from etsysync_cli.errors import ConfigError
+
 logger = logging.getLogger("etsysync")
 
 _SECRET_KEYS = (
     "access_token|refresh_token|code|code_verifier|client_secret|shared_secret|api_key|"
     "password|token"
 )
-_PATTERNS = [
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     # Etsy tokens: "<numeric user id>.<opaque>"
     (re.compile(r"\b\d{3,}\.[A-Za-z0-9_\-]{12,}"), "***"),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1***"),
     (re.compile(r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+"), r"\1***"),
     (re.compile(r"\bsk_[A-Za-z0-9_\-]{6,}"), "sk_***"),
+    # user:password@ in a URL (a webhook's basic auth), and every value of a URL's query
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"']+@"), r"\1***@"),
+    (re.compile(r"(https?://[^\s\"'?]*\?)[^\s\"']+"), lambda m: _mask_query(m)),
     # key="a quoted value" (the formatter quotes values with spaces, `=` or quotes)
     (re.compile(rf'(?i)\b({_SECRET_KEYS})="(?:[^"\\]|\\.)*"'), r'\1="***"'),
     (re.compile(rf"(?i)\b({_SECRET_KEYS})=([^&\s\"']+)"), r"\1=***"),
 ]
+
+
+def _mask_query(match: re.Match[str]) -> str:
+    head, query = match.group(1), match.group(0)[len(match.group(1)) :]
+    return head + "&".join(f"{p.split('=', 1)[0]}=***" for p in query.split("&") if p)
 
 
 def redact(text: str) -> str:
@@ -63,8 +73,16 @@ def setup(path: str | Path | None) -> None:
         logger.setLevel(logging.CRITICAL + 1)
         return
     target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(target, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(target, encoding="utf-8")
+        target.chmod(0o600)  # what happened in the shop, for this user only
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the log file {target}: {exc.strerror or exc}",
+            hint="pass --log-file with a file in a folder this user can write, or unset "
+            "ETSYSYNC_LOG_FILE / log.file",
+        ) from None
     handler.setFormatter(_LineFormatter())
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

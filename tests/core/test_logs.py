@@ -34,7 +34,7 @@ SECRETS = [
     (
         "password=",
         "https://u.test/?user=me&password=hunter2",
-        "https://u.test/?user=me&password=***",
+        "https://u.test/?user=***&password=***",  # every query value: issue 12
     ),
     ("api_key=", "api_key=k3y", "api_key=***"),
     ("token=", "token=t0k3n", "token=***"),
@@ -147,7 +147,14 @@ def test_redaction_applies_to_every_written_line(log_file: Path) -> None:
     [line] = lines(log_file)
     for secret in (ETSY_TOKEN, "abc", "zzz", "0123456789abcdef", "plain-secret"):
         assert secret not in line
-    assert "state=s" in line  # what is not a secret survives
+    assert "state=***" in line  # every query value of a URL is masked (issue 12)
+    assert "token_refreshed" in line and "http://127.0.0.1:9/cb" in line  # the rest survives
+
+
+def test_url_user_info_is_masked() -> None:
+    line = logs.redact('argv="config set notify.webhook_url https://ann:pw1@hooks.test/h"')
+    assert "ann" not in line and "pw1" not in line
+    assert "https://***@hooks.test/h" in line
 
 
 @pytest.mark.parametrize("secret", ["correct horse battery", "c2VjcmV0=="])

@@ -16,6 +16,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from etsysync_cli.config import private_folder
 from etsysync_cli.errors import CredentialStoreError
 
 SERVICE = "etsysync"
@@ -96,7 +97,7 @@ class FileStore:
         return dict(entries)
 
     def _write(self, entries: dict[str, dict[str, str]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

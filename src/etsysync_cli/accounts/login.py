@@ -32,6 +32,7 @@ from etsysync_cli.etsy.auth import BearerAuth
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.defaults import DEFAULT_SCOPES, DEFAULT_TIMEOUT, USER_AGENT
 from etsysync_cli.etsy.responses import connection_error
+from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.etsy.tokens import TokenSet
 from etsysync_cli.store.accounts import Account, save_account
 from etsysync_cli.store.db import Store
@@ -99,8 +100,12 @@ def login(
         _check_consent_url(http, url, redirect)
         answer = _ask_for_consent(url, options, io)
         code = oauth.parse_callback(answer, state)
-        tokens = oauth.exchange_code(
-            http, settings.etsy.api_url, keys.keystring, redirect, code, verifier
+        # A code is single use: a retry after Etsy spent it ends in ConsentError (log in
+        # again), one after a 503 that came before Etsy read it succeeds.
+        tokens = RetryPolicy(max_attempts=4).call(
+            lambda: oauth.exchange_code(
+                http, settings.etsy.api_url, keys.keystring, redirect, code, verifier
+            )
         )
 
     held = _HeldTokens(tokens)

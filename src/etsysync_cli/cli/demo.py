@@ -14,12 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 import etsysync_cli.demo
 from etsysync_cli.cli import review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.demo.local import local_shop
+from etsysync_cli.errors import UsageError
 from etsysync_cli.flows import confirm, status
 from etsysync_cli.flows import plan as plans
 
@@ -27,7 +29,7 @@ DEMO_DIR = Path(etsysync_cli.demo.__file__).parent
 
 
 def _step(title: str) -> None:
-    out.print(f"\n[bold]{title}[/]")
+    out.print(Text(f"\n{title}", style="bold"))
 
 
 def demo_cmd(
@@ -39,7 +41,13 @@ def demo_cmd(
 ) -> None:
     """Run the whole flow on a sample catalog against a local Etsy sandbox (nothing real)."""
     home = (home or Path(tempfile.mkdtemp(prefix="etsysync-demo-"))).absolute()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot make the demo's home {home}: {exc.strerror or exc}",
+            hint="pass --home with a folder this user can create, or leave it out",
+        ) from None
     catalog_dir = home / "catalog"
     shutil.copytree(DEMO_DIR / "images", catalog_dir / "images", dirs_exist_ok=True)
     catalog = catalog_dir / "catalog.json"

@@ -10,6 +10,7 @@ from etsysync_cli.cli import common
 from etsysync_cli.cli.progress import ReadProgress
 from etsysync_cli.cli.review import show_plan
 from etsysync_cli.cli.views import note
+from etsysync_cli.config import MAX_TTL_MINUTES
 from etsysync_cli.flows import notify
 from etsysync_cli.flows import plan as plans
 from etsysync_cli.flows.plan import source_from
@@ -29,7 +30,9 @@ def plan_cmd(
     prune: bool = typer.Option(
         False, "--prune", help="Deactivate listings whose product left the source (never delete)."
     ),
-    ttl: int | None = typer.Option(None, "--ttl", min=1, help="Minutes the plan stays valid."),
+    ttl: int | None = typer.Option(
+        None, "--ttl", min=1, max=MAX_TTL_MINUTES, help="Minutes the plan stays valid."
+    ),
     include_drafts: bool = typer.Option(
         False, "--include-drafts", help="Medusa: plan draft products too (as Etsy drafts)."
     ),

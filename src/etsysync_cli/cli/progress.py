@@ -11,7 +11,7 @@ from typing import Self
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from etsysync_cli.cli.views import err
+from etsysync_cli.cli.views import err, safe
 from etsysync_cli.flows.confirm import RunEvent
 
 
@@ -72,7 +72,7 @@ class PushProgress(_TerminalProgress):
             MofNCompleteColumn(),
             TextColumn("[green]{task.fields[synced]} synced[/] [red]{task.fields[failed]} failed"),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
+            TextColumn("{task.fields[current]}", markup=False),
             console=err,
             transient=False,
         )
@@ -82,7 +82,7 @@ class PushProgress(_TerminalProgress):
     def __call__(self, event: RunEvent) -> None:
         with self._lock:
             if event.kind == "item_started":
-                self._set(current=event.title or event.product_id)
+                self._set(current=safe(event.title or event.product_id))
             elif event.kind == "item_finished":
                 if event.ok:
                     self.synced += 1
@@ -93,9 +93,9 @@ class PushProgress(_TerminalProgress):
             elif event.kind == "waiting" and event.seconds and event.seconds >= 0.5:
                 self._set(current=f"waiting {event.seconds:.1f} s for Etsy's rate limit")
             elif event.kind == "retry":
-                self._set(current=f"retrying: {event.detail}")
+                self._set(current=safe(f"retrying: {event.detail}"))
             elif event.kind == "quota":
-                self._set(current=f"stopping: {event.detail}")
+                self._set(current=safe(f"stopping: {event.detail}"))
 
     def _set(self, **fields: object) -> None:
         self._progress.update(self._task, **fields)  # type: ignore[arg-type]

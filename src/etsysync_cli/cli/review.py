@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.cli.views import out, print_json
+from etsysync_cli.cli.views import SafeTable, out, print_json
 from etsysync_cli.flows import plan as plans
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.flows.plan import PlanResult
@@ -53,7 +53,7 @@ def _cell(value: int | None) -> str:
 
 
 def review_table(ws: Workspace, result: PlanResult) -> Table:
-    table = Table(
+    table = SafeTable(
         title=f"Plan {result.job.transaction_id}",
         title_justify="left",
         header_style="bold",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from etsysync_cli.cli import common
-from etsysync_cli.cli.views import err, note, out, print_json
+from etsysync_cli.cli.views import err, note, out, print_json, safe
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.flows import source as flows_source
 from etsysync_cli.reports import SourceCheckDocument
@@ -76,7 +77,7 @@ def check_cmd(
 
 def _show(report: SourceCheckDocument) -> None:
     for problem in report.problems:  # up front: they decide whether a plan is worth making
-        err.print(f"[bold red]problem:[/] {problem}", markup=True, highlight=False)
+        err.print(Text.assemble(("problem:", "bold red"), " ", safe(problem)), highlight=False)
     info = report.store
     lines = [
         f"Medusa v2 at {report.url}: the API key works (kept in the {report.key_storage})",

@@ -7,11 +7,10 @@ import time
 import typer
 from rich.console import Group
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from etsysync_cli.cli import common, review
-from etsysync_cli.cli.views import err, note, out, print_json
+from etsysync_cli.cli.views import SafeTable, err, note, out, print_json
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
@@ -83,7 +82,7 @@ def _show_overview(data: StatusDocument) -> None:
         shop = next(a for a in data.accounts if a.shop_name == data.active_shop)
         counts = ", ".join(f"{n} {s}" for s, n in data.links.items())
         out.print(f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}", highlight=False)
-    table = Table(title="Recent jobs", title_justify="left", header_style="bold")
+    table = SafeTable(title="Recent jobs", title_justify="left", header_style="bold")
     for column in ("transaction", "status", "created", "to push", "synced", "failed", "source"):
         table.add_column(column)
     for job in data.jobs:
@@ -108,7 +107,7 @@ def _job_view(data: JobDocument) -> Group:
         f"  {data.synced_count} synced, {data.failed_count} failed of "
         f"{data.total_products} to push; created {data.created_at}",
     )
-    table = Table(header_style="bold")
+    table = SafeTable(header_style="bold")
     for column in ("action", "product", "title", "outcome", "listing", "error / reasons"):
         table.add_column(column, overflow="fold")
     for item in data.items[: review.ROWS_SHOWN * 4]:

@@ -4,14 +4,47 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from etsysync_cli.errors import EtsysyncError
 from etsysync_cli.reports import Report
+
+# What a catalog's text must never send to a terminal raw: control characters (escape sequences
+# that recolour, clear or retitle it; NUL; a CR that overwrites the line) and bidirectional
+# overrides that make text read otherwise than it is. Line breaks and tabs stay.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """`text` with every character that would act on a terminal shown as its escape (\\x1b)."""
+    return _UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
+
+
+class _SafeConsole(Console):
+    """A console for text that may come from a catalog: strings are printed with their control
+    characters escaped and without Rich markup (a product called "[red]" is shown as that)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(safe(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+class SafeTable(Table):
+    """A table whose string cells are shown as they are (see `safe`), never as markup."""
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        cells = [Text(safe(c)) if isinstance(c, str) else c for c in renderables]
+        super().add_row(*cells, **kwargs)
 
 
 def _console(stderr: bool) -> Console:
@@ -19,7 +52,7 @@ def _console(stderr: bool) -> Console:
     # Not a terminal (a pipe, a cron log): 80 columns would fold every table, so use a wide page
     # unless COLUMNS says otherwise. Rich drops colour by itself when not on a terminal.
     wide = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, soft_wrap=True, width=160 if wide else None)
+    return _SafeConsole(stderr=stderr, soft_wrap=True, width=160 if wide else None, markup=False)
 
 
 out = _console(stderr=False)
@@ -40,9 +73,9 @@ def print_json_line(data: Report) -> None:
 
 
 def report_error(exc: EtsysyncError) -> None:
-    err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+    err.print(Text.assemble(("error:", "bold red"), " ", safe(exc.message)), highlight=False)
     if exc.hint:
-        err.print(f"[dim]hint:[/] {exc.hint}", markup=True, highlight=False)
+        err.print(Text.assemble(("hint:", "dim"), " ", safe(exc.hint)), highlight=False)
 
 
 def note(message: str) -> None:
@@ -50,7 +83,7 @@ def note(message: str) -> None:
 
 
 def table(*columns: str, title: str | None = None) -> Table:
-    t = Table(title=title, title_justify="left", header_style="bold")
+    t = SafeTable(title=title, title_justify="left", header_style="bold")
     for column in columns:
         t.add_column(column)
     return t

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -647,6 +648,10 @@ def _inventory_reasons(draft: ListingDraft) -> list[str]:
     keys = [tuple(v.values[0] for v in p.property_values) for p in inventory.products]
     if len(set(keys)) != len(keys):
         reasons.append("two inventory products have the same variation values")
+    skus = Counter(p.sku for p in inventory.products if p.sku)
+    for sku, n in sorted(skus.items()):
+        if n > 1:
+            reasons.append(f"SKU {sku} is on {n} variants; each variant needs its own (or none)")
     total = 0
     for product in inventory.products:
         if len(product.offerings) != 1:

@@ -120,8 +120,26 @@ def title_reasons(title: str) -> list[str]:
     return reasons
 
 
+# Characters no listing text should carry: control characters (but line breaks and tabs in a
+# description), and the bidirectional overrides and isolates that make text read otherwise
+# than it is stored.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden_char(char: str) -> bool:
+    return (unicodedata.category(char) == "Cc" and char not in "\n\t") or char in BIDI_CONTROLS
+
+
 def description_reasons(description: str) -> list[str]:
-    return [] if description.strip() else ["description is empty; Etsy requires one"]
+    if not description.strip():
+        return ["description is empty; Etsy requires one"]
+    hidden = [c for c in description if _hidden_char(c)]
+    if hidden:
+        return [
+            f"description contains control or text-direction characters: {_listed(hidden)}; "
+            "remove them"
+        ]
+    return []
 
 
 def _tag_char_ok(char: str) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
+from etsysync_cli.config import private_folder
 from etsysync_cli.errors import UsageError
 from etsysync_cli.etsy.models import TaxonomyNode
 
@@ -164,8 +165,10 @@ def write_cache(home: Path, source: str, entries: list[TaxonomyEntry]) -> None:
     path = cache_path(home)
     tmp = path.with_suffix(".json.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        private_folder(path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False))
         os.replace(tmp, path)
     except OSError:
         pass  # only a cache: the next search fetches again

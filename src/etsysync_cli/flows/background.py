@@ -8,10 +8,12 @@ terminal or cron shell, and leaves no zombie.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from etsysync_cli.config import private_folder
 from etsysync_cli.reports import BackgroundDocument
 from etsysync_cli.store import jobs
 from etsysync_cli.store.db import Store
@@ -37,9 +39,9 @@ def launch(
     write_back: bool | None,
 ) -> BackgroundDocument:
     """Start `etsysync confirm TXN` in its own session; its output goes to logs/TXN.log."""
-    log_dir = home / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = private_folder(home / "logs")
     log_file = log_dir / f"{job.transaction_id}.log"
+    os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     command = [sys.executable, "-m", "etsysync_cli", "confirm", job.transaction_id, "--yes"]
     command += ["--quiet", "--wait", str(wait)]
     if account:

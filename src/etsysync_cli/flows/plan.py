@@ -134,6 +134,7 @@ def _plan(
         store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
     ) as stager:
         taken = unreadable = 0
+        sku_owners: dict[str, str] = {}  # a SKU on two products: said, not refused
         for result in read(spec):
             if options.limit is not None and taken >= options.limit:
                 break
@@ -165,6 +166,8 @@ def _plan(
                 item = planner.plan_product(
                     key, result.title, mapped, source_fingerprint(result), stager.link(key)
                 )
+            if item.draft is not None:
+                _note_shared_skus(item, sku_owners)
             taken += 1
             estimate += _estimate_requests(item)
             activations += _activates(item)
@@ -228,6 +231,17 @@ def prune_doubt(
         f"({'; '.join(reasons)}): nothing is deactivated. If those products really left the "
         f"store, plan again with --prune --confirm-deactivations {gone}"
     )
+
+
+def _note_shared_skus(item: planner.PlannedItem, owners: dict[str, str]) -> None:
+    assert item.draft is not None
+    for sku in sorted(item.draft.inventory.skus):
+        owner = owners.setdefault(sku, item.product_id)
+        if owner != item.product_id:
+            item.warnings.append(
+                f"SKU {sku} is also the SKU of product {owner}: Etsy takes it, but stock and "
+                "`etsysync adopt` go by SKU"
+            )
 
 
 def _estimate_requests(item: planner.PlannedItem) -> int:

@@ -130,10 +130,16 @@ def iter_products(path: Path | str) -> Iterator[ProductResult]:
 # --- JSON and JSON Lines -------------------------------------------------------------------------
 
 
+def _int(text: str) -> int | Decimal:
+    # Python refuses to read an integer of more than 4300 digits (and says to call
+    # sys.set_int_max_str_digits): a Decimal holds it, and the product then fails its own rules.
+    return int(text) if len(text) <= 100 else Decimal(text)
+
+
 def _loads(text: str) -> Any:
     # Decimal keeps 41.99 exact; NaN/Infinity stay strings so the product fails validation
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=str)
+        return json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=str)
     except json.JSONDecodeError:
         raise
     except RecursionError:

@@ -9,6 +9,7 @@ package is the only place in etsysync that speaks SQL.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from etsysync_cli.config import private_file, private_folder
 from etsysync_cli.errors import SchemaTooNewError, StoreError
 from etsysync_cli.store.migrations import known_names, migrations
 
@@ -58,7 +60,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[Database] = []
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
         except OSError as exc:
             raise StoreError(
                 f"cannot create the folder of {path}: {exc.strerror}",
@@ -69,6 +71,9 @@ class Store:
         except BaseException:
             self.close()
             raise
+        for name in (path.name, path.name + "-wal", path.name + "-shm"):
+            with contextlib.suppress(OSError):  # a read-only copy, another owner: leave it
+                private_file(path.with_name(name))
 
     @property
     def db(self) -> Database:

@@ -106,9 +106,14 @@ class Stager:
 
     def add(self, item: PlannedItem) -> None:
         if item.product_id in self.seen:
+            # Shown under a name no real id is likely to have (a space, parentheses), so that
+            # a real product with, say, the id `a#1` is never mistaken for a duplicate of `a`.
+            original, n = item.product_id, 2
+            while f"{original} (duplicate {n})" in self.seen:
+                n += 1
             item.action = Action.INVALID
-            item.reasons = [f"another product in the source has the same id {item.product_id}"]
-            item.product_id = f"{item.product_id}#{len(self.seen)}"
+            item.reasons = [f"another product in the source has the same id {original}"]
+            item.product_id = f"{original} (duplicate {n})"
         self.seen.add(item.product_id)
         self.counts[item.action] = self.counts.get(item.action, 0) + 1
         now = isoformat(utcnow())
