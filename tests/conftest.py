@@ -80,6 +80,41 @@ def cli() -> Callable[..., Result]:
 
 FAKE_BROWSER = Path(__file__).parent / "auth" / "fake_browser.py"
 
+SHOP_ID = 5001  # the connected shop of the `account` fixture
+SHOP_NAME = "ClayShop"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Any]:
+    """A fresh, migrated store (no Etsy, no CLI): for tests of the store's own rules."""
+    from etsysync_cli.store.db import Store
+
+    with Store(tmp_path / "state" / "etsysync.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def account(store: Any) -> Any:
+    """One connected account in `store` (tokens are not the store's business)."""
+    from etsysync_cli.store.accounts import save_account
+
+    return save_account(
+        store,
+        shop_id=SHOP_ID,
+        shop_name=SHOP_NAME,
+        user_id=7,
+        currency_code="USD",
+        scopes=["listings_r"],
+        keystring="k",
+        token_expires_at=None,
+        token_storage="keyring",
+    )
+
+
+@pytest.fixture
+def account_id(account: Any) -> int:
+    return int(account.id)
+
 
 @pytest.fixture
 def callback_port(monkeypatch: pytest.MonkeyPatch) -> int:

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,27 +18,6 @@ from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed
 
 HERE = socket.gethostname()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "state.db") as store:
-        yield store
-
-
-@pytest.fixture
-def account(store: Store) -> Account:
-    return save_account(
-        store,
-        shop_id=1,
-        shop_name="ClayShop",
-        user_id=2,
-        currency_code="USD",
-        scopes=[],
-        keystring="k",
-        token_expires_at=None,
-        token_storage="file",
-    )
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ database holds on its own."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import ListingTakenError, LockedError
 from etsysync_cli.store import jobs, links
-from etsysync_cli.store.accounts import save_account
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.jobs import Job
 from etsysync_cli.store.links import ALLOWED, Change, LinkStateError
@@ -45,28 +42,6 @@ def test_the_transition_table(change: Change, before: LinkStatus, after: LinkSta
             links.check(change, before, after)
     sources, targets = ALLOWED[change]
     assert (before in sources and after in targets) == allowed
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "state.db") as store:
-        yield store
-
-
-@pytest.fixture
-def account_id(store: Store) -> int:
-    account = save_account(
-        store,
-        shop_id=1,
-        shop_name="Shop",
-        user_id=2,
-        currency_code="USD",
-        scopes=[],
-        keystring="k",
-        token_expires_at=None,
-        token_storage="file",
-    )
-    return account.id
 
 
 def synced(store: Store, account_id: int, product_id: str, listing_id: int) -> None:

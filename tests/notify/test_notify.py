@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,12 +15,12 @@ import pytest
 
 from etsysync_cli import __version__
 from etsysync_cli.flows import notify
-from etsysync_cli.store.accounts import save_account
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import add_event
-from tests.conftest import free_port
-
-SHOP_ID = 55501
+from tests.conftest import (
+    SHOP_ID,  # the shop of the `account` fixture
+    free_port,
+)
 
 
 @dataclass
@@ -73,28 +72,6 @@ def hook() -> Iterator[Hook]:
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path) as s:
-        yield s
-
-
-@pytest.fixture
-def account_id(store: Store) -> int:
-    account = save_account(
-        store,
-        shop_id=SHOP_ID,
-        shop_name="HookShop",
-        user_id=7,
-        currency_code="USD",
-        scopes=["listings_r"],
-        keystring="k",
-        token_expires_at=None,
-        token_storage="keyring",
-    )
-    return account.id
 
 
 def add_job(store: Store, account_id: int, transaction_id: str = "txn-1") -> int:
