@@ -42,6 +42,35 @@ def small_catalog(tmp_path: Path) -> Catalog:
     return catalog
 
 
+def simple_product(
+    product_id: str,
+    title: str,
+    sku: str,
+    *,
+    price: int = 18,
+    quantity: int = 4,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A one-variant catalog product in the sandbox's taxonomy; `fields` override or add."""
+    return {
+        "id": product_id,
+        "handle": product_id.lower().replace("_", "-").replace("#", "-"),
+        "title": title,
+        "description": "Made by hand.",
+        "status": "published",
+        "metadata": {"etsy_taxonomy_id": 1073},
+        "variants": [
+            {
+                "sku": sku,
+                "prices": [{"amount": price, "currency_code": "usd"}],
+                "inventory_quantity": quantity,
+                "manage_inventory": True,
+            }
+        ],
+        **fields,
+    }
+
+
 def login_to_file(cli: Callable[..., Any], app_home: Path) -> None:
     """`auth login --insecure-storage`: the tokens go to a file a subprocess can read too."""
     result = cli("auth", "login", "--timeout", "20", "--insecure-storage")

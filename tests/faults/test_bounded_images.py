@@ -19,6 +19,7 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import sample_png
+from tests.faults.conftest import simple_product
 from tests.sync.conftest import shop_listings
 
 PNG = sample_png(3, 3, (10, 120, 200))
@@ -26,23 +27,9 @@ PNG = sample_png(3, 3, (10, 120, 200))
 
 def catalog_with(folder: Path, thumbnail: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    product = {
-        "id": "prod_mug",
-        "handle": "mug",
-        "title": "Speckled Mug",
-        "description": "Stoneware.",
-        "status": "published",
-        "thumbnail": thumbnail,
-        "metadata": {"etsy_taxonomy_id": 1073},
-        "variants": [
-            {
-                "sku": "MUG-1",
-                "prices": [{"amount": 28, "currency_code": "usd"}],
-                "inventory_quantity": 3,
-                "manage_inventory": True,
-            }
-        ],
-    }
+    product = simple_product(
+        "prod_mug", "Speckled Mug", "MUG-1", price=28, quantity=3, thumbnail=thumbnail
+    )
     path = folder / "catalog.json"
     path.write_text(json.dumps({"products": [product]}))
     return path

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from etsysync_cli.errors import ExitCode
+from tests.faults.conftest import simple_product
 
 
 def one_plain_error(result: Any, code: int, *words: str) -> None:
@@ -93,23 +94,8 @@ def test_the_app_home_and_its_files_are_private(cli, connected, app_home, tmp_pa
 
 
 def product(product_id: str, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": product_id,
-        "handle": product_id.replace("#", "-"),
-        "title": f"Linen Napkin {product_id}",
-        "description": "Stonewashed.",
-        "status": "published",
-        "metadata": {"etsy_taxonomy_id": 1073},
-        "variants": [
-            {
-                "sku": f"NAP-{product_id}",
-                "prices": [{"amount": 9, "currency_code": "usd"}],
-                "inventory_quantity": 3,
-            }
-        ],
-    }
-    data.update(changes)
-    return data
+    title, sku = f"Linen Napkin {product_id}", f"NAP-{product_id}"
+    return {**simple_product(product_id, title, sku, price=9, quantity=3), **changes}
 
 
 def planned(cli: Any, tmp_path: Path, text: str) -> dict[str, dict[str, Any]]:

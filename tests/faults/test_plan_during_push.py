@@ -19,7 +19,7 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
-from tests.faults.conftest import etsysync_process
+from tests.faults.conftest import etsysync_process, simple_product
 from tests.sync.conftest import shop_listings
 
 PRODUCTS = 40
@@ -38,22 +38,9 @@ def sandbox_config(callback_port: int) -> SandboxConfig:
 
 def write_catalog(path: Path, price: int) -> None:
     products = [
-        {
-            "id": f"prod_{n:02d}",
-            "handle": f"towel-{n:02d}",
-            "title": f"Linen Tea Towel No. {n}",
-            "description": "Stonewashed linen.",
-            "status": "published",
-            "metadata": {"etsy_taxonomy_id": 1073},
-            "variants": [
-                {
-                    "sku": f"TOWEL-{n:02d}",
-                    "prices": [{"amount": price, "currency_code": "usd"}],
-                    "inventory_quantity": 5,
-                    "manage_inventory": True,
-                }
-            ],
-        }
+        simple_product(
+            f"prod_{n:02d}", f"Linen Tea Towel No. {n}", f"TOWEL-{n:02d}", price=price, quantity=5
+        )
         for n in range(PRODUCTS)
     ]
     path.write_text(json.dumps({"products": products}))

@@ -15,29 +15,23 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import sample_png
+from tests.faults.conftest import simple_product
 from tests.sync.conftest import shop_listings
 
 PRODUCTS = 40
 
 
 def product(n: int) -> dict[str, Any]:
-    return {
-        "id": f"prod_{n:02d}",
-        "handle": f"bowl-{n:02d}",
-        "title": f"Stoneware Bowl No. {n}",
-        "description": "Wheel-thrown.",
-        "status": "published",
-        "thumbnail": "bowl.png",
-        "metadata": {"etsy_taxonomy_id": 1073, "etsy_state": "active"},
-        "variants": [
-            {
-                "sku": f"BOWL-{n:02d}",
-                "prices": [{"amount": 30, "currency_code": "usd"}],
-                "inventory_quantity": 3,
-                "manage_inventory": True,
-            }
-        ],
-    }
+    active = {"etsy_taxonomy_id": 1073, "etsy_state": "active"}
+    return simple_product(
+        f"prod_{n:02d}",
+        f"Stoneware Bowl No. {n}",
+        f"BOWL-{n:02d}",
+        price=30,
+        quantity=3,
+        thumbnail="bowl.png",
+        metadata=active,
+    )
 
 
 def lines(products: list[dict[str, Any]]) -> str:

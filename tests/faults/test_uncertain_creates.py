@@ -16,26 +16,12 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
+from tests.faults.conftest import simple_product
 from tests.sync.conftest import shop_listings
 
 
 def product(n: int, title: str, sku: str) -> dict[str, Any]:
-    return {
-        "id": f"prod_{n}",
-        "handle": f"product-{n}",
-        "title": title,
-        "description": "Stonewashed linen.",
-        "status": "published",
-        "metadata": {"etsy_taxonomy_id": 1073},
-        "variants": [
-            {
-                "sku": sku,
-                "prices": [{"amount": 18, "currency_code": "usd"}],
-                "inventory_quantity": 4,
-                "manage_inventory": True,
-            }
-        ],
-    }
+    return simple_product(f"prod_{n}", title, sku)
 
 
 def write(path: Path, products: list[dict[str, Any]]) -> str:

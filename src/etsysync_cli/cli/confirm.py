@@ -105,10 +105,16 @@ def report_run(result: ConfirmResult, as_json: bool, stopper: Stopper | None = N
         )
         for entry in job.error_log[-10:]:
             note(f"  failed {entry['product_id']}: {entry['error']}")
+    raise_for_run(result, stopper)
+
+
+def raise_for_run(result: ConfirmResult, stopper: Stopper | None = None) -> None:
+    """The run's exit: stopped by a signal (130 / 143), paused, some products failed, or ok."""
+    job = result.job
     if stopper is not None:
         left = confirm.left_to_push(job)
         stopper.raise_if_stopped(f"{job.synced_count} synced, {left} left to push")
-    confirm.raise_for_outcome(job, summary)
+    confirm.raise_for_outcome(job, result.summary)
 
 
 def register(app: typer.Typer) -> None:

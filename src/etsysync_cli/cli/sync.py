@@ -9,11 +9,10 @@ from contextlib import contextmanager
 import typer
 
 from etsysync_cli.cli import common, review
-from etsysync_cli.cli.confirm import report_run, run_document
+from etsysync_cli.cli.confirm import raise_for_run, report_run, run_document
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.signals import stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json_line
-from etsysync_cli.flows import confirm
 from etsysync_cli.flows import sync as syncing
 from etsysync_cli.flows.confirm import Job, RunEvent
 from etsysync_cli.flows.context import Workspace
@@ -187,11 +186,7 @@ def sync_cmd(
     if as_json:  # the run of the plan, or (stopped before planning) the resumed run
         document = run_document(outcome.run)
         print_json_line(SyncSummaryLine(event="summary", **document.model_dump()))
-        job = outcome.run.job
-        stopper.raise_if_stopped(
-            f"{job.synced_count} synced, {confirm.left_to_push(job)} left to push"
-        )
-        confirm.raise_for_outcome(job, outcome.run.summary)
+        raise_for_run(outcome.run, stopper)
     else:
         report_run(outcome.run, as_json=False, stopper=stopper)
 

@@ -22,6 +22,7 @@ runner fails that product alone, before anything of it is written to Etsy.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import ipaddress
@@ -166,9 +167,7 @@ def load_image(
     product."""
     policy = policy or ImagePolicy()
     if max_bytes is not None:
-        policy = ImagePolicy(
-            policy.roots, policy.allow_private_urls, max_bytes, policy.download_seconds
-        )
+        policy = dataclasses.replace(policy, max_bytes=max_bytes)
     label = f"image {ref.source}" + (f" of product '{product}'" if product else "")
     if ref.is_remote:
         data = _download(ref.source, http, policy, label)
