@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from etsysync_cli.errors import QuotaExhaustedError
+from etsysync_cli.errors import EtsyAuthError, QuotaExhaustedError
 from tests.runner.runner_helpers import (
     create_item,
     listings,
@@ -28,7 +28,7 @@ def test_quota_exhausted_stops_and_leaves_the_rest_resumable(sb, push, recorder)
     assert (summary.synced, summary.failed) == (1, 0)
     assert isinstance(summary.stop_error, QuotaExhaustedError)
     assert summary.stop_reason is not None
-    assert summary.stop_reason.startswith("QuotaExhaustedError: ")
+    assert "quota" in summary.stop_reason and "Error:" not in summary.stop_reason
     assert set(recorder.outcomes) == {items[0].item_id}
     assert recorder.of(items[1].item_id) == ["create_intent", "created"]  # resumable
     assert recorder.of(items[2].item_id) == recorder.of(items[3].item_id) == []
@@ -43,7 +43,8 @@ def test_revoked_token_stops_the_run(sb, push, recorder):
     summary = push(items)
 
     assert summary.stopped_early and summary.synced == summary.failed == 0
-    assert summary.stop_reason is not None and summary.stop_reason.startswith("EtsyAuthError")
+    assert isinstance(summary.stop_error, EtsyAuthError)
+    assert summary.stop_reason is not None and "access token" in summary.stop_reason
     assert recorder.outcomes == {}
 
 

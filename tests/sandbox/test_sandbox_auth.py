@@ -22,7 +22,6 @@ from etsysync_cli.sandbox import OTHER_SHOP_ID, OTHER_USER_ID, SELLER_SHOP_ID
             "Invalid API key: should be in the format 'keystring:shared_secret'.",
         ),
         ("a:b:c", "Invalid API key: should be in the format 'keystring:shared_secret'."),
-        ("other-app:sandbox-shared-secret", "Invalid API key"),
         ("sandbox-keystring:wrong-secret", "Invalid shared secret for this API key."),
     ],
 )
@@ -31,6 +30,15 @@ def test_bad_api_key_is_403(client, key, message):
     response = client.get("/v3/application/openapi-ping", headers=headers)
     assert response.status_code == 403
     assert response.json() == {"error": message}
+
+
+def test_an_api_key_etsy_does_not_know_is_400_invalid_api_key(client):
+    """etsy-api.md §10.4 (open-api#498): a well-formed key Etsy does not honour comes back as
+    400 `{"error": "Invalid API key"}`, not 403."""
+    headers = {"x-api-key": "other-app:sandbox-shared-secret"}
+    response = client.get("/v3/application/openapi-ping", headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {"error": "Invalid API key"}
 
 
 def test_ping_with_a_good_key(api):
@@ -45,17 +53,34 @@ def test_api_key_is_checked_before_the_route(client):
     assert response.status_code == 403
 
 
-def test_unknown_route_is_404_and_wrong_method_405(api):
+def test_unknown_route_and_wrong_method_are_404(api):
     assert api.get("/no-such-thing").status_code == 404
     assert error(api.get("/no-such-thing")) == "Resource not found"
-    assert api.post("/users/me").status_code == 405
+    assert api.post("/users/me").status_code == 404
 
 
-def test_scoped_endpoint_without_bearer_is_401_invalid_token(api):
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/shops/{SELLER_SHOP_ID}/listings/1",
+        f"/shops/{SELLER_SHOP_ID}/listings/1/images",
+    ],
+)
+def test_get_on_a_write_only_path_is_404_resource_not_found(api, path):
+    """etsy-api.md §10.9 (ELA): GET on the PATCH-only listing path and the POST-only image
+    path answers 404 "Resource not found", not 405."""
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Resource not found"}
+
+
+def test_scoped_endpoint_without_bearer_is_401_naming_the_scope(api):
+    """etsy-api.md §10.5 (ELA): Etsy's 401 text names the scope the endpoint needs."""
     response = api.as_token(None).get("/users/me")
     assert response.status_code == 401
-    assert response.json()["error"] == "invalid_token"
-    assert "www-authenticate" in response.headers
+    assert response.json() == {
+        "error": "Access token is required for this request (requires scope: shops_r)."
+    }
 
 
 def test_expired_access_token_is_401_access_token_is_expired(api, sandbox):

@@ -59,8 +59,8 @@ def test_create_returns_a_draft_shop_listing(api):
     assert listing["url"].startswith(f"https://www.etsy.com/listing/{listing['listing_id']}/")
     for stamp in ("created_timestamp", "updated_timestamp", "ending_timestamp"):
         assert isinstance(listing[stamp], int) and listing[stamp] > 946684800
-    # Returned only for active physical listings (spec), so null on a draft.
-    assert listing["readiness_state_id"] is None
+    # The spec says active listings only; Etsy returns a draft's too (etsy-api.md §10.7, ELA).
+    assert listing["readiness_state_id"] == READINESS_STATE_ID
 
 
 def test_create_accepts_json_too(api):
@@ -290,12 +290,33 @@ def test_get_listing_with_images(api):
     assert set(body["shop"]) == fields("Shop")
 
 
-def test_get_listing_includes_follow_the_spec_enum(api):
+def test_get_listing_accepts_includes_inventory(api):
+    """etsy-api.md §10.8: the spec's enum for getListing omits Inventory, but Etsy accepts it
+    (its third-variation tutorial reads `GET /listings/{id}?includes=Inventory`)."""
     listing = create(api).json()
-    # getListing's enum has no Inventory (getListingsByShop's does).
     response = api.get(f"/listings/{listing['listing_id']}", params={"includes": "Inventory"})
+    assert response.status_code == 200
+    inventory = response.json()["inventory"]
+    assert set(inventory) == fields("ListingInventory")
+    assert inventory["products"][0]["offerings"][0]["quantity"] == 5
+
+
+def test_listings_by_ids_accepts_includes_inventory(api):
+    """(U) getListingsByListingIds documents Images only; accepted like getListing's (§10.8)."""
+    listing = create(api).json()
+    params = {"listing_ids": str(listing["listing_id"]), "includes": "Images,Inventory"}
+    response = api.get("/listings/batch", params=params)
+    assert response.status_code == 200
+    (item,) = response.json()["results"]
+    assert set(item["inventory"]) == fields("ListingInventory")
+    assert item["images"] == []
+
+
+def test_get_listing_includes_follow_the_enum(api):
+    listing = create(api).json()
+    response = api.get(f"/listings/{listing['listing_id']}", params={"includes": "Everything"})
     assert response.status_code == 400
-    assert error(response).startswith("Invalid value (Inventory) for enum(")
+    assert error(response).startswith("Invalid value (Everything) for enum(")
 
 
 def test_unknown_listing_is_404(api):
@@ -428,7 +449,22 @@ def test_update_accepts_json(api):
     assert response.json()["description"] == "Better"
 
 
-@pytest.mark.parametrize("field", ["price", "quantity", "sku", "readiness_state_id"])
+def test_update_sets_the_processing_profile(api):
+    """etsy-api.md §10.7 (ELA): updateListing with readiness_state_id is accepted (200); the
+    offerings take the listing's processing profile."""
+    listing = create(api, readiness_state_id=None).json()
+    path = f"{LISTINGS}/{listing['listing_id']}"
+    response = api.patch(path, data={"readiness_state_id": str(READINESS_STATE_ID)})
+    assert response.status_code == 200
+    assert response.json()["readiness_state_id"] == READINESS_STATE_ID
+    inventory = api.get(f"/listings/{listing['listing_id']}/inventory").json()
+    assert inventory["products"][0]["offerings"][0]["readiness_state_id"] == READINESS_STATE_ID
+    unknown = api.patch(path, data={"readiness_state_id": "999"})
+    assert unknown.status_code == 400
+    assert "readiness_state_id" in error(unknown)
+
+
+@pytest.mark.parametrize("field", ["price", "quantity", "sku"])
 def test_update_refuses_inventory_fields(api, field):
     listing = create(api).json()
     response = api.patch(f"{LISTINGS}/{listing['listing_id']}", data={field: "3"})

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -33,7 +41,30 @@ EtsyText = Annotated[str, BeforeValidator(_unescape)]
 
 
 class EtsyModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    """Etsy's records, read leniently (etsy-api.md §10.2): old or odd records carry numbers
+    where the spec says strings (`listing_type: 0`, `profile_type: 0`, open-api#276).
+
+    A number where a string is expected is read as its text; an optional field whose value
+    cannot be read at all falls back to its default instead of making the whole record (and
+    the page it came in) unreadable. Required fields (the ids a record is useless without)
+    stay strict.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _lenient(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            odd = {error["loc"][0] for error in exc.errors() if error["loc"]}
+            optional = {name for name, f in cls.model_fields.items() if not f.is_required()}
+            if not odd or not odd <= optional:
+                raise
+            return handler({key: value for key, value in data.items() if key not in odd})
 
 
 class Money(EtsyModel):

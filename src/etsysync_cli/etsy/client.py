@@ -202,14 +202,18 @@ class EtsyClient:
         self, model: type[M], response: httpx.Response, operation: str
     ) -> tuple[int, list[M]]:
         data = self._json(response, operation)
-        try:
-            if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
-                raise EtsyError(f"Etsy's reply to {operation} is not a list of results")
-            results = [model.model_validate(item) for item in data.get("results") or []]
-            count = data.get("count")
-            return (count if isinstance(count, int) else len(results)), results
-        except ValidationError as exc:
-            raise _unexpected(operation, exc, response.status_code) from None
+        if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
+            raise EtsyError(f"Etsy's reply to {operation} is not a list of results")
+        results: list[M] = []
+        for item in data.get("results") or []:
+            try:
+                results.append(model.model_validate(item))
+            except ValidationError as exc:
+                # One record etsysync cannot read (no id at all) never hides the rest of the
+                # page (etsy-api.md §10.2); it is counted so a caller can say so.
+                self.stats.record_unreadable(operation, _problems(exc))
+        count = data.get("count")
+        return (count if isinstance(count, int) else len(results)), results
 
     def _list(
         self,
@@ -443,11 +447,15 @@ class EtsyClient:
         return self._parse(EtsyInventory, response, op)
 
 
-def _unexpected(operation: str, exc: ValidationError, status: int) -> EtsyError:
-    problems = "; ".join(
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
         for error in exc.errors(include_input=False, include_url=False)[:3]
     )
+
+
+def _unexpected(operation: str, exc: ValidationError, status: int) -> EtsyError:
     return EtsyError(
-        f"Etsy's reply to {operation} is not what etsysync expects ({problems})", status=status
+        f"Etsy's reply to {operation} is not what etsysync expects ({_problems(exc)})",
+        status=status,
     )

@@ -23,6 +23,7 @@ EventKind = Literal[
     "rate_limited",  # Etsy answered 429 for the per-second limit
     "retry",  # a failed call will be tried again after `seconds`
     "quota_exhausted",  # the daily quota (or the request cap) is spent: no more requests
+    "unreadable",  # a record in a page could not be read (no id) and was left out
 ]
 
 
@@ -59,6 +60,7 @@ class RequestStats:
         self.retries_by_operation: Counter[str] = Counter()
         self.waits = 0
         self.wait_seconds = 0.0
+        self.unreadable = 0
 
     def _emit(self, event: EtsyEvent) -> None:
         callback = self.on_event
@@ -104,6 +106,11 @@ class RequestStats:
     ) -> None:
         self._emit(EtsyEvent("quota_exhausted", operation, seconds=retry_after, detail=reason))
 
+    def record_unreadable(self, operation: str, problems: str) -> None:
+        with self._lock:
+            self.unreadable += 1
+        self._emit(EtsyEvent("unreadable", operation, detail=problems))
+
     def snapshot(self) -> dict[str, object]:
         """A plain, JSON-ready copy of the counters (for `--json` and progress footers)."""
         with self._lock:
@@ -118,4 +125,5 @@ class RequestStats:
                 "retries_by_operation": dict(self.retries_by_operation),
                 "waits": self.waits,
                 "wait_seconds": round(self.wait_seconds, 3),
+                "unreadable": self.unreadable,
             }

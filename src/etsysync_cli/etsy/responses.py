@@ -202,16 +202,27 @@ def error_from_response(
             retry_after=retry_after,
             **kw,
         )
+    if status == 400 and _about_api_key(text):
+        # Etsy answers a key it does not honour with 400 "Invalid API key" as well as 403
+        # (etsy-api.md §10.4, open-api#498): the whole run's credentials, not this request.
+        return EtsyAuthError(f"Etsy refused the API key (400): {text}", hint=API_KEY_HINT, **kw)
     if status == 400:
         return EtsyValidationError(f"Etsy refused the request (400): {text}", **kw)
+    if status in (401, 403) and _about_scope(text):
+        # A token without the scope: 403 or 401 `insufficient_scope` (etsy-api.md §10.5).
+        return EtsyAuthError(
+            f"The Etsy connection lacks a permission this needs ({status}): {text}",
+            hint=f"{LOGIN_HINT} again and allow every permission it asks for",
+            **kw,
+        )
     if status == 401:
         return EtsyAuthError(f"Etsy refused the access token (401): {text}", hint=LOGIN_HINT, **kw)
     if status == 403:
-        lowered = text.lower()
-        api_key = "api key" in lowered or "x-api-key" in lowered or "shared secret" in lowered
         return EtsyAuthError(
             f"Etsy refused access (403): {text}",
-            hint=API_KEY_HINT if api_key else f"is this your shop? if so, {LOGIN_HINT} again",
+            hint=API_KEY_HINT
+            if _about_api_key(text)
+            else f"is this your shop? if so, {LOGIN_HINT} again",
             **kw,
         )
     if status == 404:
@@ -221,6 +232,16 @@ def error_from_response(
     if status >= 500:
         return EtsyServerError(f"Etsy had a server problem ({status}): {text}", **kw)
     return EtsyError(f"Etsy answered with an error ({status}): {text}", **kw)
+
+
+def _about_api_key(text: str) -> bool:
+    lowered = text.lower()
+    return "api key" in lowered or "x-api-key" in lowered or "shared secret" in lowered
+
+
+def _about_scope(text: str) -> bool:
+    # "insufficient_scope", and a missing bearer's "... (requires scope: shops_r)."
+    return "insufficient_scope" in text.lower()
 
 
 def connection_error(exc: httpx.TransportError) -> EtsyConnectionError:

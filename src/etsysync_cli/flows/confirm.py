@@ -158,7 +158,9 @@ def raise_for_outcome(job: Job, summary: RunSummary) -> None:
     if job.status == JobStatus.PAUSED:
         stop = summary.stop_error
         if isinstance(stop, AuthError):
-            hint = f"run `etsysync auth login`, then `etsysync confirm {txn}` to resume"
+            # The cause's own hint: log in again, or (a refused API key) check the key.
+            fix = stop.hint or "run `etsysync auth login`"
+            hint = f"{fix}, then `etsysync confirm {txn}` to resume"
         elif isinstance(stop, QuotaExhaustedError):
             when = (
                 f"in about {stop.retry_after / 3600:.1f} h"

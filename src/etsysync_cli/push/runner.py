@@ -181,7 +181,7 @@ def run_items(
     if pusher.stop_error is not None:
         summary.stopped_early = True
         error = pusher.stop_error
-        summary.stop_reason = f"{type(error).__name__}: {error.message}"
+        summary.stop_reason = error.message  # shown to the seller: Etsy's words, no class name
     elif summary.stopped_early:
         summary.stop_reason = "stopped on request"
     return summary

@@ -61,6 +61,7 @@ class App:
         self.base_url = ""
         self.stopping = threading.Event()
         self.on_request: Callable[[dict[str, Any]], None] | None = None
+        self.key_disowned = False  # SandboxServer.disown_api_key
         self._rng = random.Random(config.seed)
         self._failures: dict[str, deque[InjectedFailure]] = {
             "application": deque(),
@@ -172,12 +173,13 @@ class App:
             headers = dict(decision.headers)
             headers["retry-after"] = str(decision.retry_after)
             return json_response(429, {"error": decision.error}, headers), None
-        route, method_known = self._match(req)
+        route = self._match(req)
 
         def run() -> Response:
             if route is None:
-                if method_known:
-                    raise ApiError(405, "Method not allowed")
+                # A known path with another method is a 404 too, not a 405: GET on the
+                # write-only `/shops/{shop_id}/listings/{listing_id}` and `…/images` answers
+                # "Resource not found" on Etsy (etsy-api.md §10.9, ELA). (U) for other methods.
                 raise ApiError(404, "Resource not found")
             with self.state.lock:
                 req.caller = oauth.authenticate(self.state, req, route.scope)
@@ -190,19 +192,15 @@ class App:
         response.headers.update(decision.headers)
         return response, route.operation if route else None
 
-    def _match(self, req: Request) -> tuple[Route | None, bool]:
+    def _match(self, req: Request) -> Route | None:
         path = req.path[len(API_PREFIX) :]
-        other_method = False
         for route in API_ROUTES:
             found = route.pattern.match(path)
-            if found is None:
-                continue
-            if route.method != req.method:
-                other_method = True
+            if found is None or route.method != req.method:
                 continue
             req.params = found.groupdict()
-            return route, False
-        return None, other_method
+            return route
+        return None
 
     def _check_api_key(self, req: Request) -> None:
         """x-api-key must be `keystring:shared_secret` (enforced by Etsy since 9 Feb 2026)."""
@@ -217,8 +215,10 @@ class App:
             raise ApiError(
                 403, "Invalid API key: should be in the format 'keystring:shared_secret'."
             )
-        if keystring != self.config.keystring:
-            raise ApiError(403, "Invalid API key")
+        if keystring != self.config.keystring or self.key_disowned:
+            # A well-formed key Etsy does not know (or no longer honours) is a 400, not a 403:
+            # `{"error": "Invalid API key"}` (etsy-api.md §10.4, open-api#498).
+            raise ApiError(400, "Invalid API key")
         if secret != self.config.shared_secret:
             # (U) Etsy's text for a wrong shared secret is not documented.
             raise ApiError(403, "Invalid shared secret for this API key.")

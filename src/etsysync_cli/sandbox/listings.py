@@ -46,7 +46,9 @@ from etsysync_cli.sandbox.rules import (
 from etsysync_cli.sandbox.state import ImageRecord, Listing, Offering, Product, SandboxState
 from etsysync_cli.sandbox.wire import Request, Response, bad_request, conflict, json_response
 
-# The `includes` enums of the spec: getListing does not list Inventory; getListingsByShop does.
+# The `includes` enums. The spec's enum for getListing omits Inventory, but Etsy accepts it
+# (its third-variation tutorial uses `includes=Inventory`, etsy-api.md §10.8). (U) for
+# getListingsByListingIds: accepted and filled alike, rather than refusing what Etsy may take.
 LISTING_INCLUDES: tuple[str, ...] = (
     "Images",
     "Shop",
@@ -55,8 +57,9 @@ LISTING_INCLUDES: tuple[str, ...] = (
     "Videos",
     "Personalization",
     "BuyerPrice",
+    "Inventory",
 )
-SHOP_LISTING_INCLUDES = ("Shipping", *LISTING_INCLUDES, "Inventory")
+SHOP_LISTING_INCLUDES = ("Shipping", *LISTING_INCLUDES)
 REQUIRED_ON_CREATE = (
     "quantity",
     "title",
@@ -193,11 +196,21 @@ def _apply_optional(state: SandboxState, listing: Listing, f: Fields, *, creatin
         if value is not None and seed.return_policy(shop_id, value) is None:
             raise problem("return_policy_id", f"return policy {value} does not exist")
         listing.return_policy_id = value
-    if creating and f.has("readiness_state_id"):
+    if f.has("readiness_state_id"):
+        # Accepted by updateListing too (200, etsy-api.md §10.7, ELA): it sets the listing's
+        # processing profile, so every offering not given its own one through
+        # readiness_state_on_property takes it.
         value = f.int_("readiness_state_id", nullable=True)
         if value is not None and seed.processing_profile(shop_id, value) is None:
             raise problem("readiness_state_id", f"processing profile {value} does not exist")
+        if not creating and value is None and listing.listing_type == "physical":
+            # (U) Etsy's answer to clearing it is not on record; a physical listing needs one.
+            raise problem("readiness_state_id", "must not be null on a physical listing")
         listing.readiness_state_id = value
+        if not creating and not listing.inventory.readiness_state_on_property:
+            for product in listing.inventory.products:
+                for offering in product.offerings:
+                    offering.readiness_state_id = value
     if f.has("shop_section_id"):
         value = f.int_("shop_section_id", nullable=True)
         if value is not None:  # the seeded shop has no sections
@@ -305,7 +318,8 @@ def get_inventories_by_ids(state: SandboxState, req: Request) -> Response:
 
 # Not accepted by updateListing: they change through updateListingInventory (etsy-api.md §5).
 # (U) whether Etsy rejects or silently ignores them; rejecting makes the client bug visible.
-_INVENTORY_FIELDS = ("price", "quantity", "sku", "readiness_state_id")
+# readiness_state_id is not among them: Etsy accepts it there (§10.7).
+_INVENTORY_FIELDS = ("price", "quantity", "sku")
 
 
 def update_listing(state: SandboxState, req: Request) -> Response:
@@ -315,7 +329,7 @@ def update_listing(state: SandboxState, req: Request) -> Response:
         if f.has(name):
             raise bad_request(
                 f"'{name}' cannot be changed with updateListing; "
-                "use updateListingInventory to change price, quantity, sku or processing profile."
+                "use updateListingInventory to change price, quantity or sku."
             )
     listing = copy.deepcopy(original)  # change a copy: a rejected update changes nothing
     if f.has("title"):

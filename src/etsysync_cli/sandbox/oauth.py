@@ -315,7 +315,10 @@ def authenticate(state: SandboxState, req: Request, scope: str | None) -> Caller
     header = req.headers.get("authorization", "").strip()
     if not header:
         if scope is not None:
-            raise _invalid_token("access token is missing")
+            # Etsy's wording names the scope (etsy-api.md §10.5, ELA).
+            raise ApiError(
+                401, f"Access token is required for this request (requires scope: {scope})."
+            )
         return None
     kind, _, value = header.partition(" ")
     value = value.strip()

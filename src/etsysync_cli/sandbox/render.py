@@ -69,14 +69,16 @@ def render_listing(
 ) -> dict[str, Any]:
     """A ShopListing (plus the requested associations of ShopListingWithAssociations).
 
-    `readiness_state_id` follows the spec: returned only for an active physical listing on a
-    shop-scoped or single-listing request; null otherwise. Title, description and tags are
-    HTML-escaped, as Etsy sends them (`escaped`, default: the sandbox's `escape_text`).
+    `readiness_state_id` is returned for a physical listing in any state, drafts included
+    (the spec says active only; Etsy returns it for drafts, etsy-api.md §10.7, ELA), on a
+    shop-scoped or single-listing request; null on the batch reads, as the spec has it (U).
+    Title, description and tags are HTML-escaped, as Etsy sends them (`escaped`, default: the
+    sandbox's `escape_text`).
     """
     code = currency(state, listing)
     text = _etsy_escape if (state.config.escape_text if escaped is None else escaped) else str
     readiness = listing.readiness_state_id
-    if not (show_readiness and listing.state == "active" and listing.listing_type == "physical"):
+    if not (show_readiness and listing.listing_type == "physical"):
         readiness = None
     data: dict[str, Any] = {
         "listing_id": listing.listing_id,

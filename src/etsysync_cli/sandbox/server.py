@@ -167,6 +167,11 @@ class SandboxServer:
             self.config.rpd = rpd
         self.limiter.reset_day(rpd)
 
+    def disown_api_key(self, disowned: bool = True) -> None:
+        """Stop (or start again) honouring the app's API key, as Etsy did to keys after a
+        limit change (open-api#498): every /v3 call then gets 400 "Invalid API key"."""
+        self.app.key_disowned = disowned
+
     def revoke_refresh_tokens(self) -> int:
         """Revoke every refresh token (as a password change does). Returns how many."""
         with self.state.lock:
