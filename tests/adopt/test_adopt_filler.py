@@ -4,8 +4,6 @@ ELA's print-on-demand listing)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.adopt.test_adopt_cli import adopt_json
 from tests.sync.conftest import shop_listings
 

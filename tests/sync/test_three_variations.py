@@ -9,7 +9,7 @@ from typing import Any
 from tests.sync.conftest import etsy_requests, shop_listings
 from tests.sync.test_sync_e2e import confirm, plan, synced_catalog
 
-TEE = "prod_demo_tee"  # Size × Color, six variants, taxonomy 482 (T-shirts) in the sandbox
+TEE = "prod_demo_tee"  # Size and Color, six variants, taxonomy 482 (T-shirts) in the sandbox
 
 
 def tee_listing(sandbox: Any) -> dict[str, Any]:
