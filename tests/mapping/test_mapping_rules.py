@@ -253,13 +253,13 @@ def test_images_are_capped_at_twenty_with_a_warning() -> None:
 # --- variations and stock ------------------------------------------------------------------------
 
 
-def test_three_options_are_more_than_etsy_allows() -> None:
+def test_four_options_are_more_than_etsy_allows() -> None:
     variants = [
-        variant("A", {"Size": "S", "Color": "Red", "Finish": "Matte"}),
-        variant("B", {"Size": "M", "Color": "Red", "Finish": "Gloss"}),
+        variant("A", {"Size": "S", "Color": "Red", "Finish": "Matte", "Fit": "Slim"}),
+        variant("B", {"Size": "M", "Color": "Red", "Finish": "Gloss", "Fit": "Slim"}),
     ]
     (reason,) = bad(product(variants=variants))
-    assert reason == "has 3 options (Color, Finish, Size); Etsy allows at most 2 variations"
+    assert reason == "has 4 options (Color, Finish, Fit, Size); Etsy allows at most 3 variations"
 
 
 def test_more_than_seventy_values_in_one_option() -> None:

@@ -86,8 +86,10 @@ def test_materials_prices_quantities_and_counts() -> None:
 def test_variations() -> None:
     assert rules.variation_reasons([("Size", ["S", "M"]), ("Color", ["Red"])]) == []
     three = [("A", ["1"]), ("B", ["1"]), ("C", ["1"])]
-    assert rules.variation_reasons(three) == [
-        "has 3 options (A, B, C); Etsy allows at most 2 variations"
+    assert rules.variation_reasons(three) == []  # the third must be predefined: mapping checks
+    four = [*three, ("D", ["1"])]
+    assert rules.variation_reasons(four) == [
+        "has 4 options (A, B, C, D); Etsy allows at most 3 variations"
     ]
     assert rules.variation_reasons([("Size", [str(i) for i in range(71)])]) == [
         "option 'Size' has 71 values; Etsy allows at most 70"

@@ -257,7 +257,7 @@ def test_nothing_to_sell_is_refused(api, listing):
         product["offerings"][0]["quantity"] = 0
     response = put(api, listing, body)
     assert response.status_code == 400
-    assert "At least one offering" in error(response)
+    assert error(response) == "One offering must have quantity greater than 0"
 
 
 def test_a_disabled_variant_does_not_count(api, listing):

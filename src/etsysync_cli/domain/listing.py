@@ -138,6 +138,15 @@ class InventoryProduct(BaseModel):
     property_values: list[PropertyValue] = Field(default_factory=list)
     offerings: list[Offering]
 
+    @property
+    def is_filler(self) -> bool:
+        """A variation combination Etsy filled in itself: every offering disabled and priced 0
+        (etsy-api.md §10.3). Nobody sells at 0 (Etsy's minimum is USD 0.20), so such a
+        product is not the seller's and never counts as a difference."""
+        return bool(self.property_values) and all(
+            not o.is_enabled and o.price == 0 for o in self.offerings
+        )
+
     def to_payload(self) -> dict[str, Any]:
         # property_values always present, even empty: Etsy answers "Property values can't be
         # empty" otherwise.
@@ -160,10 +169,23 @@ class ListingInventory(BaseModel):
     readiness_state_on_property: list[int] = Field(default_factory=list)
 
     @property
+    def variation_count(self) -> int:
+        """How many variations (properties) the products have: 0 to 3."""
+        return max((len(p.property_values) for p in self.products), default=0)
+
+    def without_filler(self) -> ListingInventory:
+        """The inventory without the disabled 0-priced products Etsy added (§10.3)."""
+        kept = [p for p in self.products if not p.is_filler]
+        if len(kept) == len(self.products):
+            return self
+        return self.model_copy(update={"products": kept})
+
+    @property
     def has_stock(self) -> bool:
-        """Whether any product can be bought. Etsy refuses an inventory without one ("At least
-        one offering must be enabled and have a quantity greater than 0"), so such an inventory
-        is never sent: the listing stays a draft (or is deactivated) until stock returns."""
+        """Whether any product can be bought. Etsy refuses an inventory where nothing has a
+        quantity ("One offering must have quantity greater than 0", open-api#395), so such an
+        inventory is never sent: the listing stays a draft (or is deactivated) until stock
+        returns."""
         return any(o.is_enabled and o.quantity > 0 for p in self.products for o in p.offerings)
 
     @property

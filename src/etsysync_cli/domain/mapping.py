@@ -42,6 +42,12 @@ from etsysync_cli.domain.product import (
     sellable_quantity,
     stock_is_known,
 )
+from etsysync_cli.domain.variations import (
+    PropertyLookup,
+    ThirdVariation,
+    match_third,
+    no_third_reason,
+)
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,20 @@ MappedProduct = MappedListing | InvalidListing
 
 
 def map_product(
-    product: Product, *, currency: str, defaults: ListingDefaults, today: date | None = None
+    product: Product,
+    *,
+    currency: str,
+    defaults: ListingDefaults,
+    today: date | None = None,
+    variation_properties: PropertyLookup | None = None,
 ) -> MappedProduct:
-    """Map one product to a listing draft priced in the shop's `currency`."""
-    return _Mapper(product, currency.upper(), defaults, today or date.today()).run()
+    """Map one product to a listing draft priced in the shop's `currency`.
+
+    `variation_properties` gives a taxonomy node's predefined variation properties; it is asked
+    only for a product with three options, whose third must become one of them."""
+    mapper = _Mapper(product, currency.upper(), defaults, today or date.today())
+    mapper.variation_properties = variation_properties
+    return mapper.run()
 
 
 def draft_fingerprint(draft: ListingDraft) -> str:
@@ -208,6 +224,7 @@ class _Mapper:
         self.meta = product.meta
         self.reasons: list[str] = []
         self.warnings: list[str] = []
+        self.variation_properties: PropertyLookup | None = None
 
     def run(self) -> MappedProduct:
         settings = self._settings()
@@ -481,6 +498,9 @@ class _Mapper:
         complete = [line for line in lines if line.complete]
         distinct = [list(dict.fromkeys(ln.values[i] for ln in complete)) for i in range(len(dims))]
         self.reasons += rules.variation_reasons(list(zip(dims, distinct, strict=True)))
+        third = None
+        if len(dims) == rules.VARIATIONS_MAX:
+            third = self._third_variation(dims[2], distinct[2], settings["taxonomy_id"])
         combos: dict[tuple[str, ...], str] = {}
         for line in lines:
             if dims and line.values in combos:
@@ -509,7 +529,30 @@ class _Mapper:
                 ln.label,
             )
         )
-        return self._build_inventory(lines, dims, cap, settings["readiness_state_id"])
+        return self._build_inventory(lines, dims, cap, settings["readiness_state_id"], third)
+
+    def _third_variation(
+        self, option: str, values: list[str], taxonomy_id: int | None
+    ) -> ThirdVariation | None:
+        """The predefined property a third option becomes (etsy-api.md §10.14), or a reason."""
+        if taxonomy_id is None or not values:
+            return None  # no category (reported above), or no complete variant
+        if self.variation_properties is None:
+            self.reasons.append(
+                f"option '{option}' would be a third variation, which must be one of the "
+                "category's predefined properties, and those were not read"
+            )
+            return None
+        properties = self.variation_properties(taxonomy_id)
+        found = match_third(option, values, properties)
+        if found is None:
+            self.reasons.append(no_third_reason(option, values, properties, taxonomy_id))
+            return None
+        self.warnings.append(
+            f"option '{option}' is listed as Etsy's predefined property '{found.prop.name}' "
+            "(a third variation must be one of the category's own properties)"
+        )
+        return found
 
     def _variant_line(self, variant: Variant, index: int, dims: list[str]) -> _Line:
         label = _label(variant, index)
@@ -565,20 +608,39 @@ class _Mapper:
                 self.reasons += rules.price_reasons(line.price, self.currency, label=label)
 
     def _build_inventory(
-        self, lines: list[_Line], dims: list[str], cap: int, readiness: int | None
+        self,
+        lines: list[_Line],
+        dims: list[str],
+        cap: int,
+        readiness: int | None,
+        third: ThirdVariation | None = None,
     ) -> ListingInventory:
         ids = list(rules.CUSTOM_PROPERTY_IDS[: len(dims)])
+        if third is not None:  # the first two stay custom, the third is predefined
+            ids = [*rules.CUSTOM_PROPERTY_IDS, third.prop.property_id]
         products = []
         for line in lines:
             assert line.price is not None  # missing prices were reported above
             quantity = min(line.quantity, cap)
+            values = [
+                PropertyValue(property_id=pid, property_name=dim, values=[value])
+                for pid, dim, value in zip(ids[:2], dims, line.values, strict=False)
+            ]
+            if third is not None:
+                known = third.values[line.values[2]]
+                values.append(
+                    PropertyValue(
+                        property_id=third.prop.property_id,
+                        property_name=third.prop.name,
+                        scale_id=third.scale_id,
+                        value_ids=[known.value_id],
+                        values=[known.name],
+                    )
+                )
             products.append(
                 InventoryProduct(
                     sku=line.sku,
-                    property_values=[
-                        PropertyValue(property_id=pid, property_name=dim, values=[value])
-                        for pid, dim, value in zip(ids, dims, line.values, strict=True)
-                    ],
+                    property_values=values,
                     offerings=[
                         Offering(
                             price=line.price,
@@ -637,8 +699,18 @@ def _inventory_reasons(draft: ListingDraft) -> list[str]:
     ids = list(shapes.pop())
     if any(len(v.values) != 1 for p in inventory.products for v in p.property_values):
         return ["each variation property value needs exactly one value"]
-    if any(pid not in rules.CUSTOM_PROPERTY_IDS for pid in ids) or len(set(ids)) != len(ids):
-        reasons.append(f"variation properties {ids} are not Etsy's custom properties 513/514")
+    custom, third = ids[:2], ids[2:]
+    if (
+        any(pid not in rules.CUSTOM_PROPERTY_IDS for pid in custom)
+        or len(set(ids)) != len(ids)
+        or any(pid in rules.CUSTOM_PROPERTY_IDS for pid in third)
+    ):
+        reasons.append(
+            f"variation properties {ids} are not Etsy's custom properties 513/514 followed by "
+            "at most one predefined property"
+        )
+    if third and any(not p.property_values[2].value_ids for p in inventory.products):
+        reasons.append("a third variation takes predefined values only (each needs its id)")
     names = [v.property_name or "" for v in inventory.products[0].property_values]
     values = [
         list(dict.fromkeys(p.property_values[i].values[0] for p in inventory.products))

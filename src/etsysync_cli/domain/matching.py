@@ -342,6 +342,7 @@ InventoryKey = Counter[tuple[str, tuple[tuple[int, tuple[str, ...]], ...], tuple
 def _inventory_key(inventory: ListingInventory | None) -> InventoryKey:
     if inventory is None:
         return Counter()
+    # Products Etsy filled in (disabled, priced 0: etsy-api.md §10.3) are not the seller's.
     return Counter(
         (
             normalise_sku(product.sku),
@@ -349,4 +350,5 @@ def _inventory_key(inventory: ListingInventory | None) -> InventoryKey:
             tuple((o.price, o.quantity, o.is_enabled) for o in product.offerings),
         )
         for product in inventory.products
+        if not product.is_filler
     )

@@ -27,7 +27,9 @@ QUANTITY_MAX = 999  # per listing (sum of offerings) and per offering
 IMAGES_MAX = 20
 ALT_TEXT_MAX_CHARS = 500
 CUSTOM_PROPERTY_IDS = (513, 514)  # Etsy's two custom variation properties
-VARIATIONS_MAX = len(CUSTOM_PROPERTY_IDS)
+# Two custom variations plus, since June 2026, a third that must be a predefined property of
+# the listing's taxonomy (docs/tutorials/third-variation, etsy-api.md §10.14).
+VARIATIONS_MAX = len(CUSTOM_PROPERTY_IDS) + 1
 PROPERTY_VALUES_MAX = 70
 WHO_MADE = ("i_did", "someone_else", "collective")
 LISTING_TYPES = ("physical", "download", "both")
@@ -263,7 +265,8 @@ def alt_text_reasons(alt_text: str) -> list[str]:
 
 
 def variation_reasons(variations: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
-    """Check variations given as (option name, distinct values), mapped to properties 513/514."""
+    """Check variations given as (option name, distinct values): the first two become properties
+    513/514, a third a predefined property of the taxonomy (domain/variations.py)."""
     reasons = []
     if len(variations) > VARIATIONS_MAX:
         names = ", ".join(name for name, _ in variations)

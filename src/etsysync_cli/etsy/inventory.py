@@ -57,8 +57,10 @@ class EtsyInventory(EtsyModel):
     def to_listing_inventory(self) -> ListingInventory:
         """The inventory as it stands: Money as exact Decimals; products and offerings marked
         deleted left out (they appear only with `show_deleted=true`, and sending them back
-        would revive them); ids Etsy assigns (product, offering) dropped."""
-        return ListingInventory(
+        would revive them); ids Etsy assigns (product, offering) dropped; the disabled
+        0-priced products Etsy may fill a variation grid with (etsy-api.md §10.3) left out:
+        they are not the seller's, and a full replacement need not repeat them."""
+        inventory = ListingInventory(
             products=[
                 InventoryProduct(
                     sku=product.sku or "",
@@ -91,6 +93,13 @@ class EtsyInventory(EtsyModel):
             sku_on_property=list(self.sku_on_property),
             readiness_state_on_property=list(self.readiness_state_on_property),
         )
+        return inventory.without_filler()
+
+    @property
+    def variation_count(self) -> int:
+        """How many variations the listing has (0 to 3), filler products included."""
+        live = [p for p in self.products if not p.is_deleted]
+        return max((len(p.property_values) for p in live), default=0)
 
 
 def inventory_body(inventory: ListingInventory) -> str:

@@ -25,8 +25,10 @@ from typing import Any
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.config import private_folder
-from etsysync_cli.errors import UsageError
-from etsysync_cli.etsy.models import TaxonomyNode
+from etsysync_cli.domain.rules import CUSTOM_PROPERTY_IDS
+from etsysync_cli.domain.variations import PredefinedValue, PropertyLookup, VariationProperty
+from etsysync_cli.errors import EtsyNotFoundError, UsageError
+from etsysync_cli.etsy.models import TaxonomyNode, TaxonomyProperty
 
 CACHE_FILE = "taxonomy.json"
 CACHE_FOR = timedelta(days=7)
@@ -189,3 +191,42 @@ def load_entries(
     entries = flatten(fetch())
     write_cache(home, source, entries)
     return entries
+
+
+# --- a node's variation properties --------------------------------------------------------------
+
+
+def variation_lookup(fetch: Callable[[int], list[TaxonomyProperty]]) -> PropertyLookup:
+    """A node's properties that can be variations (a third variation must be one of them:
+    etsy-api.md §10.14), read with `fetch` (getPropertiesByTaxonomyId) at most once per node
+    for the lookup's life (one plan): bounded by the categories of products with three options.
+    An unknown node has none."""
+    cache: dict[int, list[VariationProperty]] = {}
+
+    def lookup(taxonomy_id: int) -> list[VariationProperty]:
+        if taxonomy_id not in cache:
+            try:
+                found = fetch(taxonomy_id)
+            except EtsyNotFoundError:
+                found = []
+            cache[taxonomy_id] = [
+                to_variation_property(p)
+                for p in found
+                if p.supports_variations and p.property_id not in CUSTOM_PROPERTY_IDS
+            ]
+        return cache[taxonomy_id]
+
+    return lookup
+
+
+def to_variation_property(prop: TaxonomyProperty) -> VariationProperty:
+    return VariationProperty(
+        property_id=prop.property_id,
+        name=prop.name,
+        display_name=prop.display_name,
+        values=tuple(
+            PredefinedValue(v.value_id, v.name, v.scale_id)
+            for v in prop.possible_values
+            if v.value_id is not None and v.name
+        ),
+    )

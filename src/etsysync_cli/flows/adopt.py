@@ -46,6 +46,7 @@ from etsysync_cli.domain.shop import fill_defaults
 from etsysync_cli.domain.statuses import JobStatus, LinkStatus
 from etsysync_cli.errors import AuthError, EtsyError
 from etsysync_cli.etsy.listings import read_shop_listings
+from etsysync_cli.etsy.taxonomy import variation_lookup
 from etsysync_cli.flows.shop import shop_profiles
 from etsysync_cli.reports import (
     AdoptAlreadyLinked,
@@ -123,6 +124,7 @@ def preview(
     already: list[AlreadyLinked] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
+    properties = variation_lookup(session.client.get_taxonomy_properties)
     for result in products:
         if isinstance(result, BadProduct):
             reason = "invalid: " + "; ".join(result.reasons)
@@ -143,7 +145,13 @@ def preview(
         if result.status != "published" or result.is_giftcard:
             skipped.append(Skipped(key, result.title, "not published in the store"))
             continue
-        mapped = map_product(result, currency=currency, defaults=defaults, today=today)
+        mapped = map_product(
+            result,
+            currency=currency,
+            defaults=defaults,
+            today=today,
+            variation_properties=properties,
+        )
         if isinstance(mapped, InvalidListing):
             skipped.append(Skipped(key, result.title, "invalid: " + "; ".join(mapped.reasons)))
             continue

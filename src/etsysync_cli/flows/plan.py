@@ -27,6 +27,7 @@ from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.domain.shop import fill_defaults
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
+from etsysync_cli.etsy.taxonomy import variation_lookup
 from etsysync_cli.flows import adopt
 from etsysync_cli.flows.shop import shop_profiles
 from etsysync_cli.push.loading import ImagePolicy, local_problem, url_problem
@@ -130,6 +131,8 @@ def _plan(
     if read is None:
         read = _reader(settings, spec, options)
     images = image_policy(settings, spec.describe())
+    # Read only for products with three options (their third must be a predefined property).
+    properties = variation_lookup(session.client.get_taxonomy_properties)
     with jobs.stage(
         store, account_id=account.id, source=spec.describe(), ttl=options.ttl, options=job_options
     ) as stager:
@@ -158,7 +161,13 @@ def _plan(
                     skipped += 1
                     stager.seen.add(key)  # still in the store: not an orphan
                     continue
-                mapped = map_product(result, currency=currency, defaults=defaults, today=today)
+                mapped = map_product(
+                    result,
+                    currency=currency,
+                    defaults=defaults,
+                    today=today,
+                    variation_properties=properties,
+                )
                 if isinstance(mapped, MappedListing):
                     problems = image_problems(mapped.draft, images)
                     if problems:

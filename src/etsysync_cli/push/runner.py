@@ -39,11 +39,13 @@ stopped: it is finished the same way (continued if `listing_id` exists, else rec
 
 **update** applies exactly the `changes`: fields (one PATCH with only the changed fields;
 who_made/when_made/is_supply and item_weight/unit travel together), images (imagesync.py),
-inventory (one full PUT), state (`active`, or `inactive` when the draft wants `draft`: Etsy
-cannot turn a listing back into a draft; a listing known to be a draft stays one, as Etsy refuses
-to deactivate it). A deactivation rides in the fields PATCH; an
-activation too, unless images or inventory change first (it needs them). A 404 means the listing
-was deleted on Etsy only if getListing says so; then it is created again (`recreated=True`).
+inventory (one full PUT; `max_variations_supported=3` when the draft has three variations, or
+when Etsy refuses the PUT and a read shows the listing has three, §10.14), state (`active`, or
+`inactive` when the draft wants `draft`: Etsy cannot turn a listing back into a draft; a listing
+known to be a draft stays one, as Etsy refuses to deactivate it). A deactivation rides in the
+fields PATCH; an activation too, unless images or inventory change first (it needs them). A 404
+means the listing was deleted on Etsy only if getListing says so; then it is created again
+(`recreated=True`).
 
 **deactivate** sets `state=inactive` (never deletes). A listing already gone, or a draft (never
 published), counts as done.
@@ -482,7 +484,25 @@ class _Pusher:
             # stock returns and the next plan sends the new one.
             return
         p.doing, p.refused = "updating the inventory", "the inventory"
-        self.client.update_listing_inventory(p.listing_id, inventory)
+        if inventory.variation_count == 3:
+            self.client.update_listing_inventory(
+                p.listing_id, inventory, max_variations_supported=3
+            )
+            return
+        try:
+            self.client.update_listing_inventory(p.listing_id, inventory)
+        except (EtsyValidationError, EtsyConflictError) as refused:
+            # etsy-api.md §10.14: a listing that HAS three variations (a seller may add a third
+            # on etsy.com at any time) refuses every write without max_variations_supported=3.
+            # Read what the listing has instead of trusting the error's wording; send again
+            # with the parameter only if it has three. This costs a read only on a refusal.
+            p.doing = "reading the listing's inventory"
+            if self.client.get_listing_inventory(p.listing_id).variation_count < 3:
+                raise refused from None
+            p.doing = "updating the inventory (the listing has three variations on Etsy)"
+            self.client.update_listing_inventory(
+                p.listing_id, inventory, max_variations_supported=3
+            )
 
     def _sync_images(
         self,

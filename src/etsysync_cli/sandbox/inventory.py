@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from etsysync_cli.sandbox import taxonomy
+from etsysync_cli.sandbox import seller, taxonomy
 from etsysync_cli.sandbox.access import owned_listing, path_int
 from etsysync_cli.sandbox.render import render_inventory, render_listing
 from etsysync_cli.sandbox.rules import (
@@ -73,6 +73,15 @@ def update_listing_inventory(state: SandboxState, req: Request) -> Response:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     max_variations = int(check_enum(req.arg("max_variations_supported") or "2", ("2", "3")))
+    if len(seller.variation_ids(listing)) == 3 and max_variations != 3:
+        # etsy-api.md §10.14 (third-variation tutorial, "Parameter Conditionals"): a listing
+        # that has three variations refuses any write without the parameter, whatever the
+        # payload. (U) Etsy's exact text: the tutorial says only "listing has original
+        # variations".
+        raise bad_request(
+            "This listing has original variations: it has 3 variations, so its inventory "
+            "can only be written with max_variations_supported=3."
+        )
     raw_products = body.get("products")
     if raw_products is None:
         raise missing(["products"])
@@ -87,11 +96,11 @@ def update_listing_inventory(state: SandboxState, req: Request) -> Response:
     if sum(p.quantity for p in parsed if p.is_enabled) > MAX_QUANTITY:
         # etsy-api.md §6: the listing total (the sum of its offerings) is at most 999.
         raise problem("quantity", f"cannot be greater than {MAX_QUANTITY}")
-    if not any(p.is_enabled and p.quantity > 0 for p in parsed):
-        # Etsy refuses an inventory with nothing to sell (open-api#395, #473).
-        raise bad_request(
-            "At least one offering must be enabled and have a quantity greater than 0."
-        )
+    if not any(p.quantity > 0 for p in parsed):
+        # etsy-api.md §10.15: Etsy's wording for an all-zero inventory (open-api#395). The
+        # rule is about quantity only: the workaround Etsy staff confirmed (#395, cited in
+        # #473) is a disabled offering with quantity 1, which Etsy accepts.
+        raise bad_request("One offering must have quantity greater than 0")
 
     old = listing.inventory
     for product in old.products:
@@ -119,6 +128,8 @@ def update_listing_inventory(state: SandboxState, req: Request) -> Response:
         deleted_products=old.products,  # full replacement: what was left out is gone
         **on_property,
     )
+    if state.fill_variation_grids:
+        seller.fill_grid(state, listing)  # etsy-api.md §10.3: Etsy's filler offerings
     readiness = {p.readiness_state_id for p in parsed if p.is_enabled}
     if len(readiness) == 1 and None not in readiness:
         listing.readiness_state_id = readiness.pop()

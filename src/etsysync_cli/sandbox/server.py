@@ -5,11 +5,11 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 
-from etsysync_cli.sandbox import listings, oauth
+from etsysync_cli.sandbox import listings, oauth, seller
 from etsysync_cli.sandbox.config import SandboxConfig
 from etsysync_cli.sandbox.http import App, SandboxHTTPServer
 from etsysync_cli.sandbox.images import sample_png
@@ -207,6 +207,27 @@ class SandboxServer:
         """Tokens without the consent dance, as the token endpoint would return them."""
         with self.state.lock:
             return oauth.issue_tokens(self.state, user_id, self.config.keystring, list(scopes))
+
+    def add_variation(self, listing_id: int, property_id: int, values: Sequence[str]) -> None:
+        """Give a listing one more variation "as a seller on etsy.com would" (etsy-api.md
+        §10.14): each product becomes one per value. A third variation must be a property of
+        the listing's taxonomy, with predefined values (names, e.g. ["S", "M"]); ValueError
+        otherwise."""
+        with self.state.lock:
+            seller.add_variation(self.state, self.state.listings[listing_id], property_id, values)
+            self.state.save()
+
+    def fill_variation_grids(self, enabled: bool = True, *, listing_id: int | None = None) -> int:
+        """Etsy's filler offerings (etsy-api.md §10.3): with `enabled`, every inventory write
+        gets a disabled, 0-priced product for each combination of variation values it left
+        out; `listing_id` also fills that listing's grid now. Returns how many were added."""
+        with self.state.lock:
+            self.state.fill_variation_grids = enabled
+            added = 0
+            if listing_id is not None:
+                added = seller.fill_grid(self.state, self.state.listings[listing_id])
+                self.state.save()
+            return added
 
     def create_listing_direct(
         self, *, state: str = "draft", images: int = 0, shop_id: int = SELLER_SHOP_ID, **fields: Any

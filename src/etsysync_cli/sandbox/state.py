@@ -217,6 +217,9 @@ class SandboxState:
         self.consents: dict[str, Consent] = {}
         # The user "signed in" to the sandbox's etsy.com: who approves on the consent page.
         self.signed_in_user_id = SELLER_USER_ID
+        # Etsy fills variation grids with disabled 0-priced offerings (etsy-api.md §10.3);
+        # off unless a test asks (SandboxServer.fill_variation_grids). Memory only.
+        self.fill_variation_grids = False
         self.counters: dict[str, int] = {
             "listing": 4100000000,
             "image": 6500000000,
