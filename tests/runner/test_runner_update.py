@@ -99,8 +99,10 @@ def test_one_image_replaced_costs_two_requests(sb, push, recorder, synced):
 
     summary = push([item])
 
+    # The new image goes up at rank 2, beside the old one there (etsy-api.md §10.11: nothing
+    # is renumbered); one image_ids update then drops the old one and sets the order.
     assert summary.requests <= 2
-    assert sorted(operations(sb)) == ["deleteListingImage", "uploadListingImage"]
+    assert operations(sb) == ["uploadListingImage", "updateListing"]
     listing_id = before.listing_id
     assert image_shas(sb, listing_id) == [sha(1), sha(4), sha(3)]
     outcome = recorder.outcomes[item.item_id]
@@ -112,7 +114,8 @@ def test_one_image_replaced_costs_two_requests(sb, push, recorder, synced):
 def test_only_image_of_active_listing_replaced(sb, push, synced):
     _draft, before = synced(images=(1,), state="active")
     push([update_item(before, make_draft(images=(2,), state="active"), {"images"})])
-    assert operations(sb) == ["uploadListingImage", "deleteListingImage"]  # never image-less
+    # never image-less: upload first, then image_ids drops the old one (§10.12)
+    assert operations(sb) == ["uploadListingImage", "updateListing"]
     assert image_shas(sb, before.listing_id) == [sha(2)]
     assert listings(sb)[0].state == "active"
 
@@ -287,6 +290,7 @@ def test_failure_part_way_through_images_reports_what_the_listing_holds(
     assert summary.failed == 1
     outcome = recorder.outcomes[item.item_id]
     assert outcome.error is not None and outcome.error.startswith("Etsy refused an image: ")
-    # what the listing really holds now, so the next sync starts from it
-    assert [i.sha256 for i in outcome.images] == [sha(1), sha(4)]
+    # what the listing really holds now, so the next sync starts from it: old images are
+    # only dropped by the final image_ids, so 2 and 3 are still there
+    assert [i.sha256 for i in outcome.images] == [sha(1), sha(4), sha(2), sha(3)]
     assert [i.listing_image_id for i in outcome.images] == image_ids(sb, before.listing_id)
