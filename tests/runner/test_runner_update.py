@@ -120,6 +120,50 @@ def test_only_image_of_active_listing_replaced(sb, push, synced):
     assert listings(sb)[0].state == "active"
 
 
+def read_back(sb, client, listing_id):
+    """(sha256, rank) of each image, in the order getListingImages returns them."""
+    with sb.state.lock:
+        hashes = {i: image.sha256 for i, image in sb.state.images.items()}
+    return [(hashes[i.listing_image_id], i.rank) for i in client.get_listing_images(listing_id)]
+
+
+def test_all_images_of_a_draft_replaced(sb, push, recorder, client, synced):
+    """The old delete-all path: Etsy refuses to delete a listing's last image, drafts included
+    (etsy-api.md §10.12), so the new images go up first and image_ids drops the old ones."""
+    _draft, before = synced(images=(1, 2, 3))
+    item = update_item(before, make_draft(images=(4, 5, 6)), {"images"})
+
+    assert push([item]).synced == 1
+
+    assert operations(sb).count("deleteListingImage") == 0
+    assert read_back(sb, client, before.listing_id) == [(sha(4), 1), (sha(5), 2), (sha(6), 3)]
+    outcome = recorder.outcomes[item.item_id]
+    assert [i.listing_image_id for i in outcome.images] == image_ids(sb, before.listing_id)
+
+
+def test_a_reorder_reads_back_in_the_wanted_order(sb, push, client, synced):
+    _draft, before = synced(images=(1, 2, 3))
+    item = update_item(before, make_draft(images=(2, 3, 1)), {"images"})
+
+    assert push([item]).synced == 1
+
+    assert read_back(sb, client, before.listing_id) == [(sha(2), 1), (sha(3), 2), (sha(1), 3)]
+
+
+def test_a_product_that_lost_all_its_images_fails_before_any_write(sb, push, recorder, synced):
+    """Etsy keeps a listing's last image (§10.12): the product fails with what to do, and
+    the listing keeps its images."""
+    _draft, before = synced(images=(1, 2))
+    item = update_item(before, make_draft("Blue mug, new title", images=()), {"fields", "images"})
+
+    assert push([item]).failed == 1
+
+    assert operations(sb) == []
+    error = recorder.outcomes[item.item_id].error or ""
+    assert "does not let a listing lose its last image" in error
+    assert image_shas(sb, before.listing_id) == [sha(1), sha(2)]
+
+
 def test_reorder_only_is_one_request(sb, push, recorder, synced):
     _draft, before = synced(images=(1, 2, 3))
     item = update_item(before, make_draft(images=(3, 1, 2)), {"images"})
