@@ -99,8 +99,10 @@ def test_one_image_replaced_costs_two_requests(sb, push, recorder, synced):
 
     summary = push([item])
 
+    # The new image goes up at rank 2, beside the old one there (etsy-api.md §10.11: nothing
+    # is renumbered); one image_ids update then drops the old one and sets the order.
     assert summary.requests <= 2
-    assert sorted(operations(sb)) == ["deleteListingImage", "uploadListingImage"]
+    assert operations(sb) == ["uploadListingImage", "updateListing"]
     listing_id = before.listing_id
     assert image_shas(sb, listing_id) == [sha(1), sha(4), sha(3)]
     outcome = recorder.outcomes[item.item_id]
@@ -112,9 +114,54 @@ def test_one_image_replaced_costs_two_requests(sb, push, recorder, synced):
 def test_only_image_of_active_listing_replaced(sb, push, synced):
     _draft, before = synced(images=(1,), state="active")
     push([update_item(before, make_draft(images=(2,), state="active"), {"images"})])
-    assert operations(sb) == ["uploadListingImage", "deleteListingImage"]  # never image-less
+    # never image-less: upload first, then image_ids drops the old one (§10.12)
+    assert operations(sb) == ["uploadListingImage", "updateListing"]
     assert image_shas(sb, before.listing_id) == [sha(2)]
     assert listings(sb)[0].state == "active"
+
+
+def read_back(sb, client, listing_id):
+    """(sha256, rank) of each image, in the order getListingImages returns them."""
+    with sb.state.lock:
+        hashes = {i: image.sha256 for i, image in sb.state.images.items()}
+    return [(hashes[i.listing_image_id], i.rank) for i in client.get_listing_images(listing_id)]
+
+
+def test_all_images_of_a_draft_replaced(sb, push, recorder, client, synced):
+    """The old delete-all path: Etsy refuses to delete a listing's last image, drafts included
+    (etsy-api.md §10.12), so the new images go up first and image_ids drops the old ones."""
+    _draft, before = synced(images=(1, 2, 3))
+    item = update_item(before, make_draft(images=(4, 5, 6)), {"images"})
+
+    assert push([item]).synced == 1
+
+    assert operations(sb).count("deleteListingImage") == 0
+    assert read_back(sb, client, before.listing_id) == [(sha(4), 1), (sha(5), 2), (sha(6), 3)]
+    outcome = recorder.outcomes[item.item_id]
+    assert [i.listing_image_id for i in outcome.images] == image_ids(sb, before.listing_id)
+
+
+def test_a_reorder_reads_back_in_the_wanted_order(sb, push, client, synced):
+    _draft, before = synced(images=(1, 2, 3))
+    item = update_item(before, make_draft(images=(2, 3, 1)), {"images"})
+
+    assert push([item]).synced == 1
+
+    assert read_back(sb, client, before.listing_id) == [(sha(2), 1), (sha(3), 2), (sha(1), 3)]
+
+
+def test_a_product_that_lost_all_its_images_fails_before_any_write(sb, push, recorder, synced):
+    """Etsy keeps a listing's last image (§10.12): the product fails with what to do, and
+    the listing keeps its images."""
+    _draft, before = synced(images=(1, 2))
+    item = update_item(before, make_draft("Blue mug, new title", images=()), {"fields", "images"})
+
+    assert push([item]).failed == 1
+
+    assert operations(sb) == []
+    error = recorder.outcomes[item.item_id].error or ""
+    assert "does not let a listing lose its last image" in error
+    assert image_shas(sb, before.listing_id) == [sha(1), sha(2)]
 
 
 def test_reorder_only_is_one_request(sb, push, recorder, synced):
@@ -287,6 +334,7 @@ def test_failure_part_way_through_images_reports_what_the_listing_holds(
     assert summary.failed == 1
     outcome = recorder.outcomes[item.item_id]
     assert outcome.error is not None and outcome.error.startswith("Etsy refused an image: ")
-    # what the listing really holds now, so the next sync starts from it
-    assert [i.sha256 for i in outcome.images] == [sha(1), sha(4)]
+    # what the listing really holds now, so the next sync starts from it: old images are
+    # only dropped by the final image_ids, so 2 and 3 are still there
+    assert [i.sha256 for i in outcome.images] == [sha(1), sha(4), sha(2), sha(3)]
     assert [i.listing_image_id for i in outcome.images] == image_ids(sb, before.listing_id)

@@ -1,4 +1,5 @@
-"""A listing's images, synced by content (design §6; etsy-api.md §8 gotchas 5, 6, 10).
+"""A listing's images, synced by content, under Etsy's real rank rules (design §6;
+etsy-api.md §8 gotchas 5, 6, 10 and §10.10-§10.13).
 
 Etsy gives no content hash for an image, so etsysync remembers what it uploaded (`ImageState`:
 the source, the SHA-256 of the bytes, Etsy's `listing_image_id`) and compares by hash:
@@ -6,21 +7,30 @@ the source, the SHA-256 of the bytes, Etsy's `listing_image_id`) and compares by
 1. Every wanted image is loaded and hashed *before* anything is written, so an image that cannot
    be loaded fails the product without touching the listing (`match_images`). An existing image
    whose hash matches a wanted one is kept; its bytes are not held.
-2. Images no longer wanted are deleted *first*, so the listing never exceeds Etsy's cap of 20.
-   If no image is kept, the last deletion waits until the first upload is in: an active listing
-   must always keep one image.
-3. Missing images are uploaded with `rank` = their wanted position, in ascending order, which puts
-   them in place when the kept ones are already in order. Etsy has ignored `rank` (gotcha 5), so
-   the rank each upload reports is checked; if the final order is not certain to be the wanted
-   one, one `updateListing(image_ids=…)` sets it.
+2. Missing images are uploaded first, with `rank` = their wanted position. Etsy never deletes a
+   listing's last image (§10.12, drafts included), so images no longer wanted are not deleted
+   up front: the final `updateListing(image_ids=…)` leaves them out, which detaches them (Etsy:
+   image_ids "will replace the existing images with the new list", open-api#228). Only when the
+   listing is at the cap of 20 is an unwanted image deleted first, to make room (the listing
+   then holds 20, so that is never its last image).
+3. An upload at an occupied rank renumbers nothing (§10.11): two images share it and their
+   order is Etsy's. So the order is certain without `image_ids` only when every image on the
+   listing came from this sync's uploads, each reporting the rank it was sent (a new listing);
+   then ranks 1..n are distinct. Otherwise (kept images, whose ranks etsysync does not know;
+   leftovers to drop; an upload that reported another rank or arrived despite a 5xx) one
+   `updateListing(image_ids=…)` sets the exact order and drops the rest.
 
-Cost: an unchanged set costs nothing (the planner never sends it); replacing one image costs a
-delete and an upload; a pure reorder costs one updateListing.
+Cost: an unchanged set costs nothing (the planner never sends it); on a new listing, one upload
+per image; on an existing one, one upload per new image plus one updateListing, which also
+removes any number of old images and sets the order (replacing one image: 2 requests).
+
+A product that no longer has any image cannot be synced: Etsy keeps the listing's last image.
+That fails the product before anything is written (`LastImageError`), with what to do.
 
 `ImageSync.state()` is what the listing holds at any point, for the outcome of a sync that fails
 half-way. `existing` is what etsysync last recorded; an image added on Etsy by hand is unknown
-to it: if an upload is refused (the cap), the listing's images are read once and such strays
-are deleted before the one retry; a final `image_ids` reorder also drops them.
+to it: if an upload is refused (the cap), the listing's images are read once, such strays are
+counted (and deleted as room is needed), and the final `image_ids` drops the rest.
 """
 
 from __future__ import annotations
@@ -56,7 +66,18 @@ class WantedImage:
 
 
 class ImageLoadError(Exception):
-    """A wanted image could not be loaded; the message names the image and says why."""
+    """A wanted image could not be loaded, or the images cannot be synced as asked; the
+    message names the image (or the rule) and says why."""
+
+
+class LastImageError(ImageLoadError):
+    """The product has no image but the listing has some: Etsy keeps a listing's last image."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the product has no images, but Etsy does not let a listing lose its last image "
+            "(drafts included): add an image to the product, or delete the listing on Etsy"
+        )
 
 
 def match_images(
@@ -66,6 +87,8 @@ def match_images(
     (each existing image used once, in order). Raises ImageLoadError before any write."""
     if len(refs) > MAX_IMAGES:
         raise ImageLoadError(f"{len(refs)} images: Etsy allows at most {MAX_IMAGES} per listing")
+    if not refs and existing:
+        raise LastImageError()
     pool: dict[str, list[ImageState]] = {}
     for state in existing:
         if state.sha256:
@@ -114,6 +137,8 @@ class ImageSync:
         self.current = [e.listing_image_id for e in existing]
         self.doomed = [i for i in self.current if i not in kept]
         self.ids = {w.position: w.keep.listing_image_id for w in self.wanted if w.keep}
+        # Uploads leave the order certain only when each reports the rank it was sent and no
+        # kept image is beside them (see the module's point 3).
         self.order_certain = True
         self.known = {e.listing_image_id: e for e in existing}
 
@@ -122,25 +147,31 @@ class ImageSync:
         return tuple(self.known[i] for i in self.current if i in self.known)
 
     def run(self) -> tuple[ImageState, ...]:
+        if not self.wanted:
+            if self.current:
+                raise LastImageError()  # Etsy would refuse the last delete (§10.12)
+            return ()
         uploads = [w for w in self.wanted if w.keep is None]
-        held = None
-        if uploads and len(self.doomed) == len(self.current) and self.doomed:
-            held = self.doomed.pop()  # keep one image on the listing until a new one is in
-        for image_id in self.doomed:
-            self._delete(image_id)
+        if uploads and len(uploads) < len(self.wanted):
+            self.order_certain = False  # kept images have ranks etsysync never saw
         for upload in uploads:
+            self._make_room()
             self._upload(upload)
-            if held is not None:
-                self._delete(held)
-                held = None
         final = [self.ids[w.position] for w in self.wanted]
-        if final and (not self.order_certain or self.current != final):
+        if not self.order_certain or self.current != final:
+            # Sets ranks 1..n in this order and detaches every image left out.
             self.client.update_listing(self.shop_id, self.listing_id, {"image_ids": final})
-            self.current = final
+            self.current, self.doomed = final, []
         for w in self.wanted:  # kept images take the wanted source (same bytes, maybe moved)
             image_id = self.ids[w.position]
             self.known[image_id] = ImageState(w.ref.source, w.sha256, image_id)
         return self.state()
+
+    def _make_room(self) -> None:
+        """At the cap, delete an image no longer wanted before the next upload. The listing
+        holds 20 then, so this is never its last image."""
+        while len(self.current) >= MAX_IMAGES and self.doomed:
+            self._delete(self.doomed.pop())
 
     def _delete(self, image_id: int) -> None:
         try:
@@ -174,8 +205,8 @@ class ImageSync:
         self.ids[image.position] = new_id
         self.known[new_id] = ImageState(image.ref.source, image.sha256, new_id)
         self.current.insert(min(image.position - 1, len(self.current)), new_id)
-        if uploaded.rank is not None and uploaded.rank != self.current.index(new_id) + 1:
-            self.order_certain = False  # Etsy put it elsewhere: set the order explicitly
+        if uploaded.rank != image.position:
+            self.order_certain = False  # Etsy stored another rank (or none): set the order
 
     def _send(self, data: bytes, name: str, rank: int) -> ListingImage:
         try:
@@ -183,8 +214,9 @@ class ImageSync:
                 self.shop_id, self.listing_id, data, name, rank=rank
             )
         except EtsyValidationError:
-            if not self._remove_strays():
+            if not self._count_strays():
                 raise
+            self._make_room()
             return self.client.upload_listing_image(
                 self.shop_id, self.listing_id, data, name, rank=rank
             )
@@ -199,19 +231,18 @@ class ImageSync:
         ]
         return max(unknown, key=lambda i: i.listing_image_id) if unknown else None
 
-    def _remove_strays(self) -> bool:
-        """Delete images on the listing that etsysync does not know (added on Etsy by hand),
-        so that they cannot hold the listing at the cap. True if there were any."""
+    def _count_strays(self) -> bool:
+        """Read the listing's images after a refused upload: images etsysync does not know
+        (added on Etsy by hand) may hold it at the cap. They join the images to drop, so room
+        can be made; True if there were any."""
         known = set(self.current)
         strays = [
             image.listing_image_id
             for image in self.client.get_listing_images(self.listing_id)
             if image.listing_image_id not in known
         ]
-        for image_id in strays:
-            self._delete(image_id)
-        if strays:
-            self.order_certain = False
+        self.current.extend(strays)
+        self.doomed.extend(strays)
         return bool(strays)
 
 

@@ -512,7 +512,10 @@ class _Pusher:
         existing: tuple[ImageState, ...],
     ) -> None:
         p.image_sync = ImageSync(self.client, self.shop_id, listing_id, wanted, existing)
-        p.images = p.image_sync.run()
+        try:
+            p.images = p.image_sync.run()
+        except ImageLoadError as exc:  # no image wanted, but Etsy keeps the listing's last one
+            raise _ItemFailed(str(exc)) from exc
         p.image_sync = None
 
     def _match(self, refs: list[ImageRef], existing: tuple[ImageState, ...]) -> list[WantedImage]:

@@ -1,4 +1,9 @@
-"""Listing images: multipart upload (or re-attach), list, get, delete, and Etsy's cap of 20."""
+"""Listing images: multipart upload (or re-attach), list, get, delete, the order that
+updateListing's `image_ids` sets, Etsy's cap of 20 and its last-image rule (etsy-api.md §10.10-13).
+
+Each attached image keeps the rank Etsy stored for it (`ImageRecord.rank`); uploads never
+renumber the others, so ranks can repeat or have gaps until `image_ids` sets 1..n.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,10 @@ from etsysync_cli.sandbox.wire import (
 CAP_MESSAGE = (
     f"Listings are only allowed {MAX_IMAGES} images. "
     "Please delete a ListingImage before trying to upload another."
+)
+# Etsy's words when the last image would go (etsy-api.md §10.12, ELA).
+LAST_IMAGE_MESSAGE = (
+    "Listings must have at least 1 image. Please add another ListingImage before trying to delete."
 )
 
 
@@ -139,109 +148,168 @@ def upload_listing_image(state: SandboxState, req: Request) -> Response:
     rank = _field_int(parts, "rank")
     if rank is not None and rank < 0:
         raise problem("rank", "must be greater than or equal to 0")
+    # The spec's default is 1: an upload without rank becomes the primary image (etsy-api.md
+    # §10.10, #533). (U) rank 0, which the spec's minimum allows, is taken as that default.
+    rank = rank or 1
     overwrite = to_bool("overwrite", parts["overwrite"].text()) if "overwrite" in parts else False
     watermarked = False
     if "is_watermarked" in parts:
         watermarked = to_bool("is_watermarked", parts["is_watermarked"].text())
     upload = parts.get("image")
     reattach_id = _field_int(parts, "listing_image_id")
-    replacing = bool(overwrite and rank and rank <= len(listing.image_ids))
+    replaced = _at_rank(state, listing, rank) if overwrite else None
+    # Only a replacement keeps the count. Re-posting an image that is already attached (to set
+    # its alt text, say) counts as an upload too: refused at the cap (§10.13, #606).
+    adds = (upload is not None and bool(upload.data)) or reattach_id is not None
+    if adds and replaced is None and len(listing.image_ids) >= MAX_IMAGES:
+        raise bad_request(CAP_MESSAGE)
 
     # The spec: when both are sent, the file wins.
     if upload is not None and upload.data:
-        sniffed = sniff_image(upload.data)
-        if sniffed is None:
-            # (U) Etsy's accepted formats and message; JPEG, PNG, GIF and WebP are accepted here.
-            raise bad_request("The image must be a JPEG, PNG, GIF or WebP file.")
-        if len(listing.image_ids) >= MAX_IMAGES and not replacing:
-            raise bad_request(CAP_MESSAGE)
-        content_type, width, height = sniffed
-        image = ImageRecord(
-            listing_image_id=state.next_id("image"),
-            listing_id=listing.listing_id,
-            sha256=state.blobs.put(upload.data),
-            size=len(upload.data),
-            content_type=content_type,
-            full_width=width,
-            full_height=height,
-            alt_text=alt_text,
-            is_watermarked=watermarked,
-            created_timestamp=int(state.now()),
-        )
-        state.images[image.listing_image_id] = image
-        state.bump("images_uploaded")
+        image = _new_image(state, listing, upload.data, alt_text, watermarked)
     elif reattach_id is not None:
-        image = _reattach(state, listing, reattach_id, replacing)
+        image = _reattach(state, listing, reattach_id)
         image.alt_text = alt_text or image.alt_text
     else:
         raise bad_request("Missing Input Parameter: [image] (or listing_image_id to re-attach)")
-    _place(listing, image.listing_image_id, rank, replacing)
+    if replaced is not None and replaced != image.listing_image_id:
+        listing.image_ids.remove(replaced)
+        listing.detached_image_ids.append(replaced)
+    attach(state, listing, image, rank)
     listing.updated_timestamp = int(state.now())
     state.save()
-    position = listing.image_ids.index(image.listing_image_id) + 1
-    return json_response(201, render_image(image, position, req.base_url))
+    return json_response(201, render_image(image, image.rank, req.base_url))
 
 
-def _reattach(state: SandboxState, listing: Listing, image_id: int, replacing: bool) -> ImageRecord:
-    """A deleted image of this listing can come back without re-uploading the file."""
+def _new_image(
+    state: SandboxState, listing: Listing, data: bytes, alt_text: str, watermarked: bool
+) -> ImageRecord:
+    sniffed = sniff_image(data)
+    if sniffed is None:
+        # (U) Etsy's accepted formats and message; JPEG, PNG, GIF and WebP are accepted here.
+        raise bad_request("The image must be a JPEG, PNG, GIF or WebP file.")
+    content_type, width, height = sniffed
+    image = ImageRecord(
+        listing_image_id=state.next_id("image"),
+        listing_id=listing.listing_id,
+        sha256=state.blobs.put(data),
+        size=len(data),
+        content_type=content_type,
+        full_width=width,
+        full_height=height,
+        alt_text=alt_text,
+        is_watermarked=watermarked,
+        created_timestamp=int(state.now()),
+    )
+    state.images[image.listing_image_id] = image
+    state.bump("images_uploaded")
+    return image
+
+
+def _reattach(state: SandboxState, listing: Listing, image_id: int) -> ImageRecord:
+    """A deleted image of this listing comes back without re-uploading the file; one that is
+    still attached is taken off and put back at the new rank."""
     if image_id in listing.image_ids:
-        listing.image_ids.remove(image_id)  # already attached: just moves to `rank`
+        listing.image_ids.remove(image_id)
     elif image_id in listing.detached_image_ids:
-        if len(listing.image_ids) >= MAX_IMAGES and not replacing:
-            raise bad_request(CAP_MESSAGE)
         listing.detached_image_ids.remove(image_id)
     else:
         raise not_found(f"Could not find a listing image with listing_image_id = {image_id}")
     return state.images[image_id]
 
 
-def _place(listing: Listing, image_id: int, rank: int | None, replacing: bool) -> None:
-    """Where a new image goes.
+def _at_rank(state: SandboxState, listing: Listing, rank: int) -> int | None:
+    """The image `overwrite` replaces: the first one read back at that rank, if any."""
+    for image_id in listing.image_ids:
+        if image_rank(state.images[image_id], listing, image_id) == rank:
+            return image_id
+    return None
 
-    (U) The spec says rank defaults to 1, but Etsy has been seen appending uploads and ignoring
-    rank (etsy-api.md §8.5). The sandbox appends when no rank (or 0) is sent, inserts at
-    `rank` (1 = first) otherwise, and with overwrite=true replaces the image at that rank.
+
+def image_rank(image: ImageRecord, listing: Listing, image_id: int) -> int:
+    """The rank Etsy reports for an attached image (its position for a pre-rank state file)."""
+    return image.rank or listing.image_ids.index(image_id) + 1
+
+
+def attach(state: SandboxState, listing: Listing, image: ImageRecord, rank: int) -> None:
+    """Put `image` at `rank` and leave every other image's rank alone (etsy-api.md §10.11).
+
+    `listing.image_ids` is the order images are read back in: by rank, and among images that
+    share a rank the one attached last comes first. (U) Etsy's order within a shared rank is
+    not on record; newest first is what #533 describes for rank 1 ("it will use the most recent
+    upload as the primary image") and what #594 saw (the new image first, the old one bumped).
+    A rank past the last image is kept as sent (U): ranks can have gaps.
     """
+    image.rank = rank
     ids = listing.image_ids
-    if replacing and rank:
-        old = ids[rank - 1]
-        ids[rank - 1] = image_id
-        listing.detached_image_ids.append(old)
-    elif rank:
-        ids.insert(min(rank - 1, len(ids)), image_id)
-    else:
-        ids.append(image_id)
+    at = next(
+        (n for n, i in enumerate(ids) if image_rank(state.images[i], listing, i) >= rank),
+        len(ids),
+    )
+    ids.insert(at, image.listing_image_id)
+
+
+def set_image_order(state: SandboxState, listing: Listing, image_ids: list[int]) -> None:
+    """updateListing `image_ids` (one comma-separated value): the listing holds exactly these
+    images, ranked 1..n in this order (etsy-api.md §5, §10.11; Etsy staff in #228: "It will
+    replace the existing images with the new list"). Images left out are detached, as a
+    delete would (they can be re-attached by id).
+
+    Choices where Etsy's behaviour is not on record (U): an id that is neither attached to nor
+    deleted from this listing is refused (400) and nothing changes; so is a duplicate id; an
+    empty list is refused like deleting the last image (§10.12), since it would leave the
+    listing without one.
+    """
+    if len(image_ids) > MAX_IMAGES:
+        raise problem("image_ids", f"cannot be more than {MAX_IMAGES} items")
+    if len(set(image_ids)) != len(image_ids):
+        raise problem("image_ids", "must not contain duplicates")
+    known = set(listing.image_ids) | set(listing.detached_image_ids)
+    for image_id in image_ids:
+        if image_id not in known:
+            raise problem("image_ids", f"image {image_id} does not belong to this listing")
+    if not image_ids and listing.image_ids:
+        raise bad_request(LAST_IMAGE_MESSAGE)
+    dropped = [i for i in listing.image_ids if i not in image_ids]
+    listing.detached_image_ids = [
+        i for i in listing.detached_image_ids + dropped if i not in image_ids
+    ]
+    listing.image_ids = list(image_ids)
+    for rank, image_id in enumerate(image_ids, start=1):
+        state.images[image_id].rank = rank
 
 
 def get_listing_images(state: SandboxState, req: Request) -> Response:
     listing = visible_listing(state, req, path_int(req, "listing_id"))
     results = [
-        render_image(state.images[i], rank, req.base_url)
-        for rank, i in enumerate(listing.image_ids, start=1)
+        render_image(state.images[i], image_rank(state.images[i], listing, i), req.base_url)
+        for i in listing.image_ids
     ]
     return json_response(200, {"count": len(results), "results": results})
 
 
-def _attached(listing: Listing, image_id: int) -> int:
+def _attached(listing: Listing, image_id: int) -> None:
     if image_id not in listing.image_ids:
         raise not_found(f"Could not find a listing image with listing_image_id = {image_id}")
-    return listing.image_ids.index(image_id) + 1
 
 
 def get_listing_image(state: SandboxState, req: Request) -> Response:
     listing = visible_listing(state, req, path_int(req, "listing_id"))
     image_id = path_int(req, "listing_image_id")
-    rank = _attached(listing, image_id)
-    return json_response(200, render_image(state.images[image_id], rank, req.base_url))
+    _attached(listing, image_id)
+    image = state.images[image_id]
+    rank = image_rank(image, listing, image_id)
+    return json_response(200, render_image(image, rank, req.base_url))
 
 
 def delete_listing_image(state: SandboxState, req: Request) -> Response:
     _, listing = shop_listing(state, req)
     image_id = path_int(req, "listing_image_id")
     _attached(listing, image_id)
-    if listing.state == "active" and len(listing.image_ids) == 1:
-        # (U) An active listing needs an image, so its last one cannot go.
-        raise bad_request("An active listing must have at least one image.")
+    if len(listing.image_ids) == 1:
+        # Whatever the state, drafts included (etsy-api.md §10.12, ELA on a draft).
+        raise bad_request(LAST_IMAGE_MESSAGE)
+    # (U) The others keep their ranks: nothing on record says a delete renumbers them.
     listing.image_ids.remove(image_id)
     listing.detached_image_ids.append(image_id)  # Etsy keeps a copy that can be re-attached
     listing.updated_timestamp = int(state.now())

@@ -17,6 +17,7 @@ from etsysync_cli.sandbox.access import (
     visible,
     visible_listing,
 )
+from etsysync_cli.sandbox.images import set_image_order
 from etsysync_cli.sandbox.render import listing_quantity, render_inventory, render_listing
 from etsysync_cli.sandbox.rules import (
     DIMENSION_UNITS,
@@ -139,6 +140,7 @@ def create_from_fields(state: SandboxState, shop: dict[str, Any], f: Fields) -> 
         copied = dataclasses.replace(
             source, listing_image_id=state.next_id("image"), listing_id=listing.listing_id
         )
+        copied.rank = len(listing.image_ids) + 1  # in the order given, like updateListing's
         state.images[copied.listing_image_id] = copied
         listing.image_ids.append(copied.listing_image_id)
     state.listings[listing.listing_id] = listing
@@ -357,7 +359,7 @@ def update_listing(state: SandboxState, req: Request) -> Response:
     if listing.listing_type == "physical" and listing.shipping_profile_id is None:
         raise bad_request("A shipping_profile_id is required for physical listings.")
     if f.has("image_ids"):
-        _reorder_images(state, listing, f.int_list("image_ids"))
+        set_image_order(state, listing, f.int_list("image_ids"))
     if f.has("state") and not _blank(f.data["state"]):
         _change_state(state, listing, check_enum(f.str_("state") or "", WRITE_STATES))
     elif listing.state == "active" and not listing.image_ids:
@@ -366,23 +368,6 @@ def update_listing(state: SandboxState, req: Request) -> Response:
     state.listings[listing.listing_id] = listing
     state.save()
     return json_response(200, render_listing(state, listing, base_url=req.base_url))
-
-
-def _reorder_images(state: SandboxState, listing: Listing, image_ids: list[int]) -> None:
-    """image_ids replaces the listing's images with that ordered list (etsy-api.md §5)."""
-    if len(image_ids) > MAX_IMAGES:
-        raise problem("image_ids", f"cannot be more than {MAX_IMAGES} items")
-    if len(set(image_ids)) != len(image_ids):
-        raise problem("image_ids", "must not contain duplicates")
-    known = set(listing.image_ids) | set(listing.detached_image_ids)
-    for image_id in image_ids:
-        if image_id not in known:
-            raise problem("image_ids", f"image {image_id} does not belong to this listing")
-    dropped = [i for i in listing.image_ids if i not in image_ids]
-    listing.detached_image_ids = [
-        i for i in listing.detached_image_ids + dropped if i not in image_ids
-    ]
-    listing.image_ids = list(image_ids)
 
 
 def _change_state(state: SandboxState, listing: Listing, target: str) -> None:

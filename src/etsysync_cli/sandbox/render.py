@@ -134,8 +134,8 @@ def render_listing(
     }
     if "Images" in includes:
         data["images"] = [
-            render_image(state.images[i], listing.image_ids.index(i) + 1, base_url)
-            for i in listing.image_ids
+            render_image(state.images[i], state.images[i].rank or n, base_url)
+            for n, i in enumerate(listing.image_ids, start=1)
         ]
     if "Inventory" in includes:
         data["inventory"] = render_inventory(state, listing)

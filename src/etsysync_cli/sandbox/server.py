@@ -267,6 +267,7 @@ class SandboxServer:
                     alt_text="",
                     is_watermarked=False,
                     created_timestamp=int(self.state.now()),
+                    rank=i + 1,
                 )
                 self.state.images[image.listing_image_id] = image
                 listing.image_ids.append(image.listing_image_id)

@@ -78,6 +78,9 @@ class ImageRecord:
     alt_text: str
     is_watermarked: bool
     created_timestamp: int
+    # Etsy's stored rank: not renumbered when another image arrives at it (etsy-api.md §10.11),
+    # so two images can share one. 0 only in state files written before ranks were kept.
+    rank: int = 0
 
 
 @dataclass
@@ -117,7 +120,7 @@ class Listing:
     item_height: float | None = None
     item_dimensions_unit: str | None = None
     production_partner_ids: list[int] = field(default_factory=list)
-    image_ids: list[int] = field(default_factory=list)  # in rank order
+    image_ids: list[int] = field(default_factory=list)  # in read-back order (images.py)
     detached_image_ids: list[int] = field(default_factory=list)  # deleted, re-attachable
     inventory: Inventory = field(default_factory=Inventory)
 
