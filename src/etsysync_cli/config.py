@@ -396,6 +396,8 @@ def _write_toml(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _toml_scalar(value: Any) -> str:
+    if isinstance(value, list):  # listing.production_partner_ids: a TOML array
+        return "[" + ", ".join(_toml_scalar(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -22,7 +22,7 @@ def settings_table() -> str:
     for info in setting_keys():
         section, _, name = info.key.partition(".")
         default = getattr(getattr(defaults, section), name)
-        shown = "" if default is None else f"`{default}`"
+        shown = "" if default is None or default == [] else f"`{default}`"
         lines.append(f"| `{info.key}` | `{info.env}` | {shown} | {info.description} |")
     return "\n".join(lines)
 

@@ -370,8 +370,14 @@ class ShopChoice(Report):
     label: str = Field(description="What it is.")
 
 
+class ShopPartner(Report):
+    id: int = Field(description="The id to put in `listing.production_partner_ids`.")
+    name: str = Field(description="The partner's name.")
+    location: str | None = Field(description="Where the partner is, as Etsy gives it.")
+
+
 class ShopDocument(Report):
-    """`shop --json`: the shop and the ids of its profiles."""
+    """`shop --json`: the shop, the ids of its profiles and its production partners."""
 
     shop_id: int = Field(description="The Etsy shop id.")
     shop_name: str = Field(description="The shop's name.")
@@ -381,7 +387,14 @@ class ShopDocument(Report):
     readiness_states: list[ShopChoice] = Field(
         description="Processing profiles, for `listing.readiness_state_id`."
     )
+    production_partners: list[ShopPartner] = Field(
+        description="For `listing.production_partner_ids` (or metadata "
+        "`etsy_production_partner_ids`); Etsy needs one for `who_made = someone_else`."
+    )
     configured: dict[str, int | None] = Field(description="The three settings as they are now.")
+    configured_partners: list[int] = Field(
+        description="`listing.production_partner_ids` as it is now."
+    )
 
 
 class TaxonomyResult(Report):

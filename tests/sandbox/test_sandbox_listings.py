@@ -10,6 +10,7 @@ from sandbox_helpers import OAS, error, fields, listing_form
 from etsysync_cli.sandbox import (
     OTHER_SHOP_ID,
     OTHER_USER_ID,
+    PRODUCTION_PARTNER_ID,
     READINESS_STATE_ID,
     RETURN_POLICY_ID,
     SELLER_SHOP_ID,
@@ -119,7 +120,9 @@ def test_enums(api, field, value):
 def test_enum_values_match_the_spec(api):
     year = datetime.now(UTC).year
     for who in OAS["createDraftListing"]["who_made"]:
-        assert create(api, who_made=who).status_code == 201
+        # someone_else needs a production partner (etsy-api.md §10.6, test_sandbox_partners.py)
+        partner = str(PRODUCTION_PARTNER_ID) if who == "someone_else" else None
+        assert create(api, who_made=who, production_partner_ids=partner).status_code == 201
     spec_values = [
         f"2020_{year}" if v.startswith("2020_") else v
         for v in OAS["createDraftListing"]["when_made"]

@@ -7,6 +7,9 @@ from typing import Any
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import (
+    PRODUCTION_PARTNER_ID,
+    PRODUCTION_PARTNER_LOCATION,
+    PRODUCTION_PARTNER_NAME,
     READINESS_STATE_ID,
     RETURN_POLICY_ID,
     SELLER_SHOP_ID,
@@ -19,6 +22,7 @@ PROFILE_OPERATIONS = {
     "getShopShippingProfiles",
     "getShopReturnPolicies",
     "getShopReadinessStateDefinitions",
+    "getShopProductionPartners",
 }
 
 
@@ -59,12 +63,60 @@ def test_shop_json_fields(cli, connected) -> None:
         "shipping_profiles": [{"id": SHIPPING_PROFILE_ID, "label": "Standard shipping"}],
         "return_policies": [{"id": RETURN_POLICY_ID, "label": "returns accepted, 30 days"}],
         "readiness_states": [{"id": READINESS_STATE_ID, "label": "ready_to_ship, 1-3 days"}],
+        "production_partners": [
+            {
+                "id": PRODUCTION_PARTNER_ID,
+                "name": PRODUCTION_PARTNER_NAME,
+                "location": PRODUCTION_PARTNER_LOCATION,
+            }
+        ],
         "configured": {
             "listing.shipping_profile_id": None,
             "listing.return_policy_id": None,
             "listing.readiness_state_id": None,
         },
+        "configured_partners": [],
     }
+
+
+def test_shop_lists_the_production_partners(cli, connected) -> None:
+    out = cli("shop").stdout
+    assert "Production partners" in out
+    line = f"{PRODUCTION_PARTNER_ID}  {PRODUCTION_PARTNER_NAME}, {PRODUCTION_PARTNER_LOCATION}"
+    assert line in out
+    set_it = cli("config", "set", "listing.production_partner_ids", f"{PRODUCTION_PARTNER_ID},77")
+    assert set_it.exit_code == 0, set_it.stderr
+    assert shop_json(cli)["configured_partners"] == [PRODUCTION_PARTNER_ID, 77]
+    out = cli("shop").stdout
+    assert f"{line}  (configured)" in out
+    assert "configured: 77, not among these" in out
+
+
+def test_a_shop_without_partners_says_where_to_add_one(cli, connected) -> None:
+    # The API cannot create partners (etsy-api.md §10.6): the seller adds them on etsy.com.
+    connected.state.seed.production_partners[SELLER_SHOP_ID].clear()
+    result = cli("shop", "--refresh")
+    assert result.exit_code == 0, result.stderr
+    assert "Shop Manager → Settings → Production partners" in result.stdout
+    assert shop_json(cli)["production_partners"] == []
+
+
+def test_profiles_cached_without_partners_are_read_again(cli, connected) -> None:
+    from etsysync_cli.config import app_home
+    from etsysync_cli.store.accounts import cache, cached, list_accounts
+    from etsysync_cli.store.db import Store
+
+    shop_json(cli)
+    with Store.open(app_home()) as store:
+        (account,) = list_accounts(store)
+        account_id = account.id
+        value, _ = cached(store, account_id, "shop")
+        assert value is not None
+        del value["production_partners"]  # as an etsysync before partners cached it
+        cache(store, account_id, "shop", value)
+    connected.clear_request_log()
+    assert shop_json(cli)["production_partners"][0]["id"] == PRODUCTION_PARTNER_ID
+    assert "getShopProductionPartners" in operations(connected)
 
 
 def test_shop_marks_the_configured_ids(cli, connected) -> None:

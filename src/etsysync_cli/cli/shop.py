@@ -5,9 +5,11 @@
     shop_id, shop_name, currency_code
     shipping_profiles, return_policies, readiness_states: [{"id": int, "label": str}, ...]
         (readiness states are Etsy's processing profiles)
+    production_partners: [{"id": int, "name": str, "location": str | null}, ...]
     configured: {"listing.shipping_profile_id": int | null,
                  "listing.return_policy_id": int | null,
                  "listing.readiness_state_id": int | null}   (the current settings)
+    configured_partners: [int, ...]   (listing.production_partner_ids)
 
 `taxonomy search --json` fields (stable):
 
@@ -27,7 +29,7 @@ import typer
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.flows import shop as flows_shop
-from etsysync_cli.reports import ShopChoice
+from etsysync_cli.reports import ShopChoice, ShopDocument
 
 PROFILE_SECTIONS = (
     ("shipping_profiles", "Shipping profiles", "shipping_profile_id"),
@@ -43,7 +45,7 @@ def shop_cmd(
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Show the connected shop and the ids of its shipping, return and processing profiles."""
+    """Show the shop's ids: shipping, return and processing profiles, production partners."""
     with common.workspace() as ws:
         doc = flows_shop.shop_document(ws.settings, ws.session(account), ws.store, refresh=refresh)
     if as_json:
@@ -57,9 +59,11 @@ def shop_cmd(
     for attribute, title, name in PROFILE_SECTIONS:
         section = _section(title, getattr(doc, attribute), doc.configured[f"listing.{name}"])
         out.print(section, highlight=False, markup=False)
+    out.print(_partners_section(doc), highlight=False, markup=False)
     note(
         "Set them with `etsysync config set listing.shipping_profile_id ID` "
-        "(and listing.return_policy_id, listing.readiness_state_id)."
+        "(and listing.return_policy_id, listing.readiness_state_id, "
+        "listing.production_partner_ids)."
     )
 
 
@@ -73,6 +77,26 @@ def _section(title: str, choices: list[ShopChoice], current: int | None) -> str:
         lines.append(f"  {choice.id:>{width}}  {choice.label}{mark}")
     if current is not None and current not in {c.id for c in choices}:
         lines.append(f"  configured: {current}, which is not one of these")
+    return "\n".join(lines)
+
+
+def _partners_section(doc: ShopDocument) -> str:
+    lines = ["\nProduction partners (who makes products with the shop):"]
+    if not doc.production_partners:
+        # The API cannot add one (etsy-api.md §10.6): say where the seller does it.
+        lines.append(
+            "  (none; add one in Shop Manager → Settings → Production partners on etsy.com: "
+            "Etsy needs one for products made by someone else)"
+        )
+    width = max((len(str(p.id)) for p in doc.production_partners), default=0)
+    configured = set(doc.configured_partners)
+    for partner in doc.production_partners:
+        where = f", {partner.location}" if partner.location else ""
+        mark = "  (configured)" if partner.id in configured else ""
+        lines.append(f"  {partner.id:>{width}}  {partner.name}{where}{mark}")
+    unknown = sorted(configured - {p.id for p in doc.production_partners})
+    if unknown:
+        lines.append(f"  configured: {', '.join(map(str, unknown))}, not among these")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 WhoMade = Literal["i_did", "someone_else", "collective"]
 ListingType = Literal["physical", "download", "both"]
@@ -78,11 +78,34 @@ class ListingDefaults(BaseModel):
         le=999,
         description="Quantity listed for variants whose stock is not managed by the store.",
     )
+    production_partner_ids: list[int] = Field(
+        default_factory=list,
+        description="Etsy production partner ids (comma-separated) put on every listing; Etsy "
+        "refuses `who_made = someone_else` without one. A product can set its own with metadata "
+        "`etsy_production_partner_ids`; `etsysync shop` lists the shop's partners.",
+    )
     weight_unit: WeightUnit | Literal["none"] = Field(
         "g",
         description="Unit of the products' `weight` numbers (Medusa stores a bare number; grams "
         "by convention): `g`, `kg`, `oz`, `lb`, or `none` to not send weights to Etsy.",
     )
+
+    @field_validator("production_partner_ids", mode="before")
+    @classmethod
+    def _partner_id_list(cls, value: Any) -> Any:
+        # From the environment or `config set` the ids arrive as one text: "123" or "123,456".
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [value]
+        return value
+
+    @field_validator("production_partner_ids")
+    @classmethod
+    def _positive_ids(cls, value: list[int]) -> list[int]:
+        if any(i < 1 for i in value):
+            raise ValueError("production partner ids are positive whole numbers")
+        return list(dict.fromkeys(value))
 
 
 class ImageRef(BaseModel):
@@ -228,6 +251,7 @@ class ListingDraft(BaseModel):
     materials: list[str] = Field(default_factory=list)
     item_weight: Decimal | None = None
     item_weight_unit: WeightUnit | None = None
+    production_partner_ids: list[int] = Field(default_factory=list)  # the shop's partner ids
     state: ListingState = "draft"  # wanted state; a new listing is always created as a draft
     images: list[ImageRef] = Field(default_factory=list)
     inventory: ListingInventory
@@ -267,4 +291,9 @@ class ListingDraft(BaseModel):
         if self.item_weight is not None and self.item_weight_unit is not None:
             fields["item_weight"] = self.item_weight
             fields["item_weight_unit"] = self.item_weight_unit
+        if self.production_partner_ids:
+            # Sent only when set: without a partner configured etsysync leaves alone the
+            # partners a seller chose on Etsy (an update without the field keeps them,
+            # open-api#285).
+            fields["production_partner_ids"] = list(self.production_partner_ids)
         return fields

@@ -8,7 +8,8 @@ stock capped at 999, a missing description replaced by the title, …) never blo
 Settings come from `ListingDefaults`, overridden per product by metadata: `etsy_taxonomy_id`,
 `etsy_who_made` (or `who_made`), `etsy_when_made` (or `when_made`), `etsy_is_supply`,
 `etsy_shipping_profile_id`, `etsy_return_policy_id`, `etsy_readiness_state_id`, `etsy_type`,
-`etsy_state`, and Etsy-only texts `etsy_title`, `etsy_description`, `etsy_tags`, `etsy_materials`.
+`etsy_state`, `etsy_production_partner_ids`, and Etsy-only texts `etsy_title`,
+`etsy_description`, `etsy_tags`, `etsy_materials`.
 """
 
 from __future__ import annotations
@@ -84,8 +85,14 @@ def map_product(
 
 def draft_fingerprint(draft: ListingDraft) -> str:
     """Hash of the reviewed payload (image refs, not contents: the planner adds those)."""
+    # Fields added later are left out while unset, so that drafts planned before they existed
+    # keep their fingerprint (and are not pushed again for nothing).
+    unset = {"production_partner_ids"} if not draft.production_partner_ids else set()
     text = json.dumps(
-        draft.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        draft.model_dump(mode="json", exclude=unset),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -262,6 +269,7 @@ class _Mapper:
             materials=materials,
             item_weight=weight,
             item_weight_unit=unit,
+            production_partner_ids=settings["production_partner_ids"],
             state=state,
             images=images,
             inventory=inventory,
@@ -310,6 +318,7 @@ class _Mapper:
                     s[name] = value.strip()
                 else:
                     self.reasons.append(f"metadata {found} {value!r} is not text")
+        s["production_partner_ids"] = self._partner_ids(d.production_partner_ids)
         if self.meta.get("etsy_is_supply") is not None:
             flag = _as_bool(self.meta["etsy_is_supply"])
             if flag is None:
@@ -354,6 +363,24 @@ class _Mapper:
                 "cannot upload: use state draft and add the file on Etsy"
             )
         return s
+
+    def _partner_ids(self, configured: list[int]) -> list[int]:
+        """metadata etsy_production_partner_ids (a list, or ids separated by commas) wins over
+        listing.production_partner_ids. Whether the shop has them is checked at plan time
+        (domain/shop.py), where the shop's partners are known."""
+        raw = self.meta.get("etsy_production_partner_ids")
+        if raw is None:
+            return list(configured)
+        items = re.split(r"[,|]", raw) if isinstance(raw, str) else raw
+        items = items if isinstance(items, list) else [items]
+        ids = [_as_int(item) for item in items if not (isinstance(item, str) and not item.strip())]
+        if any(i is None or i < 1 for i in ids):
+            self.reasons.append(
+                f"metadata etsy_production_partner_ids {raw!r} is not a list of production "
+                'partner ids (whole numbers, e.g. "3810274" or [3810274])'
+            )
+            return []
+        return list(dict.fromkeys(i for i in ids if i is not None))
 
     # texts --------------------------------------------------------------------------------------
 

@@ -17,11 +17,11 @@ duplicate one) and, for the title rule, by the runner's reconcile after a failed
 **Comparing** (`differences`): what a listing read already shows, without downloading images.
 Listing fields as `updateListing` takes them — title, description (line endings and surrounding
 whitespace ignored), tags and materials (order ignored), who_made, when_made, is_supply,
-taxonomy_id, type, shipping_profile_id, return_policy_id, item_weight and its unit (only those
-the draft sets) — plus `inventory` (per product: SKU, variation values, price, quantity,
-enabled; the processing profile is not compared) and `state` (a wanted draft matches a draft or
-inactive listing, a wanted active listing only an active one). Images are not compared: Etsy
-gives no content hash.
+taxonomy_id, type, shipping_profile_id, return_policy_id, item_weight and its unit,
+production_partner_ids (order ignored) (only those the draft sets) — plus `inventory` (per
+product: SKU, variation values, price, quantity, enabled; the processing profile is not
+compared) and `state` (a wanted draft matches a draft or inactive listing, a wanted active
+listing only an active one). Images are not compared: Etsy gives no content hash.
 
 A listing's SKUs are the trimmed, non-empty SKUs of its inventory. Titles are compared after
 trimming and collapsing runs of whitespace; case and punctuation count (`normalise_title`).
@@ -291,6 +291,7 @@ def differences(draft: ListingDraft, shop: ShopListing) -> list[str]:
         "type": held.get("type") or "physical",
         "tags": sorted(held.get("tags") or []),
         "materials": sorted(held.get("materials") or []),
+        "production_partner_ids": sorted(held.get("production_partner_ids") or []),
     }
     wanted: dict[str, Any] = {
         **draft.update_fields(),
@@ -299,6 +300,8 @@ def differences(draft: ListingDraft, shop: ShopListing) -> list[str]:
         "materials": sorted(draft.materials),
         "item_weight": draft.item_weight,
     }
+    if "production_partner_ids" in wanted:  # compared only when the draft names partners
+        wanted["production_partner_ids"] = sorted(draft.production_partner_ids)
     found = [name for name in etsy if name in wanted and wanted[name] != etsy[name]]
     if _inventory_key(draft.inventory) != _inventory_key(shop.inventory):
         found.append("inventory")

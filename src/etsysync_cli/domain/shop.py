@@ -1,15 +1,19 @@
-"""The connected shop's own ids (shipping profiles, return policies, processing profiles), and
-filling the listing defaults from them: `plan` fills in `listing.shipping_profile_id`,
-`return_policy_id` and `readiness_state_id` when the shop has exactly one of each, and names the
-choices when it has several. Pure; etsy/shop.py reads the profiles from Etsy.
+"""The connected shop's own ids (shipping profiles, return policies, processing profiles,
+production partners), and filling the listing defaults from them: `plan` fills in
+`listing.shipping_profile_id`, `return_policy_id` and `readiness_state_id` when the shop has
+exactly one of each, and names the choices when it has several; it checks each listing's
+production partners against the shop's (`partner_reasons`). Pure; etsy/shop.py reads the
+profiles from Etsy.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
-from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
+from etsysync_cli.domain.rules import when_made_choices
 from etsysync_cli.errors import ConfigError
 
 
@@ -20,6 +24,19 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """A production partner of the shop (Etsy's ShopProductionPartner)."""
+
+    id: int
+    name: str
+    location: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.location}" if self.location else self.name
+
+
+@dataclass(frozen=True)
 class ShopProfiles:
     shop_id: int
     shop_name: str
@@ -27,6 +44,7 @@ class ShopProfiles:
     shipping_profiles: list[Choice]
     return_policies: list[Choice]
     readiness_states: list[Choice]
+    production_partners: list[Partner] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +61,8 @@ class ShopProfiles:
             choices("shipping_profiles"),
             choices("return_policies"),
             choices("readiness_states"),
+            # KeyError for a copy cached before partners were read: the caller reads again
+            [Partner(**p) for p in data["production_partners"]],
         )
 
 
@@ -87,3 +107,54 @@ def fill_defaults(
         elif len(choices) > 1:
             notes.append(f"listing.{name} is not set; the shop has {listed}")
     return defaults.model_copy(update=updates), notes
+
+
+# --- production partners ---------------------------------------------------------------------
+
+PARTNER_SETTING = "listing.production_partner_ids"
+PARTNER_METADATA = "etsy_production_partner_ids"
+PARTNERS_ON_ETSY = "Shop Manager → Settings → Production partners on etsy.com"
+
+
+def needs_production_partner(draft: ListingDraft, today: date) -> bool:
+    """Whether Etsy refuses the listing without a production partner (etsy-api.md §10.6).
+
+    Etsy answers "Oh dear, you cannot sell this item on Etsy." to `who_made = someone_else` on a
+    finished product made to order or recently; vintage resale (`before_2007` and older) and
+    supplies pass without one (ELA's measured control cases; open-api#118 for "recently").
+    """
+    if draft.who_made != "someone_else" or draft.is_supply:
+        return False
+    recent = when_made_choices(today)[:4]  # made_to_order, 2020_<year>, 2010_2019, 2007_2009
+    return draft.when_made in recent
+
+
+def partner_reasons(
+    draft: ListingDraft, partners: list[Partner], *, from_metadata: bool, today: date
+) -> list[str]:
+    """Why the draft's production partners would fail on Etsy: ids the shop does not have, or
+    none where Etsy needs one. Each reason says where the ids come from and what the shop has."""
+    where = f"metadata {PARTNER_METADATA}" if from_metadata else PARTNER_SETTING
+    known = {p.id for p in partners}
+    unknown = [i for i in draft.production_partner_ids if i not in known]
+    if unknown:
+        ids = ", ".join(map(str, unknown))
+        verb = "is" if len(unknown) == 1 else "are"
+        return [f"production partner {ids} ({where}) {verb} not the shop's; {_shop_has(partners)}"]
+    if draft.production_partner_ids or not needs_production_partner(draft, today):
+        return []
+    return [
+        "who_made is someone_else, and Etsy refuses such a listing without a production "
+        f"partner: set {PARTNER_SETTING} (or metadata {PARTNER_METADATA} on the product); "
+        + _shop_has(partners)
+    ]
+
+
+def _shop_has(partners: list[Partner]) -> str:
+    if not partners:
+        return (
+            f"the shop has no production partners: add one in {PARTNERS_ON_ETSY} "
+            "(then `etsysync shop --refresh` lists its id)"
+        )
+    listed = ", ".join(f"{p.id} ({p.label})" for p in partners)
+    return f"the shop's production partners: {listed}"

@@ -37,6 +37,7 @@ from etsysync_cli.etsy.models import (
     ListingImage,
     Me,
     Pong,
+    ProductionPartner,
     ReadinessStateDefinition,
     ReturnPolicy,
     ShippingProfile,
@@ -284,6 +285,11 @@ class EtsyClient:
         path = f"/shops/{shop_id}/readiness-state-definitions"
         op = "getShopReadinessStateDefinitions"
         return list(self._paginate(ReadinessStateDefinition, path, op, {}, MAX_PAGE))
+
+    def get_production_partners(self, shop_id: int) -> list[ProductionPartner]:
+        """getShopProductionPartners (shops_r): the partners a listing can name."""
+        op = "getShopProductionPartners"
+        return self._list(ProductionPartner, f"/shops/{shop_id}/production-partners", op)
 
     # --- taxonomy -------------------------------------------------------------------------------
 

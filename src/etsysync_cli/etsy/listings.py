@@ -63,6 +63,12 @@ def shop_listing(listing: Listing, inventory: ListingInventory | None) -> ShopLi
             "return_policy_id": listing.return_policy_id,
             "item_weight": listing.item_weight,
             "item_weight_unit": listing.item_weight_unit,
+            # None when the read did not carry them (a ShopListing, not WithAssociations)
+            "production_partner_ids": (
+                None
+                if listing.production_partners is None
+                else [p.production_partner_id for p in listing.production_partners]
+            ),
         },
         image_ids=tuple(image.listing_image_id for image in listing.images or []),
         inventory=inventory,

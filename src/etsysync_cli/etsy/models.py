@@ -95,6 +95,15 @@ class ReadinessStateDefinition(EtsyModel):
     processing_days_display_label: str = ""
 
 
+class ProductionPartner(EtsyModel):
+    """A ShopProductionPartner (getShopProductionPartners, and a listing's
+    `production_partners`). Names are read like listing text, unescaped (etsy-api.md §10.1)."""
+
+    production_partner_id: int
+    partner_name: EtsyText = ""
+    location: EtsyText = ""
+
+
 class TaxonomyNode(EtsyModel):
     """A seller taxonomy node; `children` nests the tree."""
 
@@ -198,6 +207,9 @@ class Listing(EtsyModel):
     images: list[ListingImage] | None = None
     shop: Shop | None = None
     inventory: EtsyInventory | None = None
+    # ShopListingWithAssociations reads (getListing, getListingsByShop, the batches) carry the
+    # listing's partners without `includes`; createDraftListing/updateListing do not (None).
+    production_partners: list[ProductionPartner] | None = None
 
 
 __all__ = [
@@ -212,6 +224,7 @@ __all__ = [
     "Money",
     "Page",
     "Pong",
+    "ProductionPartner",
     "ReadinessStateDefinition",
     "ReturnPolicy",
     "ShippingProfile",

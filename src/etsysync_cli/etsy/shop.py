@@ -1,8 +1,10 @@
-"""Reading the connected shop's profiles from Etsy (one getShop and three profile reads)."""
+"""Reading the connected shop's profiles from Etsy: one getShop, three profile reads and
+getShopProductionPartners (one request each; the spec pages none of them but processing
+profiles)."""
 
 from __future__ import annotations
 
-from etsysync_cli.domain.shop import Choice, ShopProfiles
+from etsysync_cli.domain.shop import Choice, Partner, ShopProfiles
 from etsysync_cli.etsy.client import EtsyClient
 
 
@@ -31,6 +33,10 @@ def read_profiles(client: EtsyClient, shop_id: int) -> ShopProfiles:
                 f"{p.readiness_state}, {p.min_processing_days}-{p.max_processing_days} days",
             )
             for p in client.get_readiness_state_definitions(shop_id)
+        ],
+        production_partners=[
+            Partner(p.production_partner_id, p.partner_name, p.location)
+            for p in client.get_production_partners(shop_id)
         ],
     )
     return profiles

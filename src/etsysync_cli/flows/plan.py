@@ -24,7 +24,7 @@ from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
 from etsysync_cli.domain.product import BadProduct, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
-from etsysync_cli.domain.shop import fill_defaults
+from etsysync_cli.domain.shop import PARTNER_METADATA, fill_defaults, partner_reasons
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.etsy.taxonomy import variation_lookup
@@ -170,6 +170,12 @@ def _plan(
                 )
                 if isinstance(mapped, MappedListing):
                     problems = image_problems(mapped.draft, images)
+                    problems += partner_reasons(
+                        mapped.draft,
+                        profiles.production_partners,
+                        from_metadata=result.meta.get(PARTNER_METADATA) is not None,
+                        today=today or date.today(),
+                    )
                     if problems:
                         mapped = InvalidListing(problems, mapped.warnings)
                 item = planner.plan_product(

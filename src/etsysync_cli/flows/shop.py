@@ -16,6 +16,7 @@ from etsysync_cli.etsy.shop import read_profiles
 from etsysync_cli.reports import (
     ShopChoice,
     ShopDocument,
+    ShopPartner,
     TaxonomyDocument,
     TaxonomyResult,
 )
@@ -29,11 +30,14 @@ CACHE_KEY = "shop"
 
 def shop_profiles(session: Session, store: Store, *, refresh: bool = False) -> ShopProfiles:
     """The shop's profiles: the copy cached on the account if younger than a day, else read
-    from Etsy (four requests) and cached."""
+    from Etsy (five requests) and cached."""
     account = session.account
     value, fetched = cached(store, account.id, CACHE_KEY)
     if value and fetched and not refresh and utcnow() - fetched < PROFILES_CACHED_FOR:
-        return ShopProfiles.from_json(value)
+        try:
+            return ShopProfiles.from_json(value)
+        except KeyError:
+            pass  # cached by an etsysync that did not read production partners: read again
     profiles = read_profiles(session.client, account.shop_id)
     cache(store, account.id, CACHE_KEY, profiles.as_json())
     return profiles
@@ -61,12 +65,13 @@ def taxonomy_lookup(
 
 
 PROFILE_SETTINGS = ("shipping_profile_id", "return_policy_id", "readiness_state_id")
+PARTNER_SETTING = "production_partner_ids"
 
 
 def shop_document(
     settings: Settings, session: Session, store: Store, *, refresh: bool = False
 ) -> ShopDocument:
-    """`etsysync shop`: the profiles, and the settings that name them."""
+    """`etsysync shop`: the profiles and production partners, and the settings that name them."""
     profiles = shop_profiles(session, store, refresh=refresh)
 
     def choices(found: list[Choice]) -> list[ShopChoice]:
@@ -79,9 +84,14 @@ def shop_document(
         shipping_profiles=choices(profiles.shipping_profiles),
         return_policies=choices(profiles.return_policies),
         readiness_states=choices(profiles.readiness_states),
+        production_partners=[
+            ShopPartner(id=p.id, name=p.name, location=p.location or None)
+            for p in profiles.production_partners
+        ],
         configured={
             f"listing.{name}": getattr(settings.listing, name) for name in PROFILE_SETTINGS
         },
+        configured_partners=list(getattr(settings.listing, PARTNER_SETTING)),
     )
 
 

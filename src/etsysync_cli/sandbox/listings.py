@@ -33,6 +33,7 @@ from etsysync_cli.sandbox.rules import (
     WRITE_STATES,
     Fields,
     check_enum,
+    check_marketplace,
     check_measure,
     check_quantity,
     check_supply_bundle,
@@ -128,6 +129,7 @@ def create_from_fields(state: SandboxState, shop: dict[str, Any], f: Fields) -> 
     _apply_optional(state, listing, f, creating=True)
     if listing.listing_type == "physical" and listing.shipping_profile_id is None:
         raise bad_request("A shipping_profile_id is required for physical listings.")
+    _check_marketplace(listing)
     image_ids = f.int_list("image_ids") if f.has("image_ids") else []
     sources = _images_to_copy(state, listing.shop_id, image_ids)
 
@@ -147,6 +149,13 @@ def create_from_fields(state: SandboxState, shop: dict[str, Any], f: Fields) -> 
     state.bump("listings_created")
     state.save()
     return listing
+
+
+def _check_marketplace(listing: Listing) -> None:
+    """etsy-api.md §10.6: goods made by someone else need a production partner on the listing."""
+    check_marketplace(
+        listing.who_made, listing.when_made, listing.is_supply, listing.production_partner_ids
+    )
 
 
 def _int(f: Fields, name: str) -> int:
@@ -236,10 +245,14 @@ def _apply_optional(state: SandboxState, listing: Listing, f: Fields, *, creatin
             else:
                 setattr(listing, name, check_enum(f.str_(name) or "", units))
     if f.has("production_partner_ids"):
-        partners = f.int_list("production_partner_ids")
-        if partners:  # the seeded shop has no production partners
-            raise problem("production_partner_ids", f"production partner {partners[0]} not found")
-        listing.production_partner_ids = []
+        # A form array is one comma-separated value (etsy-api.md §9.4); ids must be the shop's.
+        partners = list(dict.fromkeys(f.int_list("production_partner_ids")))
+        for partner_id in partners:
+            if seed.production_partner(shop_id, partner_id) is None:
+                raise problem(
+                    "production_partner_ids", f"production partner {partner_id} not found"
+                )
+        listing.production_partner_ids = partners
     if creating:
         # Deprecated by processing profiles but still in the spec: stored, never required.
         for name in ("processing_min", "processing_max"):
@@ -256,7 +269,7 @@ def _apply_optional(state: SandboxState, listing: Listing, f: Fields, *, creatin
 def get_listing(state: SandboxState, req: Request) -> Response:
     listing = visible_listing(state, req, path_int(req, "listing_id"))
     wanted = includes(req, LISTING_INCLUDES)
-    body = render_listing(state, listing, base_url=req.base_url, includes=wanted)
+    body = render_listing(state, listing, base_url=req.base_url, includes=wanted, partners=True)
     return json_response(200, body)
 
 
@@ -273,7 +286,10 @@ def get_listings_by_shop(state: SandboxState, req: Request) -> Response:
     )
     found = [x for x in found if x.state == wanted_state]
     page = found[offset : offset + limit]
-    results = [render_listing(state, x, base_url=req.base_url, includes=wanted) for x in page]
+    results = [
+        render_listing(state, x, base_url=req.base_url, includes=wanted, partners=True)
+        for x in page
+    ]
     return json_response(200, {"count": len(found), "results": results})
 
 
@@ -299,7 +315,14 @@ def get_listings_by_ids(state: SandboxState, req: Request) -> Response:
     found = [state.listings[i] for i in dict.fromkeys(ids) if i in state.listings]
     found = [x for x in found if visible(req, x)]
     results = [
-        render_listing(state, x, base_url=req.base_url, includes=wanted, show_readiness=False)
+        render_listing(
+            state,
+            x,
+            base_url=req.base_url,
+            includes=wanted,
+            show_readiness=False,
+            partners=True,
+        )
         for x in found
     ]
     return json_response(200, {"count": len(results), "results": results})
@@ -310,7 +333,9 @@ def get_inventories_by_ids(state: SandboxState, req: Request) -> Response:
     results = []
     for listing_id in dict.fromkeys(_listing_ids(req)):
         listing = owned_listing(state, req, listing_id)
-        item = render_listing(state, listing, base_url=req.base_url, show_readiness=False)
+        item = render_listing(
+            state, listing, base_url=req.base_url, show_readiness=False, partners=True
+        )
         item["inventory"] = render_inventory(state, listing)
         results.append(item)
     return json_response(200, {"count": len(results), "results": results})
@@ -358,6 +383,11 @@ def update_listing(state: SandboxState, req: Request) -> Response:
     _apply_optional(state, listing, f, creating=False)
     if listing.listing_type == "physical" and listing.shipping_profile_id is None:
         raise bad_request("A shipping_profile_id is required for physical listings.")
+    if f.has("who_made") or f.has("production_partner_ids"):
+        # Judged on the listing as the update leaves it: partners already on it count
+        # (open-api#365 was Etsy wrongly refusing that case; fixed in 2022), and an update
+        # that omits production_partner_ids keeps them (open-api#285, also fixed).
+        _check_marketplace(listing)
     if f.has("image_ids"):
         set_image_order(state, listing, f.int_list("image_ids"))
     if f.has("state") and not _blank(f.data["state"]):

@@ -66,6 +66,7 @@ def render_listing(
     show_readiness: bool = True,
     includes: frozenset[str] = frozenset(),
     escaped: bool | None = None,
+    partners: bool = False,
 ) -> dict[str, Any]:
     """A ShopListing (plus the requested associations of ShopListingWithAssociations).
 
@@ -74,6 +75,10 @@ def render_listing(
     shop-scoped or single-listing request; null on the batch reads, as the spec has it (U).
     Title, description and tags are HTML-escaped, as Etsy sends them (`escaped`, default: the
     sandbox's `escape_text`).
+    `partners`: the reads that answer ShopListingWithAssociations carry `production_partners`,
+    the listing's partners as ShopProductionPartner objects, without any `includes` (ELA saw it
+    on getListing and getListingsByShop; createDraftListing and updateListing answer a plain
+    ShopListing, which has no such field).
     """
     code = currency(state, listing)
     text = _etsy_escape if (state.config.escape_text if escaped is None else escaped) else str
@@ -132,6 +137,12 @@ def render_listing(
         "readiness_state_id": readiness,
         "suggested_title": None,
     }
+    if partners:
+        data["production_partners"] = [
+            found
+            for partner_id in listing.production_partner_ids
+            if (found := state.seed.production_partner(listing.shop_id, partner_id)) is not None
+        ]
     if "Images" in includes:
         data["images"] = [
             render_image(state.images[i], state.images[i].rank or n, base_url)

@@ -58,6 +58,13 @@ API_ROUTES = (
         "shops_r",
     ),
     _route(
+        "GET",
+        "/shops/{shop_id}/production-partners",
+        "getShopProductionPartners",
+        shops.get_production_partners,
+        "shops_r",
+    ),
+    _route(
         "GET", "/seller-taxonomy/nodes", "getSellerTaxonomyNodes", shops.get_taxonomy_nodes, None
     ),
     _route(

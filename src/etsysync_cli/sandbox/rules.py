@@ -289,6 +289,34 @@ def check_measure(name: str, value: float | None) -> float | None:
     return value
 
 
+# Etsy's answer when a listing declares goods made by someone else that Etsy only sells with a
+# production partner (etsy-api.md §10.6: ELA, open-api#365, #539).
+MARKETPLACE_REFUSAL = "Oh dear, you cannot sell this item on Etsy."
+
+
+def needs_production_partner(
+    who_made: str | None, when_made: str | None, is_supply: bool | None
+) -> bool:
+    """Whether Etsy refuses the listing without a production partner.
+
+    ELA measured the rule on one listing: `someone_else` + `made_to_order` + not a supply is
+    refused; the same with `before_2007` (vintage resale), with `is_supply=true`, or with
+    `collective`/`i_did` passes. open-api#118 saw the refusal for the "made to order" and
+    "recently" values too, so the recent decades count like made to order.
+    """
+    if who_made != "someone_else" or is_supply:
+        return False
+    recent = when_made_values()[:4]  # made_to_order, 2020_<year>, 2010_2019, 2007_2009
+    return when_made in recent
+
+
+def check_marketplace(
+    who_made: str | None, when_made: str | None, is_supply: bool | None, partner_ids: list[int]
+) -> None:
+    if not partner_ids and needs_production_partner(who_made, when_made, is_supply):
+        raise problem("marketplace", MARKETPLACE_REFUSAL)
+
+
 def check_supply_bundle(fields: Fields) -> None:
     """who_made, when_made and is_supply go together: all three or none (open-api#280, #511)."""
     names = ("who_made", "when_made", "is_supply")

@@ -15,6 +15,11 @@ SELLER_SHOP_NAME = "SandboxCraftShop"
 SHIPPING_PROFILE_ID = 184562937410
 RETURN_POLICY_ID = 1193847562
 READINESS_STATE_ID = 1402938475
+# The seller works with one production partner (a print shop); the other seller has none, as a
+# new shop does (getShopProductionPartners answered `count: 0` on a real shop, etsy-api.md §10.6).
+PRODUCTION_PARTNER_ID = 3810274
+PRODUCTION_PARTNER_NAME = "Riverside Print Co."
+PRODUCTION_PARTNER_LOCATION = "Portland, Oregon, United States"
 
 OTHER_USER_ID = 93184726
 OTHER_SHOP_ID = 62983104
@@ -33,6 +38,7 @@ class Seed:
     shipping_profiles: dict[int, list[dict[str, Any]]]  # by shop_id
     return_policies: dict[int, list[dict[str, Any]]]
     processing_profiles: dict[int, list[dict[str, Any]]]
+    production_partners: dict[int, list[dict[str, Any]]]  # ShopProductionPartner, by shop_id
 
     def shop_of_user(self, user_id: int) -> dict[str, Any] | None:
         return next((s for s in self.shops.values() if s["user_id"] == user_id), None)
@@ -48,6 +54,10 @@ class Seed:
     def processing_profile(self, shop_id: int, readiness_state_id: int) -> dict[str, Any] | None:
         profiles = self.processing_profiles.get(shop_id, [])
         return next((p for p in profiles if p["readiness_state_id"] == readiness_state_id), None)
+
+    def production_partner(self, shop_id: int, partner_id: int) -> dict[str, Any] | None:
+        partners = self.production_partners.get(shop_id, [])
+        return next((p for p in partners if p["production_partner_id"] == partner_id), None)
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:
@@ -157,6 +167,15 @@ def _processing(readiness_state_id: int, shop_id: int) -> dict[str, Any]:
     }
 
 
+def _seller_partner() -> dict[str, Any]:
+    """A ShopProductionPartner: exactly the OAS fields (etsy-oas.json)."""
+    return {
+        "production_partner_id": PRODUCTION_PARTNER_ID,
+        "partner_name": PRODUCTION_PARTNER_NAME,
+        "location": PRODUCTION_PARTNER_LOCATION,
+    }
+
+
 def build_seed(currency: str) -> Seed:
     sellers = (
         (SELLER_USER_ID, SELLER_SHOP_ID, SELLER_SHOP_NAME, "sandboxseller"),
@@ -175,6 +194,7 @@ def build_seed(currency: str) -> Seed:
     shipping: dict[int, list[dict[str, Any]]] = {}
     returns: dict[int, list[dict[str, Any]]] = {}
     processing: dict[int, list[dict[str, Any]]] = {}
+    partners: dict[int, list[dict[str, Any]]] = {SELLER_SHOP_ID: [_seller_partner()]}
     for user_id, shop_id, name, login in sellers:
         users[user_id] = {"user_id": user_id, "login_name": login, "shop_id": shop_id}
         shops[shop_id] = _shop(shop_id, user_id, name, login, currency)
@@ -182,4 +202,5 @@ def build_seed(currency: str) -> Seed:
         shipping[shop_id] = [_shipping(ship_id, user_id, currency)]
         returns[shop_id] = [_return_policy(policy_id, shop_id)]
         processing[shop_id] = [_processing(readiness_id, shop_id)]
-    return Seed(users, shops, shipping, returns, processing)
+        partners.setdefault(shop_id, [])
+    return Seed(users, shops, shipping, returns, processing, partners)

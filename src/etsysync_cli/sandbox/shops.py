@@ -50,6 +50,14 @@ def get_readiness_states(state: SandboxState, req: Request) -> Response:
     return json_response(200, {"count": len(found), "results": found[offset : offset + limit]})
 
 
+def get_production_partners(state: SandboxState, req: Request) -> Response:
+    """getShopProductionPartners (shops_r): a ShopProductionPartners envelope, no paging in the
+    spec. The API cannot create partners; a seller adds them on etsy.com (etsy-api.md §10.6)."""
+    shop = owned_shop(state, req)
+    results = state.seed.production_partners.get(int(shop["shop_id"]), [])
+    return json_response(200, {"count": len(results), "results": results})
+
+
 def get_taxonomy_nodes(state: SandboxState, req: Request) -> Response:
     results = taxonomy.nodes_tree()
     return json_response(200, {"count": len(results), "results": results})
