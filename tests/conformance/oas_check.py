@@ -60,13 +60,18 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Violation:
-    exchange: str
+    exchange: str  # Exchange.label()
     side: str  # "request" or "response"
     where: str  # e.g. "query `includes`", "form field `tags`", "body $.results[0].price"
     problem: str
+    operation: str = ""  # the operation id, "" when the request matched none
 
     def __str__(self) -> str:
         return f"{self.exchange}\n    {self.side} {self.where}: {self.problem}"
+
+    def kind(self) -> tuple[str, str, str, str]:
+        """The same problem on another exchange of the same operation has the same kind."""
+        return (self.operation, self.side, re.sub(r"\[\d+\]", "[*]", self.where), self.problem)
 
 
 @dataclass
@@ -76,13 +81,29 @@ class _Found:
     items: list[Violation] = field(default_factory=list)
 
     def add(self, side: str, where: str, problem: str) -> None:
-        self.items.append(Violation(self.exchange.label(self.operation), side, where, problem))
+        label = self.exchange.label(self.operation)
+        name = self.operation.operation_id if self.operation else ""
+        self.items.append(Violation(label, side, where, problem, name))
 
 
 def report(violations: Iterable[Violation]) -> str:
-    """One block per exchange, one line per problem, in the order of the recording."""
+    """Each distinct problem once with how often it happened, then one block per exchange,
+    one line per problem, in the order of the recording."""
     items = list(violations)
-    lines = [f"{len(items)} violation(s) of etsy-oas.json (with etsy-api.md §9/§10 applied):"]
+    kinds: dict[tuple[str, str, str, str], list[Violation]] = {}
+    for v in items:
+        kinds.setdefault(v.kind(), []).append(v)
+    lines = [
+        f"{len(items)} violation(s) of etsy-oas.json (with etsy-api.md §9/§10 applied), "
+        f"{len(kinds)} distinct:"
+    ]
+    for (operation, side, where, problem), same in kinds.items():
+        first = same[0].exchange.split(" ", 1)[0]
+        lines.append(
+            f"  {len(same)}x {operation or '(no operation)'}: {side} {where}: {problem}"
+            f" (first {first})"
+        )
+    lines.append("Every exchange:")
     last = None
     for v in items:
         if v.exchange != last:

@@ -4,11 +4,13 @@ where its document says otherwise."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxConfig, SandboxServer
@@ -265,15 +267,22 @@ def test_an_include_asked_for_but_not_sent(oas, listing) -> None:
 
 
 def test_the_report_names_each_exchange_once_and_every_problem() -> None:
+    me = "GET /v3/application/users/me -> 200 [getMe]"
     items = [
-        Violation("#3 GET /v3/application/users/me -> 200 [getMe]", "response", "body $", "a"),
-        Violation("#3 GET /v3/application/users/me -> 200 [getMe]", "response", "body $.x", "b"),
+        Violation(f"#3 {me}", "response", "body $.results[0]", "a", "getMe"),
+        Violation(f"#3 {me}", "response", "body $.x", "b", "getMe"),
+        Violation(f"#5 {me}", "response", "body $.results[1]", "a", "getMe"),
     ]
     assert report(items).splitlines() == [
-        "2 violation(s) of etsy-oas.json (with etsy-api.md §9/§10 applied):",
-        "#3 GET /v3/application/users/me -> 200 [getMe]",
-        "    response body $: a",
+        "3 violation(s) of etsy-oas.json (with etsy-api.md §9/§10 applied), 2 distinct:",
+        "  2x getMe: response body $.results[*]: a (first #3)",
+        "  1x getMe: response body $.x: b (first #3)",
+        "Every exchange:",
+        f"#3 {me}",
+        "    response body $.results[0]: a",
         "    response body $.x: b",
+        f"#5 {me}",
+        "    response body $.results[1]: a",
     ]
 
 
@@ -389,3 +398,24 @@ def test_a_404_for_get_on_a_write_only_path(oas) -> None:
     )
     assert problems(oas, ex, request=False) == []
     only(oas, ex, "this path has only PATCH")
+
+
+def test_multipart_upload_fields(oas, listing) -> None:
+    image = {**listing["images"][0]}
+    path = f"{SHOP}/listings/{listing['listing_id']}/images"
+
+    def upload(data: dict[str, str]) -> list[str]:
+        request = httpx.Request(
+            "POST", "http://127.0.0.1" + path, data=data, files={"image": ("a.png", b"\x89PNG")}
+        )
+        ex = exchange("POST", path[len(API) :], status=201, answer=image)
+        sent = dataclasses.replace(
+            ex, content_type=request.headers["content-type"], body=request.read()
+        )
+        return problems(oas, sent)
+
+    assert upload({"rank": "1", "alt_text": "A mug"}) == []
+    assert upload({"rank": "first", "colour": "red"}) == [
+        "request form field `rank`: 'first' is not of type 'integer'",
+        "request form: not declared by the document: colour",
+    ]
