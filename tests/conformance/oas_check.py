@@ -98,7 +98,7 @@ def report(violations: Iterable[Violation]) -> str:
         f"{len(kinds)} distinct:"
     ]
     for (operation, side, where, problem), same in kinds.items():
-        first = same[0].exchange.split(" ", 1)[0]
+        first = re.split(r" (?:GET|POST|PUT|PATCH|DELETE) ", same[0].exchange)[0]
         lines.append(
             f"  {len(same)}x {operation or '(no operation)'}: {side} {where}: {problem}"
             f" (first {first})"
@@ -144,8 +144,10 @@ def _unknown_operation(oas: EtsyOas, found: _Found, *, request: bool) -> None:
         detail = f"this path has only {', '.join(others)}" if others else "no such path"
         found.add("request", "operation", f"the document has no {ex.method} here ({detail})")
     # etsy-api.md §10.9: a GET on a write-only path answers 404 "Resource not found" (ELA),
-    # and an unknown path is a 404 too: the body must still be Etsy's error shape.
-    if ex.status == 404:
+    # and an unknown path is a 404 too. The key and the rate limits apply to every request
+    # (§2, §3), so their errors may come first. Any other status (405 included: §10.9 says
+    # "not 405") is not Etsy's; the body is always Etsy's error shape.
+    if ex.status == 404 or str(ex.status) in ANY_OPERATION:
         _check_body(oas, found, {"$ref": "#/components/schemas/ErrorSchema"})
     else:
         found.add("response", "status", f"{ex.status} for a path the document does not serve")
@@ -313,6 +315,9 @@ ANY_OPERATION = {
     "401": {"$ref": "#/components/schemas/ErrorSchema"},
     "403": {"$ref": "#/components/schemas/ErrorSchema"},
     "429": {"$ref": "#/components/schemas/ErrorSchema"},
+    # (U) etsy-api.md §4 lists 503 "temporarily unavailable; retry" (the document has it for
+    # taxonomy only); the sandbox injects it anywhere to test retries, with Etsy's error body.
+    "503": {"$ref": "#/components/schemas/ErrorSchema"},
 }
 
 

@@ -127,6 +127,7 @@ def correct(document: dict[str, Any]) -> dict[str, Any]:
         _no_undeclared_fields(schema)
         _numbers_in_old_records(schema)
     _oauth_style_errors(document)
+    _inventory_listing_null(document)
     _get_listing_includes_inventory(document)
     _update_listing_readiness_state(document)
     _update_listing_clears_units(document)
@@ -208,6 +209,17 @@ def _oauth_style_errors(document: dict[str, Any]) -> None:
     # "error_description": "access token is expired"}; ErrorSchema declares only `error`.
     error = document["components"]["schemas"]["ErrorSchema"]
     error["properties"]["error_description"] = {"type": "string"}
+
+
+def _inventory_listing_null(document: dict[str, Any]) -> None:
+    # getListingInventory's `listing` association: "Default value is null" says the document,
+    # without `nullable`; Etsy sends the key as null unless includes=Listing (open-api#134, as
+    # sandbox/inventory.py records it). Like §9.2, the documented null is real.
+    schemas = document["components"]["schemas"]
+    listing = schemas["ListingInventoryWithAssociations"]["properties"]["listing"]
+    rest = {k: v for k, v in listing.items() if k != "description"}
+    listing.clear()
+    listing["anyOf"] = [{"enum": [None]}, rest]
 
 
 def _operation(document: dict[str, Any], method: str, template: str) -> dict[str, Any]:

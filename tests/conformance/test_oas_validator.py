@@ -419,3 +419,28 @@ def test_multipart_upload_fields(oas, listing) -> None:
         "request form field `rank`: 'first' is not of type 'integer'",
         "request form: not declared by the document: colour",
     ]
+
+
+def test_an_unknown_path_may_answer_key_and_rate_errors_but_not_405(oas) -> None:
+    # §2/§3: the key and the limits apply to every request; §10.9: a 404, "not 405".
+    for status in (403, 404, 429):
+        ex = exchange("GET", "/no-such-thing", status=status, answer={"error": "x"})
+        assert problems(oas, ex, request=False) == []
+    ex = exchange("POST", "/users/me", status=405, answer={"error": "Method not allowed"})
+    assert problems(oas, ex, request=False) == [
+        "response status: 405 for a path the document does not serve"
+    ]
+
+
+def test_the_inventory_listing_association_may_be_null(oas) -> None:
+    inventory = {
+        "products": [],
+        "price_on_property": [],
+        "quantity_on_property": [],
+        "sku_on_property": [],
+        "readiness_state_on_property": [],
+        "listing": None,
+    }
+    assert problems(oas, exchange("GET", "/listings/1/inventory", answer=inventory)) == []
+    del inventory["listing"]
+    only(oas, exchange("GET", "/listings/1/inventory", answer=inventory), "'listing' is a required")
