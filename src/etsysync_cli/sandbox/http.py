@@ -62,6 +62,9 @@ class App:
         self.stopping = threading.Event()
         self.on_request: Callable[[dict[str, Any]], None] | None = None
         self.key_disowned = False  # SandboxServer.disown_api_key
+        # For tests that check traffic against Etsy's OpenAPI document: every request outside
+        # /_sandbox/ with the response it got (never printed or saved by the sandbox itself).
+        self.on_exchange: Callable[[Request, Response], None] | None = None
         self._rng = random.Random(config.seed)
         self._failures: dict[str, deque[InjectedFailure]] = {
             "application": deque(),
@@ -125,6 +128,8 @@ class App:
             self.state.log_request(entry)
             if self.on_request is not None:
                 self.on_request(entry)
+            if self.on_exchange is not None:
+                self.on_exchange(req, response)
         return response
 
     def _dispatch(self, req: Request) -> tuple[Response, str | None]:
