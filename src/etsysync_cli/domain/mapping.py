@@ -152,6 +152,11 @@ def _quoted(texts: list[str]) -> str:
     return ", ".join(f"'{t}'" for t in texts)
 
 
+def _shown(text: str) -> str:
+    """Text for a warning, its invisible characters shown by code point ('bo<U+200B>ho')."""
+    return "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in text)
+
+
 def _label(variant: Variant, index: int) -> str:
     name = variant.sku or variant.title or variant.id or f"#{index + 1}"
     options = " / ".join(o.value for o in variant.options if o.title != DEFAULT_OPTION_TITLE)
@@ -406,10 +411,10 @@ class _Mapper:
             if drop and tag and rules.tag_fixed(tag) != tag:
                 fixed = rules.tag_fixed(tag)
                 self.warnings.append(
-                    f"tag '{tag}' is sent as '{fixed}' (Etsy takes only letters, digits, spaces, "
-                    "- and ' in tags)"
+                    f"tag '{_shown(tag)}' is sent as '{fixed}' (Etsy takes only letters, digits, "
+                    "spaces, - and ' in tags)"
                     if fixed
-                    else f"tag '{tag}' left out: Etsy takes none of its characters in a tag"
+                    else f"tag '{_shown(tag)}' left out: Etsy takes none of its characters in a tag"
                 )
                 tag = fixed
             if not tag:
@@ -453,10 +458,11 @@ class _Mapper:
             fixed = rules.material_fixed(material)
             if fixed != material:
                 self.warnings.append(
-                    f"material '{material}' is sent as '{fixed}' (Etsy takes only letters, "
-                    "digits and spaces in materials)"
+                    f"material '{_shown(material)}' is sent as '{fixed}' (Etsy takes only "
+                    "letters, digits and spaces in materials)"
                     if fixed
-                    else f"material '{material}' left out: Etsy takes none of its characters"
+                    else f"material '{_shown(material)}' left out: Etsy takes none of its "
+                    "characters"
                 )
             if not fixed or fixed.casefold() in {m.casefold() for m in materials}:
                 continue
