@@ -69,7 +69,16 @@ def review_table(ws: Workspace, result: PlanResult) -> Table:
         header_style="bold",
         show_footer=False,
     )
-    columns = ("action", "product", "title", "price", "qty", "img", "var", "changes / reasons")
+    columns = (
+        "action",
+        "product",
+        "title",
+        "price",
+        "qty",
+        "img",
+        "var",
+        "changes, reasons, warnings",
+    )
     for column in columns:
         table.add_column(column, overflow="fold")
     for item in plans.items(ws.store, result.job, skip_unchanged=True, limit=ROWS_SHOWN):

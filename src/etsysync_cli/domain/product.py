@@ -255,9 +255,7 @@ class Product(_Model):
         options, variants = data.get("options"), data.get("variants")
         if not isinstance(options, list) or not isinstance(variants, list):
             return data
-        titles = {
-            o["id"]: o.get("title") for o in options if isinstance(o, dict) and o.get("id")
-        }
+        titles = {o["id"]: o.get("title") for o in options if isinstance(o, dict) and o.get("id")}
         listed = _option_list(options)
         named = []
         for variant in variants:
