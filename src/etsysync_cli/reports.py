@@ -39,7 +39,11 @@ class PlanItem(Report):
         description="For updates, what is sent: `fields`, `images`, `inventory`, `state`."
     )
     changed_fields: list[str] = Field(description="For updates, the listing fields that differ.")
-    warnings: list[str] = Field(description="What the mapping changed or noticed (never blocks).")
+    warnings: list[str] = Field(
+        description="What etsysync changed, left out or noticed to list the product, each naming "
+        "what it concerns (tags beyond Etsy's 13, a tag or material mended, stock capped at "
+        "999, …). Never blocks the product; the review table shows them too."
+    )
     reasons: list[str] = Field(description="For `invalid` and `orphaned`: why, in plain words.")
     outcome: Literal["synced", "failed"] | None = Field(
         description="After a run: `synced` or `failed`; null before (or if not pushed)."

@@ -34,6 +34,7 @@ CREATED = {  # published, in the "Etsy" channel, valid for a USD shop
     BOX,
     "prod_01M8G23KMSNJJ5JEQH76709DJB",  # throw
     "prod_01M8G23M06Y0V2GY21DYFYMTWF",  # card
+    "prod_01M8G23HWKVXCEJFJFNCT758BE",  # candle: 15 tags, listed with 13 (listing.extra_tags)
 }
 KEY_ENTRY = ("etsysync", "medusa-api-key")
 
@@ -77,7 +78,7 @@ def test_connect_check_plan_confirm_status_and_write_back(
     assert report["key_storage"].startswith("OS keyring")
 
     staged = plan_json(cli)
-    assert staged["counts"] == {"create": 5, "invalid": 4}
+    assert staged["counts"] == {"create": 6, "invalid": 3}
     assert {i["product_id"] for i in staged["items"] if i["action"] == "create"} == CREATED
     vase = next(i for i in staged["items"] if i["product_id"] == VASE)
     assert vase["reasons"] == ["has no price in USD (it has prices in GBP)"]
@@ -93,9 +94,9 @@ def test_connect_check_plan_confirm_status_and_write_back(
     pushed = cli("confirm", staged["transaction_id"], "--yes", "--json")
     assert pushed.exit_code == 0, pushed.stderr
     job = json.loads(pushed.stdout)
-    assert (job["status"], job["synced_count"], job["failed_count"]) == ("completed", 5, 0)
+    assert (job["status"], job["synced_count"], job["failed_count"]) == ("completed", 6, 0)
     listings = shop_listings(connected)
-    assert len(listings) == 5
+    assert len(listings) == 6
     shirt = next(x for x in listings if x["title"] == "Hand-Dyed Linen T-Shirt")
     assert len(shirt["images"]) == 4 and len(shirt["inventory"]["products"]) == 6
 
@@ -119,17 +120,17 @@ def test_connect_check_plan_confirm_status_and_write_back(
 
     overview = status(cli)
     assert overview["jobs"][0]["source"] == f"medusa:{medusa.url}"
-    assert overview["links"]["synced"] == 5
+    assert overview["links"]["synced"] == 6
 
     # The next plan reads the whole store again; the written-back link is not an edit.
     again = plan_json(cli)
-    assert again["counts"] == {"unchanged": 5, "invalid": 4} and again["to_push"] == 0
+    assert again["counts"] == {"unchanged": 6, "invalid": 3} and again["to_push"] == 0
 
     # A price edit moves no product timestamp; it is still seen.
     variant = next(v for v in medusa.product("linen-tee")["variants"] if v["sku"] == "LT-S-IND")
     next(p for p in variant["prices"] if p["currency_code"] == "usd")["amount"] = Decimal("45")
     edited = plan_json(cli)
-    assert edited["counts"] == {"update": 1, "unchanged": 4, "invalid": 4}
+    assert edited["counts"] == {"update": 1, "unchanged": 5, "invalid": 3}
     (update,) = [i for i in edited["items"] if i["action"] == "update"]
     assert update["product_id"] == TEE and update["changes"] == ["inventory"]
 
@@ -209,7 +210,7 @@ def test_the_key_goes_to_a_0600_file_when_opted_in(
     assert json.loads(path.read_text())["entries"]["medusa-api-key"]["api_key"] == medusa.key
     assert KEY_ENTRY not in memory_keyring.entries
     staged = plan_json(cli)  # no channel: every published product, the gift card skipped
-    assert staged["counts"] == {"create": 5, "invalid": 4} and staged["skipped"] == 1
+    assert staged["counts"] == {"create": 6, "invalid": 3} and staged["skipped"] == 1
 
 
 def test_a_failure_on_page_two_stages_nothing(

@@ -158,11 +158,18 @@ def test_variant_options_named_only_by_option_id() -> None:
     product = parse_product(raw, where="x")
     assert isinstance(product, Product)
     assert product.variants[0].options[0].title == "Size"
+    # an unknown option id: the value still names its option by being one of its values
     raw["variants"] = [{"options": [{"value": "S", "option_id": "opt_9"}]}]
+    product = parse_product(raw, where="x")
+    assert isinstance(product, Product)
+    assert product.variants[0].options[0].title == "Size"
+    # neither a value of an option nor one value per option: nothing to match it by
+    raw["options"].append({"id": "opt_2", "title": "Colour", "values": ["Sand"]})
+    raw["variants"] = [{"options": [{"value": "XL", "option_id": "opt_9"}]}]
     bad = parse_product(raw, where="line 4")
     assert isinstance(bad, BadProduct)
     assert bad.ref == "prod_1" and bad.where == "line 4"
-    assert bad.reasons == ["variant #1: option value 'S' does not say which option it belongs to"]
+    assert bad.reasons == ["variant #1: option value 'XL' does not say which option it belongs to"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.cli.views import SafeTable, out, print_json
+from etsysync_cli.cli.views import SafeTable, out, print_json, safe
 from etsysync_cli.flows import plan as plans
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.flows.plan import PlanResult
@@ -30,22 +30,32 @@ def _price(item: PlanItem) -> str:
     return f"{text} {item.currency_code}"
 
 
-def _what(item: PlanItem) -> str:
+def _changes(item: PlanItem) -> str:
     if item.action == "invalid":
         return "; ".join(item.reasons)
     if item.action == "orphaned":
         return "no longer in the source"
-    if item.action == "update":
-        parts = []
-        for change in item.changes:
-            if change == "fields":
-                parts.append(", ".join(item.changed_fields))
-            elif change == "inventory":
-                parts.append("price/quantity/variants")
-            else:
-                parts.append(change)
-        return "; ".join(parts)
-    return "; ".join(item.warnings)
+    parts = []
+    for change in item.changes if item.action == "update" else []:
+        if change == "fields":
+            parts.append(", ".join(item.changed_fields))
+        elif change == "inventory":
+            parts.append("price/quantity/variants")
+        else:
+            parts.append(change)
+    return "; ".join(parts)
+
+
+def what(item: PlanItem) -> Text:
+    """What the plan does with the item, then what the mapping changed or left out (the
+    warnings, e.g. tags beyond Etsy's 13): a seller must see those before confirming."""
+    text = Text(safe(_changes(item)))
+    if item.action in ("invalid", "orphaned"):
+        return text
+    for warning in item.warnings:
+        text.append("\n" if text else "")
+        text.append(f"warning: {safe(warning)}", style="yellow")
+    return text
 
 
 def _cell(value: int | None) -> str:
@@ -59,7 +69,17 @@ def review_table(ws: Workspace, result: PlanResult) -> Table:
         header_style="bold",
         show_footer=False,
     )
-    for column in ("action", "product", "title", "price", "qty", "img", "var", "changes / reasons"):
+    columns = (
+        "action",
+        "product",
+        "title",
+        "price",
+        "qty",
+        "img",
+        "var",
+        "changes, reasons, warnings",
+    )
+    for column in columns:
         table.add_column(column, overflow="fold")
     for item in plans.items(ws.store, result.job, skip_unchanged=True, limit=ROWS_SHOWN):
         table.add_row(
@@ -70,7 +90,7 @@ def review_table(ws: Workspace, result: PlanResult) -> Table:
             _cell(item.quantity),
             _cell(item.images),
             _cell(item.variants),
-            _what(item),
+            what(item),
         )
     return table
 

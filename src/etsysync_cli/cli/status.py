@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.text import Text
 
 from etsysync_cli.cli import common, review
-from etsysync_cli.cli.views import SafeTable, err, note, out, print_json
+from etsysync_cli.cli.views import SafeTable, err, note, out, print_json, safe
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
@@ -117,7 +117,7 @@ def _job_view(data: JobDocument) -> Group:
             item.title or "",
             item.outcome or "",
             str(item.listing_id or ""),
-            item.error or "; ".join(item.reasons),
+            Text(safe(item.error)) if item.error else review.what(item),
         )
     return Group(head, table)
 

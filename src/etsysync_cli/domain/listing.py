@@ -19,6 +19,7 @@ ListingType = Literal["physical", "download", "both"]
 ListingState = Literal["draft", "active"]
 PriceRounding = Literal["none", "whole", "x.99", "x.95"]
 WeightUnit = Literal["oz", "lb", "g", "kg"]
+ExtraTags = Literal["drop", "invalid"]
 
 
 class ListingDefaults(BaseModel):
@@ -88,6 +89,13 @@ class ListingDefaults(BaseModel):
         "g",
         description="Unit of the products' `weight` numbers (Medusa stores a bare number; grams "
         "by convention): `g`, `kg`, `oz`, `lb`, or `none` to not send weights to Etsy.",
+    )
+    extra_tags: ExtraTags = Field(
+        "drop",
+        description="Tags Etsy would not take: `drop` lists the product with the first 13 tags "
+        "Etsy accepts (characters it refuses become spaces; tags over 20 characters are left "
+        "out) and a warning naming what was left out or changed; `invalid` keeps such a product "
+        "from being listed until its tags are fixed.",
     )
 
     @field_validator("production_partner_ids", mode="before")

@@ -171,6 +171,15 @@ def _as_text_list(value: Any) -> list[str] | None:
     return None
 
 
+def _quoted(texts: list[str]) -> str:
+    return ", ".join(f"'{t}'" for t in texts)
+
+
+def _shown(text: str) -> str:
+    """Text for a warning, its invisible characters shown by code point ('bo<U+200B>ho')."""
+    return "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in text)
+
+
 def _label(variant: Variant, index: int) -> str:
     name = variant.sku or variant.title or variant.id or f"#{index + 1}"
     options = " / ".join(o.value for o in variant.options if o.title != DEFAULT_OPTION_TITLE)
@@ -240,6 +249,7 @@ class _Mapper:
         tags = self._tags()
         materials = self._materials()
         images = self._images(settings["state"])
+        self._note_options_by_position()
         inventory = self._inventory(settings)
         if self.reasons or inventory is None:
             return InvalidListing(self.reasons, self.warnings)
@@ -395,7 +405,14 @@ class _Mapper:
 
     def _title(self) -> str:
         override = self._override_text("etsy_title")
-        title = _line(override if override is not None else self.product.title)
+        raw = unicodedata.normalize("NFC", override if override is not None else self.product.title)
+        visible = rules.without_invisible(raw)
+        title = _line(visible)
+        if visible != raw:
+            hidden = sorted({f"U+{ord(c):04X}" for c in raw if c not in visible})
+            self.warnings.append(f"title: invisible characters removed ({', '.join(hidden)})")
+        if title != visible:
+            self.warnings.append("title: extra spaces removed")
         hint = "" if override is not None else " (fix it in the store, or set metadata etsy_title)"
         self.reasons += [reason + hint for reason in rules.title_reasons(title)]
         return title
@@ -425,23 +442,56 @@ class _Mapper:
         return values
 
     def _tags(self) -> list[str]:
+        """The tags Etsy takes. Stores keep more tags than Etsy's 13, and tags Etsy refuses:
+        with `listing.extra_tags = "drop"` those are mended or left out with a warning naming
+        them (etsy-api.md §6), with `invalid` the product waits until the seller fixes them."""
         override = self._text_list("etsy_tags")
+        drop = self.defaults.extra_tags == "drop"
         tags: list[str] = []
         seen: set[str] = set()
+        too_long: list[str] = []
         for raw in override if override is not None else self.product.tags:
             tag = _line(raw).replace("\u2019", "'")  # a typographic apostrophe is not accepted
+            if drop and tag and rules.tag_fixed(tag) != tag:
+                fixed = rules.tag_fixed(tag)
+                self.warnings.append(
+                    f"tag '{_shown(tag)}' is sent as '{fixed}' (Etsy takes only letters, digits, "
+                    "spaces, - and ' in tags)"
+                    if fixed
+                    else f"tag '{_shown(tag)}' left out: Etsy takes none of its characters in a tag"
+                )
+                tag = fixed
             if not tag:
+                continue
+            if drop and len(tag) > rules.TAG_MAX_CHARS:
+                too_long.append(tag)
                 continue
             if tag.casefold() in seen:
                 self.warnings.append(f"duplicate tag '{tag}' left out")
                 continue
             seen.add(tag.casefold())
             tags.append(tag)
-        hint = "" if override is not None else " (fix the tags, or set metadata etsy_tags)"
+        if too_long:
+            self.warnings.append(
+                f"tags over {rules.TAG_MAX_CHARS} characters left out (Etsy's limit): "
+                + _quoted(too_long)
+            )
+        if drop and len(tags) > rules.TAGS_MAX:
+            extra = tags[rules.TAGS_MAX :]
+            tags = tags[: rules.TAGS_MAX]
+            self.warnings.append(
+                f"Etsy takes at most {rules.TAGS_MAX} tags; left out: {_quoted(extra)}"
+            )
+        fixes = [] if override is not None else ["fix the tags", "set metadata etsy_tags"]
+        fixes += [] if drop else ['set listing.extra_tags = "drop"']
+        hint = f" ({', or '.join(fixes)})" if fixes else ""
         self.reasons += [reason + hint for reason in rules.tag_reasons(tags)]
         return tags
 
     def _materials(self) -> list[str]:
+        """The materials Etsy takes: characters it refuses become spaces, and materials over
+        its limits are left out, each with a warning (a material is a detail of the listing,
+        not what the buyer reads first)."""
         override = self._text_list("etsy_materials")
         if override is None:
             # Medusa has one free-text material; Etsy wants a list
@@ -449,8 +499,29 @@ class _Mapper:
         materials: list[str] = []
         for raw in override:
             material = _line(raw)
-            if material and material.casefold() not in {m.casefold() for m in materials}:
-                materials.append(material)
+            fixed = rules.material_fixed(material)
+            if fixed != material:
+                self.warnings.append(
+                    f"material '{_shown(material)}' is sent as '{fixed}' (Etsy takes only "
+                    "letters, digits and spaces in materials)"
+                    if fixed
+                    else f"material '{_shown(material)}' left out: Etsy takes none of its "
+                    "characters"
+                )
+            if not fixed or fixed.casefold() in {m.casefold() for m in materials}:
+                continue
+            if len(fixed) > rules.MATERIAL_MAX_CHARS:
+                self.warnings.append(
+                    f"material '{fixed}' left out: over {rules.MATERIAL_MAX_CHARS} characters"
+                )
+                continue
+            materials.append(fixed)
+        if len(materials) > rules.MATERIALS_MAX:
+            extra = materials[rules.MATERIALS_MAX :]
+            materials = materials[: rules.MATERIALS_MAX]
+            self.warnings.append(
+                f"Etsy takes at most {rules.MATERIALS_MAX} materials; left out: {_quoted(extra)}"
+            )
         self.reasons += rules.material_reasons(materials)
         return materials
 
@@ -479,6 +550,24 @@ class _Mapper:
         return weight, unit
 
     # variants -----------------------------------------------------------------------------------
+
+    def _note_options_by_position(self) -> None:
+        """Values that named no option and could not be told apart by value were matched by
+        their place (domain/product.py): right for a catalog written in the options' order,
+        so the seller is told which variants it concerns."""
+        guessed = [
+            _label(v, i)
+            for i, v in enumerate(self.product.variants)
+            if any(o.matched_by == "position" for o in v.options)
+        ]
+        if guessed:
+            order = " / ".join(_line(o.title) for o in self.product.options)
+            more = f" and {len(guessed) - 5} more" if guessed[5:] else ""
+            shown = ", ".join(guessed[:5]) + more
+            self.warnings.append(
+                f"option values of {len(guessed)} variant(s) do not say their option and fit "
+                f"more than one, so they are read in the options' order ({order}): {shown}"
+            )
 
     def _dimensions(self) -> list[str]:
         """Variation dimensions: the options variants use, in the product's option order.

@@ -97,7 +97,10 @@ def plan_product(
         link.source_fingerprint is not None and link.source_fingerprint != source_fingerprint
     )
     if link.sync_status == LinkStatus.SYNCED and link.payload_fingerprint == item.fingerprint:
+        # The listing is what would be sent, whatever else moved in the store (a 14th tag, stock
+        # above Etsy's cap): the link stays synced, or the next plan would push it for nothing.
         item.action = Action.UNCHANGED
+        item.source_changed = False
         return item
     if link.synced_payload is None and link.sync_status in (LinkStatus.PENDING, LinkStatus.FAILED):
         # Etsy made the listing but the push never completed: finish creating that listing

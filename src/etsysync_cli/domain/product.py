@@ -6,7 +6,10 @@ catalog files may use simpler forms, accepted too:
 - option values as plain strings (`"values": ["S", "M"]`) instead of `[{"value": "S"}]`;
 - a variant's options as a dict (`{"Size": "S"}`) instead of `[{"value", "option": {"title"}}]`;
 - images and tags as plain strings; prices as numbers or strings;
-- stock as `inventory_quantity` instead of `inventory_items[].inventory.location_levels[]`.
+- stock as `inventory_quantity` instead of `inventory_items[].inventory.location_levels[]`;
+- a variant's option values without their option (`[{"value": "S"}, {"value": "Sand"}]`): each
+  is matched to the product's options by value when it belongs to exactly one of them, else all
+  by position when the variant has one value per option (`resolve_option_titles`).
 
 Prices are decimals in major units (120 is 120.00; never divided by 100). Read JSON with
 `parse_float=Decimal`; a float that still arrives is converted through its shortest repr.
@@ -18,7 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -92,6 +95,9 @@ class VariantOption(_Model):
     title: str | None = None  # the option's title, lifted from Medusa's nested `option`
     value: Text
     option_id: str | None = None
+    # "position" when the value named no option and was matched by its place (a guess the
+    # seller is warned about); never dumped, so fingerprints ignore it
+    matched_by: Literal["position"] | None = Field(None, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -151,11 +157,75 @@ class ProductImage(_Model):
 
 
 def _named(option: Any, titles: dict[Any, Any]) -> Any:
-    if isinstance(option, dict) and not option.get("title") and not option.get("option"):
+    if isinstance(option, dict) and _unnamed(option):
         title = titles.get(option.get("option_id"))
         if isinstance(title, str):
             return {**option, "title": title}
     return option
+
+
+def _unnamed(option: dict[str, Any]) -> bool:
+    nested = option.get("option")
+    return not option.get("title") and not (isinstance(nested, dict) and nested.get("title"))
+
+
+def _key(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def _title_of(option: dict[str, Any]) -> str:
+    return _key(option.get("title") or option["option"]["title"])
+
+
+def resolve_option_titles(
+    values: list[Any], options: list[tuple[str, list[str]]]
+) -> list[Any] | None:
+    """Name a variant's option values that do not say which option they belong to.
+
+    `values`: the variant's option objects (dicts; named ones are kept as they are); `options`:
+    the product's (title, values). Each unnamed value goes to the one remaining option that lists
+    it (exactly, else ignoring case); failing that, when the variant has one value per option,
+    every value takes the option at its place (`matched_by: "position"`). None when neither
+    works (or nothing needed naming, or the values are not all objects)."""
+    if not all(isinstance(v, dict) for v in values) or not any(_unnamed(v) for v in values):
+        return None
+    named = {_title_of(v) for v in values if not _unnamed(v)}
+    free = [(title, listed) for title, listed in options if _key(title) not in named]
+    by_value: list[Any] = []
+    for value in values:
+        if not _unnamed(value):
+            by_value.append(value)
+            continue
+        wanted = _key(value.get("value"))
+        found = [t for t, listed in free if wanted in {_key(x) for x in listed}]
+        if not found:
+            found = [t for t, vs in free if wanted.casefold() in {_key(x).casefold() for x in vs}]
+        by_value.append({**value, "title": found[0]} if len(found) == 1 else None)
+    if None not in by_value:
+        titles = [_title_of(v) for v in by_value]
+        if len(set(titles)) == len(titles):  # two values may not claim the same option
+            return by_value
+    if len(values) != len(options):
+        return None
+    by_place = []
+    for value, (title, _) in zip(values, options, strict=True):
+        if not _unnamed(value):
+            if _title_of(value) != _key(title):
+                return None  # a named value sits at another option's place: no guessing
+            by_place.append(value)
+        else:
+            by_place.append({**value, "title": title, "matched_by": "position"})
+    return by_place
+
+
+def _option_list(options: list[Any]) -> list[tuple[str, list[str]]]:
+    listed = []
+    for option in options:
+        if isinstance(option, dict) and isinstance(option.get("title"), str | int):
+            values = _value_strings(option.get("values"))
+            values = values if isinstance(values, list) else []
+            listed.append((str(option["title"]), [str(v) for v in values if v is not None]))
+    return listed
 
 
 class Product(_Model):
@@ -185,11 +255,14 @@ class Product(_Model):
         options, variants = data.get("options"), data.get("variants")
         if not isinstance(options, list) or not isinstance(variants, list):
             return data
-        titles = {o.get("id"): o.get("title") for o in options if isinstance(o, dict)}
+        titles = {o["id"]: o.get("title") for o in options if isinstance(o, dict) and o.get("id")}
+        listed = _option_list(options)
         named = []
         for variant in variants:
             if isinstance(variant, dict) and isinstance(variant.get("options"), list):
-                variant = {**variant, "options": [_named(o, titles) for o in variant["options"]]}
+                values = [_named(o, titles) for o in variant["options"]]
+                values = resolve_option_titles(values, listed) or values
+                variant = {**variant, "options": values}
             named.append(variant)
         return {**data, "variants": named}
 

@@ -5,12 +5,16 @@ e.g. the character classes of titles and tags and the parentheses in variation v
 check returns a list of reasons in plain words, each naming the offending value and the rule; an
 empty list means the value passes. Nothing here knows Medusa or our draft model, so the rules can
 be read side by side with the documentation.
+
+The `*_fixed` functions are the safe repairs the mapping may make with a warning (etsy-api.md §6
+says what Etsy refuses; removing it changes nothing a buyer would miss): invisible characters
+removed, characters Etsy refuses in tags and materials turned into spaces.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +25,10 @@ MARKS = "™©®"  # allowed in titles and tags besides the character classes
 TAGS_MAX = 13
 TAG_MAX_CHARS = 20
 TAG_EXTRA_CHARS = "-'" + MARKS
+# (U) etsy-api.md §6 gives no numbers; Etsy's listing form takes 13 of up to 45 characters, and
+# the sandbox holds Etsy to the same (sandbox/rules.py)
+MATERIALS_MAX = 13
+MATERIAL_MAX_CHARS = 45
 PRICE_MIN = Decimal("0.20")  # USD 0.20 or its equivalent in the shop's currency
 PRICE_MAX = Decimal("50000")  # USD 50,000
 QUANTITY_MAX = 999  # per listing (sum of offerings) and per offering
@@ -182,13 +190,50 @@ def _material_char_ok(char: str) -> bool:
     return category[0] == "L" or category in ("Nd", "Zs")
 
 
+# Characters a reader never sees and no Etsy text accepts: zero-width space, soft hyphen, byte
+# order mark, word joiner. Removing them changes nothing on the page.
+INVISIBLE_CHARS = frozenset("\u200b\u00ad\ufeff\u2060")
+
+
+def without_invisible(text: str) -> str:
+    """`text` without the characters of `INVISIBLE_CHARS` and without control characters
+    (line breaks and tabs are whitespace, which the mapping collapses anyway)."""
+    return "".join(
+        c
+        for c in text
+        if c not in INVISIBLE_CHARS and (unicodedata.category(c) != "Cc" or c.isspace())
+    )
+
+
+def _spaced(text: str, ok: Callable[[str], bool]) -> str:
+    return " ".join("".join(c if ok(c) else " " for c in without_invisible(text)).split())
+
+
+def tag_fixed(tag: str) -> str:
+    """The tag with every character Etsy refuses in tags turned into a space ('tea/coffee' →
+    'tea coffee'); empty when nothing is left."""
+    return _spaced(tag, _tag_char_ok)
+
+
+def material_fixed(material: str) -> str:
+    """The material with every character Etsy refuses in materials turned into a space
+    ('cotton-blend' → 'cotton blend'); empty when nothing is left."""
+    return _spaced(material, _material_char_ok)
+
+
 def material_reasons(materials: Sequence[str]) -> list[str]:
-    # Etsy's count and length limits for materials are unverified (etsy-api.md §6): not checked.
     reasons = []
+    if len(materials) > MATERIALS_MAX:
+        reasons.append(f"has {len(materials)} materials; Etsy allows at most {MATERIALS_MAX}")
     for material in materials:
         if not material.strip():
             reasons.append("a material is empty")
             continue
+        if len(material) > MATERIAL_MAX_CHARS:
+            reasons.append(
+                f"material '{material}' is {len(material)} characters; Etsy allows at most "
+                f"{MATERIAL_MAX_CHARS}"
+            )
         bad = [c for c in material if not _material_char_ok(c)]
         if bad:
             reasons.append(
