@@ -48,9 +48,9 @@ def serve_cmd(
 ) -> None:
     """Serve an Etsy-compatible API on 127.0.0.1, paced like Etsy, until Ctrl-C.
 
-    Like a new Etsy app: 10 requests a second and 10,000 a day unless --rps/--rpd say otherwise.
+    Like a new Etsy app: 10 requests a second, 10,000 a day, unless --rps/--rpd say otherwise.
 
-    Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets Etsy's 429.
+    Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets a 429.
 
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """
