@@ -29,8 +29,13 @@ from etsysync_cli.demo.local import local_shop
 from etsysync_cli.flows import confirm as confirming
 from etsysync_cli.flows import plan as planning
 from etsysync_cli.sandbox import SandboxServer
+from etsysync_cli.sandbox.config import ETSY_RPD, ETSY_RPS
 from etsysync_cli.sandbox.images import sample_png
 from etsysync_cli.store.db import Store
+
+# For benchmarks of local work (plan, status at scale), not of pacing: limits no run reaches.
+# The sandbox has no "unlimited" (it paces like Etsy unless told otherwise).
+UNPACED: dict[str, int] = {"rps": 100_000, "rpd": 100_000_000}
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -76,7 +81,8 @@ class Env:
 @contextmanager
 def environment(
     *,
-    rps: int | None = 10,
+    rps: int = ETSY_RPS,
+    rpd: int = ETSY_RPD,
     latency_ms: int = 0,
     jitter_ms: tuple[int, int] | None = None,
     settings: Mapping[str, Any] | None = None,
@@ -92,7 +98,7 @@ def environment(
     try:
         with local_shop(
             home,
-            sandbox={"rps": rps, "latency_ms": latency_ms},
+            sandbox={"rps": rps, "rpd": rpd, "latency_ms": latency_ms},
             settings=settings,
         ) as shop:
             if jitter_ms is not None:

@@ -136,7 +136,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     runs = []
     for size in sizes:
         # One home per size, so the re-plan's store holds exactly `size` links.
-        with common.environment(rps=None) as env:
+        with common.environment(**common.UNPACED) as env:
             runs.append(measure(size, env))
     rows = []
     for r in runs:

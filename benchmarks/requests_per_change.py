@@ -44,8 +44,10 @@ def step(env: common.Env, path: Path, docs: list[dict[str, Any]]) -> Counter[str
     return common.kinds(env.api_log()[before:])
 
 
-def measure(*, size: int = 6, rps: int | None = 10, latency_ms: int = 0) -> dict[str, Any]:
-    with common.environment(rps=rps, latency_ms=latency_ms) as env:
+def measure(
+    *, size: int = 6, rps: int = 10, rpd: int = 10_000, latency_ms: int = 0
+) -> dict[str, Any]:
+    with common.environment(rps=rps, rpd=rpd, latency_ms=latency_ms) as env:
         folder = env.home / "catalog"
         path = folder / "catalog.json"
         docs = catalog(folder, size)

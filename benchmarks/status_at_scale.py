@@ -123,7 +123,7 @@ def subprocess_ms(env: common.Env, args: list[str], repeat: int = 5) -> float:
 
 
 def measure(links: int = LINKS, jobs: int = JOBS) -> dict[str, Any]:
-    with common.environment(rps=None) as env:
+    with common.environment(**common.UNPACED) as env:
         seed(env, links, jobs)
         # Interpreter start plus importing the CLI: what every command pays before working.
         startup = subprocess_ms(env, ["-c", "import etsysync_cli.cli.main"])

@@ -19,6 +19,7 @@ from keyring.errors import PasswordDeleteError
 from typer.testing import CliRunner, Result
 
 from etsysync_cli.demo.local import free_port
+from tests.pacing import fast_config
 
 
 class MemoryKeyring(KeyringBackend):
@@ -125,13 +126,10 @@ def callback_port(monkeypatch: pytest.MonkeyPatch) -> int:
 
 @pytest.fixture
 def sandbox_config(callback_port: int) -> Any:
-    from etsysync_cli.sandbox import SandboxConfig
-
-    # A generous per-second limit, advertised in x-limit-per-second, keeps the client from
-    # pacing itself at Etsy's default 10 requests/s: tests are about behaviour, not speed.
-    return SandboxConfig(
-        port=0, rps=1000, redirect_uris=[f"http://localhost:{callback_port}/callback"]
-    )
+    """The `sandbox` fixture's settings. FAST limits, advertised in the four headers, keep the
+    client from pacing itself at Etsy's 10 requests/s: most tests are about behaviour, not
+    speed. Override this fixture with `ETSY` limits for a test of Etsy's real pacing."""
+    return fast_config(redirect_uris=[f"http://localhost:{callback_port}/callback"])
 
 
 @pytest.fixture

@@ -1,15 +1,16 @@
 """Smoke version of benchmark 2: each change costs the minimum of Etsy requests.
 
-Counts only, never timing: a fast sandbox (rps=1000) and a small catalog.
+Counts only, never timing: a sandbox with the tests' FAST limits and a small catalog.
 """
 
 from __future__ import annotations
 
 from benchmarks import requests_per_change
+from tests.pacing import FAST
 
 
 def test_each_change_costs_the_minimum_of_requests() -> None:
-    result = requests_per_change.measure(size=4, rps=1000)
+    result = requests_per_change.measure(size=4, **FAST)
     steps = result["steps"]
 
     assert steps["unchanged re-sync"] == {}

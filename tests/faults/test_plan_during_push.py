@@ -20,6 +20,7 @@ import pytest
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
 from tests.faults.conftest import etsysync_process, simple_product
+from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 
 PRODUCTS = 40
@@ -28,9 +29,7 @@ PRODUCTS = 40
 @pytest.fixture
 def sandbox_config(callback_port: int) -> SandboxConfig:
     # Slow enough that the push is still running when the plan comes.
-    return SandboxConfig(
-        port=0,
-        rps=1000,
+    return fast_config(
         latency_ms=80,
         redirect_uris=[f"http://localhost:{callback_port}/callback"],
     )

@@ -15,14 +15,13 @@ from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
 from tests.faults.conftest import assert_synced_exactly_once, etsysync_process, job_row, plan
 from tests.faults.test_kill_resume import WAIT
+from tests.pacing import fast_config
 
 
 @pytest.fixture
 def sandbox_config(callback_port: int) -> SandboxConfig:
     # Slow enough to signal the push in the middle of it.
-    return SandboxConfig(
-        port=0,
-        rps=1000,
+    return fast_config(
         latency_ms=80,
         redirect_uris=[f"http://localhost:{callback_port}/callback"],
     )

@@ -27,15 +27,14 @@ from tests.faults.conftest import (
     expected_listings,
     plan,
 )
+from tests.pacing import fast_config
 
 RPS = 10
 
 
 @pytest.fixture
 def sandbox_config(callback_port: int) -> SandboxConfig:
-    return SandboxConfig(
-        port=0, seed=11, redirect_uris=[f"http://localhost:{callback_port}/callback"]
-    )
+    return fast_config(seed=11, redirect_uris=[f"http://localhost:{callback_port}/callback"])
 
 
 class Bursts(threading.Thread):

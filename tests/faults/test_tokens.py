@@ -14,14 +14,13 @@ import pytest
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
 from tests.faults.conftest import assert_synced_exactly_once, job_row, plan
+from tests.pacing import fast_config
 from tests.sync.conftest import Catalog
 
 
 @pytest.fixture
 def sandbox_config(callback_port: int) -> SandboxConfig:
-    return SandboxConfig(
-        port=0, token_ttl=2, redirect_uris=[f"http://localhost:{callback_port}/callback"]
-    )
+    return fast_config(token_ttl=2, redirect_uris=[f"http://localhost:{callback_port}/callback"])
 
 
 def token_requests(sandbox: Any, since: int = 0) -> list[dict[str, Any]]:

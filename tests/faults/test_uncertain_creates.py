@@ -17,6 +17,7 @@ import pytest
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
 from tests.faults.conftest import simple_product
+from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 
 
@@ -97,9 +98,7 @@ class TestAMachineWhoseClockIsOff:
     @pytest.fixture
     def sandbox_config(self, callback_port: int) -> SandboxConfig:
         # Etsy's clock 120 s behind ours: the same as this machine running 120 s fast.
-        return SandboxConfig(
-            port=0,
-            rps=1000,
+        return fast_config(
             clock_offset=-120,
             redirect_uris=[f"http://localhost:{callback_port}/callback"],
         )

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from tests.mapping.test_mapping_properties import plausible_products
+from tests.pacing import fast_config
 from tests.runner.conftest import StaticBearer
 
 from etsysync_cli import sandbox as sb_module
@@ -24,12 +25,12 @@ from etsysync_cli.domain.product import BadProduct, parse_product
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
-from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.sandbox import SandboxServer
 
 
 @pytest.fixture(scope="module")
 def etsy() -> Iterator[tuple[EtsyClient, int]]:
-    with SandboxServer(SandboxConfig(port=0)) as server:
+    with SandboxServer(fast_config()) as server:
         token = server.issue_token()["access_token"]
         with EtsyClient(
             server.api_url,

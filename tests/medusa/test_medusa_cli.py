@@ -20,6 +20,7 @@ from etsysync_cli.sources.medusa import products as medusa_reader
 from tests.foundation.test_reports import assert_document
 from tests.medusa.conftest import SANDBOX_TAXONOMY, connect_medusa, feed, plan_json
 from tests.medusa.fake_medusa import FakeMedusa
+from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 
 ETSY_CHANNEL = "sc_01M8G23AM6M6YSFJ4J5DP9EZK1"
@@ -318,9 +319,7 @@ def test_plan_without_a_connected_store(cli, connected) -> None:
 class TestShopCurrencyNotInTheStore:
     @pytest.fixture
     def sandbox_config(self, callback_port: int) -> SandboxConfig:
-        return SandboxConfig(
-            port=0,
-            rps=1000,
+        return fast_config(
             shop_currency="CAD",
             redirect_uris=[f"http://localhost:{callback_port}/callback"],
         )
@@ -340,9 +339,7 @@ class TestShopCurrencyNotInTheStore:
 class TestEuroShop:
     @pytest.fixture
     def sandbox_config(self, callback_port: int) -> SandboxConfig:
-        return SandboxConfig(
-            port=0,
-            rps=1000,
+        return fast_config(
             shop_currency="EUR",
             redirect_uris=[f"http://localhost:{callback_port}/callback"],
         )

@@ -11,7 +11,8 @@ import pytest
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
-from etsysync_cli.sandbox import SandboxConfig, SandboxServer
+from etsysync_cli.sandbox import SandboxServer
+from tests.pacing import fast_config
 from tests.runner.runner_helpers import Images, Recorder, Recording
 
 
@@ -32,7 +33,7 @@ def sandbox_options() -> dict[str, Any]:
 
 @pytest.fixture
 def sb(sandbox_options: dict[str, Any]) -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(port=0, **sandbox_options)) as server:
+    with SandboxServer(fast_config(**sandbox_options)) as server:
         yield server
 
 

@@ -8,13 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from sandbox_helpers import ALL_SCOPES, Api, local_client
+from tests.pacing import fast_config
 
 from etsysync_cli.sandbox import SandboxConfig, SandboxServer
 
 
 @pytest.fixture
 def config() -> SandboxConfig:
-    return SandboxConfig(port=0)
+    return fast_config()
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from sandbox_helpers import OAS, local_client
+from tests.pacing import fast_config
 
 from etsysync_cli.sandbox import (
     KNOWN_SCOPES,
     OTHER_USER_ID,
     SELLER_USER_ID,
-    SandboxConfig,
     SandboxServer,
     s256,
 )
@@ -143,7 +143,7 @@ def test_consent_cannot_be_submitted_twice(client, sandbox, verifier):
 
 def test_auto_approve_redirects_at_once(verifier):
     with (
-        SandboxServer(SandboxConfig(port=0, auto_approve=True)) as sb,
+        SandboxServer(fast_config(auto_approve=True)) as sb,
         local_client(sb.base_url) as client,
     ):
         response = client.get("/oauth/connect", params=authorize_params(sb, verifier))
@@ -174,7 +174,7 @@ def test_unregistered_redirect_or_client_gets_etsys_error_page(client, sandbox, 
 def test_several_registered_redirect_uris(verifier):
     other = "http://127.0.0.1:8765/callback"
     with (
-        SandboxServer(SandboxConfig(port=0, redirect_uris=[REDIRECT, other])) as sb,
+        SandboxServer(fast_config(redirect_uris=[REDIRECT, other])) as sb,
         local_client(sb.base_url) as client,
     ):
         page = client.get(
@@ -303,7 +303,7 @@ def test_code_expires(client, sandbox, verifier):
 def test_redirect_uri_must_match_the_authorization(client, verifier):
     other = "http://127.0.0.1:8765/callback"
     with (
-        SandboxServer(SandboxConfig(port=0, redirect_uris=[REDIRECT, other])) as sb,
+        SandboxServer(fast_config(redirect_uris=[REDIRECT, other])) as sb,
         local_client(sb.base_url) as c,
     ):
         code = approve(c, sb, verifier)
@@ -374,7 +374,7 @@ def test_unknown_refresh_token(client, sandbox):
 
 def test_token_ttl_is_configurable(verifier):
     with (
-        SandboxServer(SandboxConfig(port=0, token_ttl=120, auto_approve=True)) as sb,
+        SandboxServer(fast_config(token_ttl=120, auto_approve=True)) as sb,
         local_client(sb.base_url) as client,
     ):
         response = client.get("/oauth/connect", params=authorize_params(sb, verifier))

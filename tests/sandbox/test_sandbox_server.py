@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_helpers import Api, create_listing, listing_form, local_client
+from tests.pacing import fast_config
 
 from etsysync_cli.errors import ConfigError
 from etsysync_cli.sandbox import (
@@ -22,7 +23,7 @@ from etsysync_cli.sandbox import (
 
 
 def test_port_zero_picks_a_port_and_stop_frees_it():
-    sb = SandboxServer(SandboxConfig(port=0)).start()
+    sb = SandboxServer(fast_config()).start()
     port = sb.port
     assert port > 0
     assert sb.base_url == f"http://127.0.0.1:{port}"
@@ -42,7 +43,7 @@ def test_binds_loopback_only(sandbox):
 
 def test_stop_closes_idle_keep_alive_connections_and_joins_threads():
     before = threading.active_count()
-    sb = SandboxServer(SandboxConfig(port=0)).start()
+    sb = SandboxServer(fast_config()).start()
     client = local_client(sb.base_url)
     assert client.get("/").status_code == 200  # leaves a keep-alive connection open
     sb.stop()
@@ -75,7 +76,7 @@ def test_serve_prints_urls_and_env_lines_and_stops_cleanly():
     ready, stop = threading.Event(), threading.Event()
     thread = threading.Thread(
         target=serve,
-        args=(SandboxConfig(port=0),),
+        args=(fast_config(),),
         kwargs={"out": lines.append, "ready": ready, "stop": stop},
     )
     thread.start()
@@ -98,7 +99,7 @@ def test_serve_stops_on_keyboard_interrupt():
             raise KeyboardInterrupt  # what Ctrl-C does to the waiting main thread
 
     lines: list[str] = []
-    serve(SandboxConfig(port=0), out=lines.append, stop=CtrlC())
+    serve(fast_config(), out=lines.append, stop=CtrlC())
     assert lines[0].startswith("Etsy sandbox running at http://127.0.0.1:")
     assert lines[-1] == "Stopping the Etsy sandbox."
 
@@ -112,7 +113,8 @@ def test_config_defaults():
     assert config.token_ttl == 3600
     assert config.redirect_uris == ["http://localhost:3003/callback"]
     assert config.shop_currency == "USD"
-    assert config.rps is None and config.rpd is None
+    # Etsy's defaults for a new app (etsy-api.md §3, §10.16): the sandbox paces like Etsy.
+    assert (config.rps, config.rpd) == (10, 10_000)
     assert config.state_file is None
 
 
@@ -165,13 +167,30 @@ def test_bad_config_is_a_config_error(env, message):
         SandboxConfig.from_env(env)
 
 
-def test_zero_limits_mean_unlimited():
-    config = SandboxConfig(rps=0, rpd=0)
-    assert config.rps is None and config.rpd is None
+@pytest.mark.parametrize("limits", [{"rps": 0}, {"rpd": 0}, {"rps": -1}, {"rpd": None}])
+def test_there_is_no_unlimited(limits):
+    # Etsy always limits (etsy-api.md §3), and every answer advertises both limits: 0 and None
+    # used to mean "unlimited"; now they are refused with a hint to pass a high number instead.
+    with pytest.raises(ConfigError) as caught:
+        SandboxConfig(**limits)
+    assert "at least 1" in caught.value.message
+    assert caught.value.hint is not None and "high number" in caught.value.hint
+
+
+def test_unset_or_empty_limit_variables_mean_etsys_defaults():
+    config = SandboxConfig.from_env({"ETSYSYNC_SANDBOX_RPS": "", "ETSYSYNC_SANDBOX_RPD": " "})
+    assert (config.rps, config.rpd) == (10, 10_000)
+    assert (SandboxConfig.from_env({}).rps, SandboxConfig.from_env({}).rpd) == (10, 10_000)
+
+
+@pytest.mark.parametrize("raw", ["0", "none", "unlimited"])
+def test_a_limit_variable_asking_for_no_limit_is_a_config_error(raw):
+    with pytest.raises(ConfigError, match=r"(?i)rps"):
+        SandboxConfig.from_env({"ETSYSYNC_SANDBOX_RPS": raw})
 
 
 def test_shop_currency_flows_into_prices():
-    with SandboxServer(SandboxConfig(port=0, shop_currency="EUR")) as sb:
+    with SandboxServer(fast_config(shop_currency="EUR")) as sb:
         listing = sb.create_listing_direct(price="9.99")
         assert listing["price"] == {"amount": 999, "divisor": 100, "currency_code": "EUR"}
         assert sb.state.seed.shops[SELLER_SHOP_ID]["currency_code"] == "EUR"
@@ -302,7 +321,7 @@ def test_no_secret_reaches_the_log_or_the_inspection_api(client, sandbox):
 
 def test_state_survives_a_restart(tmp_path: Path):
     state_file = tmp_path / "sandbox.json"
-    config = SandboxConfig(port=0, state_file=state_file)
+    config = fast_config(state_file=state_file)
     png = sample_png(3, 3, (10, 20, 30))
     with SandboxServer(config) as sb, local_client(sb.base_url) as c:
         key = f"{config.keystring}:{config.shared_secret}"
@@ -340,7 +359,7 @@ def test_state_survives_a_restart(tmp_path: Path):
 
 def test_without_a_state_file_nothing_survives(sandbox):
     sandbox.create_listing_direct()
-    with SandboxServer(SandboxConfig(port=0)) as fresh:
+    with SandboxServer(fast_config()) as fresh:
         assert fresh.state.listings == {}
 
 
@@ -348,7 +367,7 @@ def test_unreadable_state_file_is_a_config_error(tmp_path: Path):
     state_file = tmp_path / "broken.json"
     state_file.write_text("{not json")
     with pytest.raises(ConfigError, match="cannot be read"):
-        SandboxServer(SandboxConfig(port=0, state_file=state_file))
+        SandboxServer(fast_config(state_file=state_file))
 
 
 def test_concurrent_requests_are_served_safely(sandbox):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from etsysync_cli.errors import ExitCode
+from tests.pacing import FAST
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import confirm, plan
 
@@ -68,7 +69,7 @@ def test_status_views(cli, connected, catalog) -> None:
 
 def test_demo_runs_the_whole_flow(cli, tmp_path: Path) -> None:
     home = tmp_path / "demo"
-    result = cli("demo", "--home", str(home), "--latency-ms", "0", "--rps", "1000")
+    result = cli("demo", "--home", str(home), "--latency-ms", "0", "--rps", str(FAST["rps"]))
     assert result.exit_code == 0, result.stderr
     text = result.stdout
     assert "1. Connect" in text and "2. Plan" in text and "3. Confirm" in text

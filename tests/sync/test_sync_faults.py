@@ -7,6 +7,7 @@ import json
 import pytest
 
 from etsysync_cli.sandbox import SandboxConfig
+from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID, confirm, plan
 
@@ -14,8 +15,7 @@ from tests.sync.test_sync_e2e import VALID, confirm, plan
 @pytest.fixture
 def sandbox_config(callback_port: int) -> SandboxConfig:
     # A stormy Etsy: 5 requests/s (so bursts of 4 workers hit 429s) and 20% 500/503s.
-    return SandboxConfig(
-        port=0,
+    return fast_config(
         rps=5,
         fail_rate=0.2,
         seed=7,

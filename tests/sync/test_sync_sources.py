@@ -9,6 +9,7 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
+from tests.pacing import fast_config
 from tests.sync.test_sync_e2e import plan
 
 
@@ -46,9 +47,7 @@ class TestDailyQuota:
     @pytest.fixture
     def sandbox_config(self, callback_port: int) -> SandboxConfig:
         # Enough for login and the plan's reads, not for pushing the whole catalog.
-        return SandboxConfig(
-            port=0, rps=1000, rpd=30, redirect_uris=[f"http://localhost:{callback_port}/callback"]
-        )
+        return fast_config(rpd=30, redirect_uris=[f"http://localhost:{callback_port}/callback"])
 
     def test_a_spent_quota_pauses_the_job_with_exit_75(self, cli, connected, catalog) -> None:
         staged = plan(cli, catalog)

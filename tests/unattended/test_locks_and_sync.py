@@ -17,6 +17,7 @@ from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SandboxConfig
 from etsysync_cli.store.accounts import find_account
 from etsysync_cli.store.db import Store
+from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID, plan
 
@@ -45,9 +46,7 @@ class TestOneWriterPerShop:
     @pytest.fixture
     def sandbox_config(self, callback_port: int) -> SandboxConfig:
         # Slow enough that the first run is still pushing when the second one starts.
-        return SandboxConfig(
-            port=0,
-            rps=1000,
+        return fast_config(
             latency_ms=60,
             redirect_uris=[f"http://localhost:{callback_port}/callback"],
         )

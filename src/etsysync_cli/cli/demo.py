@@ -37,9 +37,14 @@ def demo_cmd(
         None, help="Folder to keep the demo's state in [default: a new temporary folder]."
     ),
     latency_ms: int = typer.Option(50, help="Latency the sandbox adds to each request."),
-    rps: int = typer.Option(10, help="The sandbox's per-second limit (Etsy's default is 10)."),
+    rps: int = typer.Option(
+        10, help="The sandbox's per-second limit (Etsy's default is 10; its day stays 10,000)."
+    ),
 ) -> None:
-    """Run the whole flow on a sample catalog against a local Etsy sandbox (nothing real)."""
+    """Run the whole flow on a sample catalog against a local Etsy sandbox (nothing real).
+
+    The sandbox paces like Etsy (10 requests/s, 10,000/day): the push takes a few seconds.
+    """
     home = (home or Path(tempfile.mkdtemp(prefix="etsysync-demo-"))).absolute()
     try:
         home.mkdir(parents=True, exist_ok=True)

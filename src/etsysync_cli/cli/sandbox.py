@@ -16,8 +16,15 @@ app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no rea
 def serve_cmd(
     port: int | None = typer.Option(None, help="Port on 127.0.0.1; 0 picks a free one."),
     latency_ms: int | None = typer.Option(None, help="Delay added to every API response."),
-    rps: int | None = typer.Option(None, help="Requests per second allowed (Etsy: 10)."),
-    rpd: int | None = typer.Option(None, help="Requests per day allowed (Etsy: 10,000)."),
+    rps: int | None = typer.Option(
+        None,
+        help="Requests per second allowed (default 10, as Etsy). There is no unlimited: go "
+        "fast with a high number.",
+    ),
+    rpd: int | None = typer.Option(
+        None,
+        help="Requests per sliding 24 h allowed (default 10,000, as Etsy); at least 1.",
+    ),
     fail_rate: float | None = typer.Option(None, help="Share of API requests answered 500/503."),
     token_ttl: int | None = typer.Option(None, help="Access token lifetime in seconds."),
     keystring: str | None = typer.Option(None, help="The app keystring the sandbox accepts."),
@@ -39,7 +46,11 @@ def serve_cmd(
         help="Send titles, descriptions and tags HTML-escaped, as Etsy does (default: yes).",
     ),
 ) -> None:
-    """Serve an Etsy-compatible API on 127.0.0.1 until Ctrl-C.
+    """Serve an Etsy-compatible API on 127.0.0.1, paced like Etsy, until Ctrl-C.
+
+    Like a new Etsy app: 10 requests a second, 10,000 a day, unless --rps/--rpd say otherwise.
+
+    Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets a 429.
 
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """

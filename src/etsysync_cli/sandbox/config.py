@@ -15,7 +15,11 @@ DEFAULT_REDIRECT_URI = "http://localhost:3003/callback"
 DEFAULT_KEYSTRING = "sandbox-keystring"
 DEFAULT_SHARED_SECRET = "sandbox-shared-secret"
 ENV_PREFIX = "ETSYSYNC_SANDBOX_"
+# A new Etsy app's limits (etsy-api.md §3, §10.16): the sandbox paces like Etsy unless told not to.
+ETSY_RPS = 10
+ETSY_RPD = 10_000
 
+_DEFAULT = object()  # a variable set to "": the field keeps its default
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -26,8 +30,10 @@ class SandboxConfig:
 
     port: int = 0  # 0: the OS picks a free port; the chosen URL is printed
     latency_ms: int = 0  # added to every Etsy request, to make timing realistic
-    rps: int | None = None  # per-second limit (Etsy's default app gets 10); None or 0: unlimited
-    rpd: int | None = None  # per-day limit (Etsy's default app gets 10,000); None or 0: unlimited
+    # Requests per second and per sliding 24 h. Always set: Etsy has no "unlimited", and every
+    # API answer carries both limits in its headers. Go fast with a high number instead.
+    rps: int = ETSY_RPS
+    rpd: int = ETSY_RPD
     fail_rate: float = 0.0  # probability of an injected 500/503 before the operation runs
     token_ttl: int = 3600  # access token lifetime in seconds (Etsy: 3600)
     keystring: str = DEFAULT_KEYSTRING
@@ -48,9 +54,6 @@ class SandboxConfig:
             self.state_file = Path(self.state_file)
         self.redirect_uris = list(self.redirect_uris)
         self.shop_currency = self.shop_currency.upper()
-        # 0 reads naturally as "no limit" on a command line.
-        self.rps = self.rps or None
-        self.rpd = self.rpd or None
         self.validate()
 
     def validate(self) -> None:
@@ -59,10 +62,14 @@ class SandboxConfig:
             raise ConfigError(f"Sandbox port must be between 0 and 65535, got {self.port}.")
         if self.latency_ms < 0:
             raise ConfigError("Sandbox latency must not be negative.")
-        for name in ("rps", "rpd"):
+        for name, etsy in (("rps", ETSY_RPS), ("rpd", ETSY_RPD)):
             value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"Sandbox {name} must be at least 1 (or unset for no limit).")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(
+                    f"Sandbox {name} must be a whole number of at least 1, got {value!r}.",
+                    hint=f"leave it out for Etsy's default ({etsy:,}); the sandbox has no "
+                    "unlimited setting, so pass a high number (e.g. 100000) to go fast",
+                )
         if not 0.0 <= self.fail_rate <= 1.0:
             raise ConfigError("Sandbox fail rate must be between 0 and 1.")
         if self.token_ttl < 1:
@@ -93,8 +100,8 @@ class SandboxConfig:
         parsers: dict[str, tuple[str, Any]] = {
             "PORT": ("port", _int),
             "LATENCY_MS": ("latency_ms", _int),
-            "RPS": ("rps", _optional_int),
-            "RPD": ("rpd", _optional_int),
+            "RPS": ("rps", _limit),
+            "RPD": ("rpd", _limit),
             "FAIL_RATE": ("fail_rate", _float),
             "TOKEN_TTL": ("token_ttl", _int),
             "KEYSTRING": ("keystring", str),
@@ -111,9 +118,11 @@ class SandboxConfig:
             name = ENV_PREFIX + suffix
             if name in env:
                 try:
-                    values[attr] = parse(env[name])
+                    parsed = parse(env[name])
                 except ValueError:
                     raise ConfigError(f"{name} has an invalid value: {env[name]!r}.") from None
+                if parsed is not _DEFAULT:
+                    values[attr] = parsed
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in known:
@@ -125,6 +134,12 @@ class SandboxConfig:
 
 def _int(raw: str) -> int:
     return int(raw.strip())
+
+
+def _limit(raw: str) -> object:
+    """A rate limit; empty means "not set" (Etsy's default). 0 is refused by validate(): it
+    used to mean "unlimited", which the sandbox no longer has."""
+    return _DEFAULT if not raw.strip() else int(raw.strip())
 
 
 def _optional_int(raw: str) -> int | None:

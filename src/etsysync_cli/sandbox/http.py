@@ -3,7 +3,12 @@
 For `/v3/application/*` the order is x-api-key (403) → rate limits, per second then per day
 (429) → latency → injected failure → route (404) → bearer and scope (401/403) → the operation.
 (U) Etsy documents only that the key and the limits apply to every request; the rest of the
-order is the sandbox's. Injected failures happen before the operation, so they never
+order is the sandbox's. Every `/v3/application` answer, whatever its status, carries Etsy's four
+rate-limit headers (etsy-api.md §10.16), so a client's header-fed pacing is exercised by every
+test; an answer that used no quota (a refused key, a 413) shows the window as it stands. The
+token endpoint is Etsy's OAuth server rather than the API: it is not counted (a refresh went
+through while the daily limit was spent, open-api#611) and, its headers not being on record,
+sends none. Injected failures happen before the operation, so they never
 change state (except `set_fail_next(..., after=True)`, which imitates Etsy's "500 after the
 create went through", etsy-api.md §8.7).
 """
@@ -36,6 +41,10 @@ from etsysync_cli.sandbox.wire import ApiError, Request, Response, json_response
 MAX_BODY = 64 * 1024 * 1024
 API_PREFIX = "/v3/application"
 TOKEN_PATH = "/v3/public/oauth/token"
+
+
+def is_api_path(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 @dataclass
@@ -116,6 +125,7 @@ class App:
                 self.state.server_errors.append(traceback.format_exc())
             traceback.print_exc(file=sys.stderr)
             response = failure_response(500)
+        self.add_rate_headers(req.path, response)
         if not req.path.startswith("/_sandbox/"):
             entry = {
                 "method": method,
@@ -132,8 +142,14 @@ class App:
                 self.on_exchange(req, response)
         return response
 
+    def add_rate_headers(self, path: str, response: Response) -> None:
+        """Give an API answer the four rate-limit headers, if the limiter has not already: those
+        of a request it counted are set in `_api`; any other answer shows the current window."""
+        if is_api_path(path) and "x-limit-per-second" not in response.headers:
+            response.headers.update(self.limiter.headers())
+
     def _dispatch(self, req: Request) -> tuple[Response, str | None]:
-        if req.path == API_PREFIX or req.path.startswith(API_PREFIX + "/"):
+        if is_api_path(req.path):
             return self._api(req)
         if req.path == TOKEN_PATH:
             if req.method != "POST":
@@ -288,6 +304,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             response = json_response(413, {"error": "Request body too large"})
+            server.app.add_rate_headers(urlsplit(self.path).path, response)
             self.close_connection = True
         else:
             headers = {k.lower(): v for k, v in self.headers.items()}

@@ -10,7 +10,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from etsysync_cli.sandbox import listings, oauth, seller
-from etsysync_cli.sandbox.config import SandboxConfig
+from etsysync_cli.sandbox.config import ETSY_RPD, ETSY_RPS, SandboxConfig
 from etsysync_cli.sandbox.http import App, SandboxHTTPServer
 from etsysync_cli.sandbox.images import sample_png
 from etsysync_cli.sandbox.ratelimit import RateLimiter
@@ -115,7 +115,8 @@ class SandboxServer:
 
     def banner(self) -> list[str]:
         shop = self.state.seed.shops[SELLER_SHOP_ID]
-        limits = f"rps={self.config.rps or 'unlimited'}, rpd={self.config.rpd or 'unlimited'}"
+        rps, rpd = self.config.rps, self.config.rpd
+        whose = "Etsy's default" if (rps, rpd) == (ETSY_RPS, ETSY_RPD) else "set by --rps/--rpd"
         return [
             f"Etsy sandbox running at {self.base_url}",
             f"  API:          {self.api_url}/application",
@@ -124,7 +125,8 @@ class SandboxServer:
             f"  Inspect:      {self.base_url}/_sandbox/state",
             f"  Redirect URIs: {', '.join(self.config.redirect_uris)}",
             f"  Shop: {shop['shop_name']} (shop_id {shop['shop_id']}, user_id {shop['user_id']}, "
-            f"{shop['currency_code']}); {limits}",
+            f"{shop['currency_code']})",
+            f"  Rate limits:  {rps:,}/s, {rpd:,}/day ({whose})",
             "Point etsysync at it (paste into another shell):",
             *(f"export {line}" for line in self.env_lines()),
             "Press Ctrl-C to stop.",
@@ -171,6 +173,17 @@ class SandboxServer:
         """Stop (or start again) honouring the app's API key, as Etsy did to keys after a
         limit change (open-api#498): every /v3 call then gets 400 "Invalid API key"."""
         self.app.key_disowned = disowned
+
+    def set_remaining_today(self, remaining: int) -> None:
+        """Leave at most `remaining` requests of today's quota, as if the others had been made
+        just now; the daily limit itself does not change (Etsy's 10,000 stays 10,000).
+
+        For a quota that runs out without spending thousands of requests first. The requests
+        marked as made leave the sliding window 24 h from now, like real ones."""
+        usage = self.limiter.usage()
+        if not 0 <= remaining <= usage["limit_per_day"]:
+            raise ValueError(f"remaining must be between 0 and {usage['limit_per_day']}")
+        self.limiter.use_today(max(usage["limit_per_day"] - usage["used_today"] - remaining, 0))
 
     def revoke_refresh_tokens(self) -> int:
         """Revoke every refresh token (as a password change does). Returns how many."""
