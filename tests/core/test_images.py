@@ -29,7 +29,8 @@ from etsysync_cli.push.images import (
     match_images,
 )
 from etsysync_cli.push.items import ImageState
-from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxConfig, SandboxServer, sample_png
+from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxServer, sample_png
+from tests.pacing import fast_config
 from tests.runner.conftest import StaticBearer
 
 PNG = sample_png(2, 2, (40, 80, 120))
@@ -150,7 +151,7 @@ def test_matching_keeps_as_many_as_the_contents_allow(
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(port=0)) as server:
+    with SandboxServer(fast_config()) as server:
         yield server
 
 
