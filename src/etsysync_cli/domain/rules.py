@@ -196,16 +196,22 @@ INVISIBLE_CHARS = frozenset("\u200b\u00ad\ufeff\u2060")
 
 
 def without_invisible(text: str) -> str:
-    """`text` without the characters of `INVISIBLE_CHARS` and without control characters
-    (line breaks and tabs are whitespace, which the mapping collapses anyway)."""
-    return "".join(
-        c
-        for c in text
-        if c not in INVISIBLE_CHARS and (unicodedata.category(c) != "Cc" or c.isspace())
-    )
+    """`text` without the characters of `INVISIBLE_CHARS`: format characters a buyer never
+    sees, so removing them changes nothing a buyer reads. Control characters (an escape
+    sequence pasted from a terminal) are not removed: what is left of such a sequence ("[31m")
+    would still be garbage in the listing, so they keep the product invalid for the seller to
+    fix (`has_control`)."""
+    return "".join(c for c in text if c not in INVISIBLE_CHARS)
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds a control character other than whitespace."""
+    return any(unicodedata.category(c) == "Cc" and not c.isspace() for c in text)
 
 
 def _spaced(text: str, ok: Callable[[str], bool]) -> str:
+    if has_control(text):
+        return text  # not mended: the rule's reason names it (see without_invisible)
     return " ".join("".join(c if ok(c) else " " for c in without_invisible(text)).split())
 
 

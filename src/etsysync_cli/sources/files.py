@@ -59,7 +59,8 @@ CSV_COLUMNS: Mapping[str, str] = {
     "option1_value": "This variant's value for the first option (e.g. M).",
     "option2_name": "Second option's name.",
     "option2_value": "This variant's value for the second option.",
-    "option3_name": "Third option's name (Etsy allows two; a third makes the product invalid).",
+    "option3_name": "Third option's name: Etsy's third variation, one of the category's own "
+    "properties with its predefined values (see Variants); a fourth makes the product invalid.",
     "option3_value": "This variant's value for the third option.",
     "price": "Required (or price_<cur> columns). Price in major units: 12.50 is twelve fifty; "
     "a dot separates decimals.",
