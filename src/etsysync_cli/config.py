@@ -100,6 +100,17 @@ class SyncSettings(_Section):
     plan_ttl_minutes: int = Field(
         60, ge=1, le=MAX_TTL_MINUTES, description="How long a staged plan can be confirmed."
     )
+    etsy_edits: Literal["keep", "overwrite"] = Field(
+        "keep",
+        description="A field edited on Etsy since the last push while the store's stayed the "
+        "same: `keep` leaves Etsy's value in place (shown in the review), `overwrite` pushes "
+        "the store's (as `plan --overwrite-etsy-edits`).",
+    )
+    recreate_deleted: bool = Field(
+        False,
+        description="Create again a listing deleted on Etsy (as `plan --recreate-deleted`); "
+        "off: it is shown in the review and left deleted.",
+    )
 
 
 class ImagesSettings(_Section):

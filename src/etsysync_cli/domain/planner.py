@@ -17,12 +17,21 @@ Price, quantity and SKU live in Etsy's inventory (etsy-api.md §5), so they show
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, draft_fingerprint
+from etsysync_cli.domain.matching import ShopListing
+from etsysync_cli.domain.refresh import (
+    NOT_ACTIVE,
+    EtsyChange,
+    EtsyPolicy,
+    apply_kept,
+    reconcile,
+)
 from etsysync_cli.domain.statuses import Action, LinkStatus
 
 Change = Literal["fields", "images", "inventory", "state"]
@@ -39,6 +48,28 @@ class LinkSnapshot:
     source_fingerprint: str | None
     payload_fingerprint: str | None
     synced_payload: ListingDraft | None
+    image_ids: tuple[int, ...] | None = None  # the listing's images as last recorded
+
+
+@dataclass(frozen=True)
+class EtsySide:
+    """What is known of a linked listing on Etsy for this plan (issue 14).
+
+    `refreshed`: Etsy was read just now; `listing` is what it holds (None: deleted on Etsy).
+    Without a refresh (`plan --no-refresh`) only what the last refresh saw applies: `state`
+    and the edits `kept` then."""
+
+    refreshed: bool
+    listing: ShopListing | None = None
+    state: str | None = None  # Etsy's state as last seen ("deleted" when gone)
+    kept: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    policy: EtsyPolicy = field(default_factory=EtsyPolicy)
+
+    @property
+    def deleted(self) -> bool:
+        return (self.refreshed and self.listing is None) or (
+            not self.refreshed and self.state == "deleted"
+        )
 
 
 @dataclass
@@ -57,6 +88,20 @@ class PlannedItem:
     listing_id: int | None = None
     # the source changed since the last sync: the link becomes out_of_sync
     source_changed: bool = False
+    # What Etsy holds (issue 14): its state ("deleted" when gone; None when not read), the
+    # fields that differ from the last push, the edits kept, units sold since the last push.
+    etsy_state: str | None = None
+    etsy_changes: list[EtsyChange] = field(default_factory=list)
+    etsy_kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sold_on_etsy: int = 0
+    etsy_read: bool = False  # an EtsySide was given: its view is recorded
+
+    @property
+    def etsy_differs(self) -> list[str]:
+        """Fields where Etsy keeps holding something else than the store wants."""
+        found = set(self.etsy_kept)
+        found |= {c.field for c in self.etsy_changes if c.resolution == "keep_etsy"}
+        return sorted(found)
 
     @property
     def pushes(self) -> bool:
@@ -69,6 +114,7 @@ def plan_product(
     mapped: MappedListing | InvalidListing,
     source_fingerprint: str | None,
     link: LinkSnapshot | None,
+    etsy: EtsySide | None = None,
 ) -> PlannedItem:
     if isinstance(mapped, InvalidListing):
         return PlannedItem(
@@ -96,6 +142,26 @@ def plan_product(
     item.source_changed = (
         link.source_fingerprint is not None and link.source_fingerprint != source_fingerprint
     )
+    if (
+        etsy is not None
+        and link.synced_payload is not None
+        and link.sync_status in (LinkStatus.SYNCED, LinkStatus.OUT_OF_SYNC)
+    ):
+        # A listing whose last push finished: what Etsy holds now is part of the decision.
+        # (After a push that failed half-way, what Etsy holds is partly etsysync's own work,
+        # which must not pass for edits made on Etsy: those are pushed in full, as before.)
+        item.etsy_read = True
+        if etsy.deleted:
+            return _deleted_on_etsy(item, etsy)
+        if etsy.refreshed and etsy.listing is not None:
+            return _against_etsy(item, link, etsy.listing, etsy)
+        draft = apply_kept(draft, etsy.kept)
+        if etsy.state in NOT_ACTIVE and draft.state == "active" and not etsy.policy.reactivate:
+            draft = draft.model_copy(update={"state": "draft"})  # taken down on Etsy: kept
+        item.draft, item.fingerprint = draft, draft_fingerprint(draft)
+        item.etsy_kept = {name: dict(edit) for name, edit in etsy.kept.items()}
+        item.etsy_state = None  # not read
+        link = _with_kept_base(link, etsy)
     if link.sync_status == LinkStatus.SYNCED and link.payload_fingerprint == item.fingerprint:
         # The listing is what would be sent, whatever else moved in the store (a 14th tag, stock
         # above Etsy's cap): the link stays synced, or the next plan would push it for nothing.
@@ -121,6 +187,73 @@ def plan_product(
             # Same payload, but the last push did not finish (failed or pending): push it all.
             item.changes = _everything(draft)
             item.changed_fields = sorted(draft.update_fields())
+    return item
+
+
+def _with_kept_base(link: LinkSnapshot, etsy: EtsySide) -> LinkSnapshot:
+    """The last push as seen through the edits kept on Etsy, so that a kept field is not a
+    change to send (`--no-refresh`)."""
+    assert link.synced_payload is not None
+    base = apply_kept(link.synced_payload, etsy.kept)
+    if base == link.synced_payload:
+        return link
+    return LinkSnapshot(
+        link.product_id,
+        link.etsy_listing_id,
+        link.sync_status,
+        link.source_fingerprint,
+        link.payload_fingerprint,
+        base,
+        link.image_ids,
+    )
+
+
+def _deleted_on_etsy(item: PlannedItem, etsy: EtsySide) -> PlannedItem:
+    item.etsy_state = "deleted"
+    if etsy.policy.recreate_deleted:
+        item.action, item.listing_id = Action.CREATE, None
+        item.warnings.append("deleted on Etsy: created again (--recreate-deleted)")
+        return item
+    item.action, item.source_changed = Action.UNCHANGED, False
+    item.warnings.append(
+        "deleted on Etsy (not re-created; `plan --recreate-deleted` creates it again)"
+    )
+    return item
+
+
+def _against_etsy(
+    item: PlannedItem, link: LinkSnapshot, listing: ShopListing, etsy: EtsySide
+) -> PlannedItem:
+    """Three values per field: the last push, Etsy now, the store now (domain/refresh.py)."""
+    assert link.synced_payload is not None and item.draft is not None
+    result = reconcile(
+        link.synced_payload,
+        listing,
+        item.draft,
+        accepted=etsy.kept,
+        base_image_ids=link.image_ids,
+        policy=etsy.policy,
+    )
+    item.draft, item.fingerprint = result.draft, draft_fingerprint(result.draft)
+    item.etsy_state = listing.state
+    item.etsy_changes = result.changes
+    item.etsy_kept = result.accepted
+    item.sold_on_etsy = result.sold
+    item.warnings.extend(result.held_back)
+    changes: list[Change] = []
+    if result.send_fields:
+        changes.append("fields")
+    if result.send_images:
+        changes.append("images")
+    if result.send_inventory:
+        changes.append("inventory")
+    takes_down = not result.draft.inventory.has_stock and listing.state == "active"
+    if result.send_state or takes_down:
+        changes.append("state")
+    item.changes, item.changed_fields = changes, list(result.send_fields)
+    item.action = Action.UPDATE if changes else Action.UNCHANGED
+    if not changes:
+        item.source_changed = False
     return item
 
 

@@ -144,6 +144,11 @@ class Link:
                 if self.synced_payload
                 else None
             ),
+            image_ids=(
+                tuple(int(i["listing_image_id"]) for i in self.images if i.get("listing_image_id"))
+                if "images" in self.metadata
+                else None
+            ),
         )
 
     def row(self) -> dict[str, Any]:

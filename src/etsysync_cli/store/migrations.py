@@ -190,6 +190,30 @@ def m0002_link_revisions(db: Database) -> None:
     )
 
 
+@migrations(name="0003_etsy_views")
+def m0003_etsy_views(db: Database) -> None:
+    """What the last refresh saw of each linked listing on Etsy (issue 14): its state
+    ("deleted" when gone), the fields where it differs from the store, and the edits made on
+    Etsy that were kept (remembered so that they are not reported again while nothing moves).
+    Kept apart from product_links: a plan notes them whether or not it pushes the product, and
+    a push or a closed plan never rolls them back."""
+    _run(
+        db,
+        """
+        CREATE TABLE etsy_views (
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            product_id TEXT NOT NULL,
+            listing_id INTEGER,
+            etsy_state TEXT,                   -- Etsy's state at the last read, or 'deleted'
+            differs TEXT NOT NULL DEFAULT '[]', -- fields Etsy holds differently from the store
+            kept TEXT NOT NULL DEFAULT '{}',    -- edits made on Etsy and kept: field -> values
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (account_id, product_id)
+        )
+        """,
+    )
+
+
 def _run(db: Database, script: str) -> None:
     # Not executescript(): it commits first, which would take the migration out of its
     # transaction. Statements here never contain a ";" except at their end.
