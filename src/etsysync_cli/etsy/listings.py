@@ -125,16 +125,19 @@ def read_inventories(client: EtsyClient, ids: Sequence[int]) -> dict[int, Listin
     """The inventories of these listings, 100 a request; a listing that is gone is left out."""
     found: dict[int, ListingInventory] = {}
     for start in range(0, len(ids), MAX_BATCH):
-        found |= _inventory_batch(client, list(ids[start : start + MAX_BATCH]))
+        found |= inventory_batch(client, list(ids[start : start + MAX_BATCH]))
     return found
 
 
-def _inventory_batch(client: EtsyClient, ids: list[int]) -> dict[int, ListingInventory]:
+def inventory_batch(client: EtsyClient, ids: list[int]) -> dict[int, ListingInventory]:
+    """The inventories of these (≤100) listings in one request; when one of them is gone (Etsy
+    answers 404 for the whole batch) the batch is split in halves until the gone ones are
+    found, and they are left out."""
     try:
         listings = client.get_listings_inventory_by_ids(ids)
     except EtsyNotFoundError:
         if len(ids) == 1:
             return {}
         middle = len(ids) // 2
-        return _inventory_batch(client, ids[:middle]) | _inventory_batch(client, ids[middle:])
+        return inventory_batch(client, ids[:middle]) | inventory_batch(client, ids[middle:])
     return {x.listing_id: (x.inventory or EtsyInventory()).to_listing_inventory() for x in listings}
