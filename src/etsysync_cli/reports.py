@@ -25,6 +25,25 @@ class Report(BaseModel):
 # --- plans and jobs ------------------------------------------------------------------------------
 
 
+class EtsyChangeReport(Report):
+    """One field Etsy holds differently from what etsysync last pushed (issue 14)."""
+
+    field: str = Field(
+        description="A listing field (`title`, `tags`, …), `state`, `images`, `variants` (the "
+        "variations changed), or a variant's `variants[SKU].price` / `.quantity` / `.sku`."
+    )
+    synced: Any = Field(description="What etsysync last pushed.")
+    etsy: Any = Field(description="What Etsy holds now.")
+    store: Any = Field(description="What the store holds now.")
+    resolution: Literal["keep_etsy", "store_wins", "conflict_store_wins"] = Field(
+        description="`keep_etsy`: Etsy's value stays (edited on Etsy, the store unchanged; "
+        "`sync.etsy_edits`); `store_wins`: the store's value is pushed over it "
+        "(`--overwrite-etsy-edits`, `--reactivate`, or a restock on top of Etsy's quantity); "
+        "`conflict_store_wins`: both changed, or the store changed a kept field: the store's "
+        "value is pushed."
+    )
+
+
 class PlanItem(Report):
     """One product of a plan: what the plan does with it and, after a run, what happened."""
 
@@ -60,6 +79,20 @@ class PlanItem(Report):
     state: str | None = Field(
         default=None, description="Valid products: the wanted state, `draft` or `active`."
     )
+    etsy_state: str | None = Field(
+        default=None,
+        description="Linked products: the listing's state on Etsy when the plan read it "
+        "(`active`, `draft`, `inactive`, `sold_out`, `expired`), `deleted` when it is gone, "
+        "null when Etsy was not read (`--no-refresh`, or no listing yet).",
+    )
+    etsy_changes: list[EtsyChangeReport] = Field(
+        default_factory=list,
+        description="What Etsy holds differently from what etsysync last pushed, field by "
+        "field, and what the push does about it.",
+    )
+    sold_on_etsy: int = Field(
+        default=0, description="Units that left Etsy since the last push (bought there)."
+    )
 
 
 class PlanDocument(Report):
@@ -82,6 +115,14 @@ class PlanDocument(Report):
     estimated_seconds: float = Field(description="Their time at Etsy's 10 requests/second.")
     publish_fees_usd: str = Field(description="Listing fees of listings that go active ($0.20).")
     notes: list[str] = Field(description="Defaults filled in, possible duplicates, and so on.")
+    refreshed: bool = Field(
+        default=False,
+        description="Whether the plan read what Etsy holds now for every linked listing "
+        "(false with `--no-refresh`: edits made on Etsy since the last plan are not seen).",
+    )
+    refresh_requests: int = Field(
+        default=0, description="Etsy requests that reading spent (2 per 100 linked listings)."
+    )
     items: list[PlanItem] = Field(description="Every product of the plan, in source order.")
 
 
@@ -160,7 +201,8 @@ class LinkReport(Report):
     product_id: str = Field(description="The product's id in the source.")
     sync_status: Literal["pending", "synced", "failed", "out_of_sync"] = Field(
         description="`pending` (a plan or a run has it), `synced`, `failed`, `out_of_sync` (the "
-        "store changed since the last push, or adopted and differing)."
+        "store changed since the last push, adopted and differing, or Etsy holds something "
+        "else: see `etsy_differs`)."
     )
     etsy_listing_id: int | None = Field(description="The listing, once there is one.")
     etsy_url: str | None = Field(
@@ -168,6 +210,17 @@ class LinkReport(Report):
         "shop manager's edit page."
     )
     listing_state: str | None = Field(description="The listing's state as last seen.")
+    etsy_state: str | None = Field(
+        default=None,
+        description="The listing's state on Etsy at the last plan that read it (`deleted` when "
+        "gone); null when no plan has read it.",
+    )
+    etsy_differs: list[str] = Field(
+        default_factory=list,
+        description="What Etsy holds differently from the store, as the last plan saw it: the "
+        "fields edited on Etsy and kept, `state`, or `deleted`. Non-empty makes a synced "
+        "product `out_of_sync`.",
+    )
     images: int = Field(description="Images on the listing as last synced.")
     last_synced_at: str | None = Field(description="When it was last pushed successfully.")
     sync_error: str | None = Field(description="Why the last push failed.")

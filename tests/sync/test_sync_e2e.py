@@ -75,7 +75,12 @@ def test_first_sync_creates_every_valid_product(cli, connected, catalog) -> None
     assert status["links"]["synced"] == VALID
 
 
-def test_unchanged_catalog_costs_zero_requests(cli, connected, catalog) -> None:
+REFRESH = ["getListingsByListingIds", "getListingsInventoryByListingIds"]  # per 100 links
+
+
+def test_unchanged_catalog_costs_only_the_refresh(cli, connected, catalog) -> None:
+    """Issue 14: a plan reads what Etsy holds for the linked listings first (2 requests for
+    up to 100), and an unchanged catalog with nothing changed on Etsy stages nothing more."""
     synced_catalog(cli, catalog)
     before = len(connected.request_log())
     again = cli("plan", "--source", "file", str(catalog.path), "--detailed-exitcode")
@@ -84,8 +89,22 @@ def test_unchanged_catalog_costs_zero_requests(cli, connected, catalog) -> None:
     staged = plan(cli, catalog)
     assert staged["counts"] == {"unchanged": VALID, "invalid": 1}
     assert staged["to_push"] == 0
+    assert (staged["refreshed"], staged["refresh_requests"]) == (True, 2)
+    assert all(i["etsy_changes"] == [] for i in staged["items"])
     result = confirm(cli, staged["transaction_id"])
     assert result.exit_code == 0, result.stderr
+    assert etsy_requests(connected, before) == REFRESH * 2  # two plans, nothing else
+
+
+def test_no_refresh_keeps_an_unchanged_catalog_at_zero_requests(cli, connected, catalog) -> None:
+    synced_catalog(cli, catalog)
+    before = len(connected.request_log())
+    staged = plan(cli, catalog, "--no-refresh")
+    assert staged["counts"] == {"unchanged": VALID, "invalid": 1}
+    assert (staged["refreshed"], staged["refresh_requests"]) == (False, 0)
+    assert any("Etsy was not read" in note for note in staged["notes"])
+    assert all(i["etsy_state"] is None for i in staged["items"])
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
     assert etsy_requests(connected, before) == []
 
 

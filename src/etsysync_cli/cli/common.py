@@ -12,12 +12,17 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import typer
 
 from etsysync_cli.config import LoadedSettings, Settings, app_home, load_settings
 from etsysync_cli.errors import EtsysyncError
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.flows.context import workspace as open_workspace
+
+if TYPE_CHECKING:
+    from etsysync_cli.flows.plan import EtsyFlags
 
 ACCOUNT_HELP = "Shop name or id of the account to use (default: the active one)."
 
@@ -63,3 +68,41 @@ def workspace(flags: Mapping[str, Any] | None = None) -> Iterator[Workspace]:
 def interactive() -> bool:
     """Questions are asked only of a person at a terminal, never of cron."""
     return sys.stdin.isatty()
+
+
+# What a plan does about what Etsy holds (issue 14): shared by `plan` and `sync`.
+REFRESH_OPTION = typer.Option(
+    True,
+    "--refresh/--no-refresh",
+    help="Read what Etsy holds for every linked listing first (2 requests per 100), so edits "
+    "made on Etsy are seen and kept; --no-refresh spends none and may overwrite them.",
+)
+OVERWRITE_OPTION = typer.Option(
+    False,
+    "--overwrite-etsy-edits",
+    help="Push the store's value over fields edited on Etsy (default: keep Etsy's; setting "
+    "sync.etsy_edits).",
+)
+RECREATE_OPTION = typer.Option(
+    False,
+    "--recreate-deleted",
+    help="Create again listings deleted on Etsy (default: leave them deleted; setting "
+    "sync.recreate_deleted).",
+)
+REACTIVATE_OPTION = typer.Option(
+    False,
+    "--reactivate",
+    help="Publish again listings deactivated, sold out or expired on Etsy ($0.20 each).",
+)
+
+
+def etsy_flags(refresh: bool, overwrite: bool, recreate: bool, reactivate: bool) -> EtsyFlags:
+    """The plan's flags; a flag not given (False) leaves the decision to the settings."""
+    from etsysync_cli.flows.plan import EtsyFlags
+
+    return EtsyFlags(
+        refresh=refresh,
+        overwrite_etsy_edits=overwrite or None,
+        recreate_deleted=recreate or None,
+        reactivate=reactivate,
+    )

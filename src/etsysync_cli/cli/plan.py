@@ -45,6 +45,10 @@ def plan_cmd(
     tag: list[str] | None = typer.Option(
         None, "--tag", help="Medusa: only products with this tag (value or id; repeatable)."
     ),
+    refresh: bool = common.REFRESH_OPTION,
+    overwrite_etsy_edits: bool = common.OVERWRITE_OPTION,
+    recreate_deleted: bool = common.RECREATE_OPTION,
+    reactivate: bool = common.REACTIVATE_OPTION,
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     detailed_exitcode: bool = typer.Option(
@@ -84,6 +88,7 @@ def plan_cmd(
             lock_wait=wait,
             warn=note,
             confirm_deactivations=confirm_deactivations,
+            etsy=common.etsy_flags(refresh, overwrite_etsy_edits, recreate_deleted, reactivate),
         )
         with read_progress:
             result = plans.plan(ws.settings, ws.store, ws.session(account), spec, options)

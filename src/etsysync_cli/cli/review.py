@@ -46,13 +46,55 @@ def _changes(item: PlanItem) -> str:
     return "; ".join(parts)
 
 
+def etsy_lines(item: PlanItem) -> list[str]:
+    """What changed on Etsy since the last push, in words, with the values."""
+    lines = []
+    for change in item.etsy_changes:
+        name = change.field
+        if name.endswith(".quantity") and change.etsy < change.synced:
+            sold = change.synced - change.etsy
+            kept = "kept" if change.resolution == "keep_etsy" else f"pushing {change.store}"
+            lines.append(f"{sold} sold on Etsy ({name}: {change.synced} → {change.etsy}, {kept})")
+        elif name == "state":
+            done = "published again" if change.resolution == "store_wins" else "left so"
+            lines.append(f"{change.etsy} on Etsy ({done})")
+        elif change.resolution == "keep_etsy":
+            lines.append(f"{name} edited on Etsy (kept): {_value(change.etsy)}")
+        elif change.resolution == "store_wins":
+            lines.append(
+                f"{name} edited on Etsy, overwritten: {_value(change.etsy)} → "
+                f"{_value(change.store)}"
+            )
+        else:
+            lines.append(
+                f"{name} changed on both sides, the store wins: {_value(change.synced)} → "
+                f"{_value(change.etsy)} (Etsy) → {_value(change.store)} (store)"
+            )
+    if item.etsy_state == "deleted":
+        recreated = item.action == "create"
+        lines.append(f"deleted on Etsy ({'created again' if recreated else 'not re-created'})")
+    return lines
+
+
+def _value(value: object, width: int = 40) -> str:
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    text = " ".join(text.split())
+    return f"'{text}'" if len(text) <= width else f"'{text[: width - 1]}…'"
+
+
 def what(item: PlanItem) -> Text:
-    """What the plan does with the item, then what the mapping changed or left out (the
-    warnings, e.g. tags beyond Etsy's 13): a seller must see those before confirming."""
+    """What the plan does with the item, what changed on Etsy, then what the mapping changed
+    or left out (the warnings, e.g. tags beyond Etsy's 13): a seller must see those before
+    confirming."""
     text = Text(safe(_changes(item)))
     if item.action in ("invalid", "orphaned"):
         return text
+    for line in etsy_lines(item):
+        text.append("\n" if text else "")
+        text.append(safe(line), style="cyan")
     for warning in item.warnings:
+        if warning.startswith(("deleted on Etsy", "deleted on Etsy:")):
+            continue  # said above, with the values
         text.append("\n" if text else "")
         text.append(f"warning: {safe(warning)}", style="yellow")
     return text
@@ -121,6 +163,10 @@ def footer_lines(result: PlanResult) -> list[str]:
             f"The table shows the first {ROWS_SHOWN} of {shown}; "
             f"`etsysync status {job.transaction_id} --json` lists them all."
         )
+    if result.refreshed:
+        lines.append(
+            f"Etsy was read for the linked listings first ({result.refresh_requests} requests)."
+        )
     lines.extend(f"Note: {note}" for note in result.notes)
     return lines
 
@@ -130,7 +176,7 @@ def show_plan(ws: Workspace, result: PlanResult, as_json: bool) -> None:
     if as_json:
         print_json(plans.plan_document(ws.store, result))
         return
-    if result.job.counts.keys() - {"unchanged"}:
+    if result.job.counts.keys() - {"unchanged"} or result.etsy_changed:
         out.print(review_table(ws, result))
     for line in footer_lines(result):
         out.print(line, highlight=False)

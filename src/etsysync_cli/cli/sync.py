@@ -142,6 +142,10 @@ def sync_cmd(
     wait: float = typer.Option(
         0, "--wait", min=0, help="Seconds to wait for another run on the shop to finish."
     ),
+    refresh: bool = common.REFRESH_OPTION,
+    overwrite_etsy_edits: bool = common.OVERWRITE_OPTION,
+    recreate_deleted: bool = common.RECREATE_OPTION,
+    reactivate: bool = common.REACTIVATE_OPTION,
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(
         False, "--json", help="JSON Lines: a header, one line per product, a summary."
@@ -169,6 +173,7 @@ def sync_cmd(
             interactive=common.interactive(),
             lock_wait=wait,
             stop=stopper.stop,
+            etsy=common.etsy_flags(refresh, overwrite_etsy_edits, recreate_deleted, reactivate),
         )
         view = _View(ws, session.account.shop_name, as_json=as_json, quiet=quiet)
         outcome = syncing.sync(ws.settings, ws.store, session, request, view)

@@ -98,6 +98,9 @@ def _run_job(
             concurrency=settings.sync.concurrency,
             on_event=on_event,
             stop=stop,
+            recreate_deleted=bool(
+                job.options.get("recreate_deleted", settings.sync.recreate_deleted)
+            ),
         )
     job = jobs.finish_run(store, job.id, stopped_early=summary.stopped_early)
     kind = f"job_{job.status}" if job.status.ran else "job_paused"

@@ -41,6 +41,7 @@ from etsysync_cli.store.events import mark_delivered, undelivered
 TIMEOUT_SECONDS = 5.0
 SENT_KINDS = (
     "job_planned",
+    "etsy_changes_found",  # a plan found listings edited or deleted on Etsy (issue 14)
     "job_started",
     "job_completed",
     "job_failed",

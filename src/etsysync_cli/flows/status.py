@@ -17,7 +17,7 @@ from etsysync_cli.reports import (
     LinkReport,
     StatusDocument,
 )
-from etsysync_cli.store import jobs, links
+from etsysync_cli.store import etsy_views, jobs, links
 from etsysync_cli.store.accounts import Account, find_account, list_accounts
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed as read_feed
@@ -44,10 +44,19 @@ def job_report(job: Job) -> JobReport:
     )
 
 
-def link_report(link: links.Link) -> LinkReport:
+def link_report(link: links.Link, view: etsy_views.EtsyView | None = None) -> LinkReport:
+    """One link as `status --product` reports it. A synced listing that Etsy holds differently
+    (edits kept from Etsy, deleted there: the last refresh's view) is out of sync."""
+    if view is not None and view.listing_id != link.etsy_listing_id:
+        view = None  # what was seen of an older listing
+    status = link.sync_status.value
+    if view is not None and view.out_of_sync and link.sync_status == LinkStatus.SYNCED:
+        status = LinkStatus.OUT_OF_SYNC.value
     return LinkReport(
         product_id=link.product_id,
-        sync_status=link.sync_status.value,
+        sync_status=status,
+        etsy_state=view.etsy_state if view else None,
+        etsy_differs=(["deleted"] if view.deleted else view.differs) if view else [],
         etsy_listing_id=link.etsy_listing_id,
         etsy_url=link.etsy_url,
         listing_state=link.listing_state,
@@ -55,6 +64,17 @@ def link_report(link: links.Link) -> LinkReport:
         last_synced_at=link.last_synced_at,
         sync_error=link.sync_error,
     )
+
+
+def link_counts(store: Store, account_id: int) -> dict[str, int]:
+    """Products per link status, a synced one that Etsy holds differently counted out of sync."""
+    counts = links.counts(store, account_id)
+    for view in etsy_views.out_of_sync(store, account_id):
+        link = links.get(store, account_id, view.product_id)
+        if link is not None and link_report(link, view).sync_status != link.sync_status.value:
+            counts[LinkStatus.SYNCED.value] -= 1
+            counts[LinkStatus.OUT_OF_SYNC.value] += 1
+    return counts
 
 
 def shop_or_none(store: Store, name: str | None) -> Account | None:
@@ -76,7 +96,7 @@ def overview(store: Store, account: str | None, *, failed: bool = False) -> Stat
             for a in list_accounts(store)
         ],
         active_shop=shop.shop_name if shop else None,
-        links=links.counts(store, shop.id) if shop else {},
+        links=link_counts(store, shop.id) if shop else {},
         jobs=[
             job_report(job)
             for job in jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS)
@@ -104,7 +124,7 @@ def product_link(store: Store, account: str | None, product_id: str) -> LinkRepo
             f"product {product_id} has no link with shop {shop.shop_name}",
             hint="it has not been planned yet: run `etsysync plan`",
         )
-    return link_report(link)
+    return link_report(link, etsy_views.get(store, shop.id, product_id))
 
 
 def feed(store: Store, account: str | None, limit: int = 50) -> FeedDocument:

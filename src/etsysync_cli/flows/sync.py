@@ -23,7 +23,7 @@ from etsysync_cli.config import Settings
 from etsysync_cli.domain.statuses import JobStatus
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.flows import confirm, notify
-from etsysync_cli.flows.plan import PlanOptions, PlanResult, plan
+from etsysync_cli.flows.plan import EtsyFlags, PlanOptions, PlanResult, plan
 from etsysync_cli.push.items import RunEvent
 from etsysync_cli.sources import SourceSpec
 from etsysync_cli.store import jobs, links, locks
@@ -48,6 +48,7 @@ class SyncRequest:
     interactive: bool = False  # a person at a terminal can approve the plan
     lock_wait: float = 0
     stop: threading.Event | None = None  # set (by a signal): finish what is in flight, stop
+    etsy: EtsyFlags = field(default_factory=lambda: EtsyFlags())  # what Etsy holds (issue 14)
 
 
 EventSink = Callable[[RunEvent], None]
@@ -97,6 +98,7 @@ def sync(
             ttl=timedelta(minutes=settings.sync.plan_ttl_minutes),
             warn=view.note,
             confirm_deactivations=request.confirm_deactivations,
+            etsy=request.etsy,
         )
         linked = len(links.listing_ids(store, session.account.id))
         planned = plan(settings, store, session, request.spec, options)

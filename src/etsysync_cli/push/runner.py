@@ -126,12 +126,17 @@ def run_items(
     on_event: Callable[[RunEvent], None] | None = None,
     stop: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
+    recreate_deleted: bool = True,
 ) -> RunSummary:
-    """Push `items` (streamed: at most twice `concurrency` are taken ahead) and record outcomes."""
+    """Push `items` (streamed: at most twice `concurrency` are taken ahead) and record outcomes.
+
+    `recreate_deleted`: an update whose listing turns out deleted on Etsy creates it again;
+    off, the item fails saying so (the plan's `--recreate-deleted` / `sync.recreate_deleted`)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     stop = stop if stop is not None else threading.Event()
     pusher = _Pusher(client, shop_id, recorder, load_image, now, on_event or _ignore, stop)
+    pusher.recreate_deleted = recreate_deleted
     summary = RunSummary()
     fatal: list[BaseException] = []
     requests_before = client.stats.requests
@@ -230,6 +235,7 @@ class _Pusher:
         self.emit = emit
         self.stop = stop
         self.stop_error: EtsysyncError | None = None
+        self.recreate_deleted = True
         self._lock = threading.Lock()
         self._claimed: set[int] = set()  # listings created or adopted in this run
         self._title_locks: dict[str, threading.Lock] = {}
@@ -409,6 +415,11 @@ class _Pusher:
         except EtsyNotFoundError:
             if self._listing_exists(item.listing_id):
                 raise
+            if not self.recreate_deleted:
+                raise _ItemFailed(
+                    f"listing {item.listing_id} was deleted on Etsy; it is not created again "
+                    "(plan with --recreate-deleted, or set sync.recreate_deleted = true)"
+                ) from None
             p.recreated, p.listing_id, p.listing, p.images = True, None, None, ()
             self._create(item, draft, p, resume_id=None)
 

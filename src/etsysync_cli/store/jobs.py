@@ -138,6 +138,9 @@ class Stager:
                     "changes": item.changes,
                     "fields": item.changed_fields,
                     "warnings": item.warnings,
+                    "etsy_state": item.etsy_state,
+                    "etsy_changes": [change.to_dict() for change in item.etsy_changes],
+                    "sold_on_etsy": item.sold_on_etsy,
                 }
             ),
             "reasons": json.dumps(item.reasons),
@@ -403,7 +406,12 @@ def job_items(
 ) -> Iterator[dict[str, Any]]:
     where = " AND (outcome = 'failed' OR action = 'invalid')" if failed_only else ""
     if skip_unchanged:
-        where += " AND action != 'unchanged'"
+        # Unchanged items that Etsy holds differently (kept edits, a listing deleted on Etsy)
+        # are still shown: the seller must see what the push leaves alone.
+        where += (
+            " AND (action != 'unchanged' OR json_array_length(changes, '$.etsy_changes') > 0"
+            " OR json_extract(changes, '$.etsy_state') = 'deleted')"
+        )
     sql = f"SELECT * FROM plan_items WHERE job_id = ?{where} ORDER BY id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
