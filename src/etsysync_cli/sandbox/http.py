@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from etsysync_cli.sandbox import images, inspection, oauth
+from etsysync_cli.sandbox import images, inspection, oauth, receipts
 from etsysync_cli.sandbox.config import SandboxConfig
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 from etsysync_cli.sandbox.routes import API_ROUTES, Handler, Route
@@ -163,6 +163,8 @@ class App:
             raise ApiError(405, "Method not allowed", headers={"allow": "GET, POST"})
         if req.path.startswith("/_sandbox/") and req.method == "GET":
             return self._inspect(req), None
+        if req.path.startswith("/_sandbox/") and req.method == "POST":
+            return self._act(req), None
         if req.path == "/" and req.method == "GET":
             return json_response(200, self.index()), None
         raise ApiError(404, "Resource not found")
@@ -261,6 +263,18 @@ class App:
                 return images.image_bytes(self.state, req)
         raise ApiError(404, "Resource not found")
 
+    def _act(self, req: Request) -> Response:
+        """What happens on etsy.com rather than through the API: a buyer buys, a seller
+        cancels an order. The only POSTs under /_sandbox/; like inspection, no key, no limits."""
+        with self.state.lock:
+            if req.path == "/_sandbox/purchase":
+                return json_response(201, receipts.purchase(self.state, req.json()))
+            found = re.fullmatch(r"/_sandbox/receipts/(?P<receipt_id>\d+)/cancel", req.path)
+            if found:
+                receipt = receipts.cancel(self.state, int(found["receipt_id"]))
+                return json_response(200, receipt)
+        raise ApiError(404, "Resource not found")
+
     def index(self) -> dict[str, Any]:
         return {
             "name": "etsysync local Etsy sandbox",
@@ -271,6 +285,7 @@ class App:
                 self.base_url + "/_sandbox/" + name
                 for name in ("state", "requests", "listings", "tokens")
             ],
+            "purchase": self.base_url + "/_sandbox/purchase",
         }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from etsysync_cli.sandbox.access import query_int
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 from etsysync_cli.sandbox.render import render_listing, render_shop
-from etsysync_cli.sandbox.state import SandboxState
+from etsysync_cli.sandbox.state import Listing, SandboxState
 from etsysync_cli.sandbox.wire import Request, Response, json_response
 
 
@@ -27,23 +27,27 @@ def requests(state: SandboxState, req: Request) -> Response:
 
 def listings_snapshot(state: SandboxState, base_url: str) -> list[dict[str, Any]]:
     """Every listing in every state, with images (and their SHA-256) and inventory."""
-    results = []
-    for listing in sorted(state.listings.values(), key=lambda x: x.listing_id):
-        item = render_listing(
-            state,
-            listing,
-            base_url=base_url,
-            includes=frozenset({"Images", "Inventory"}),
-            escaped=False,  # the truth, for tests: not what the API shows
-        )
-        for image in item["images"]:
-            record = state.images[image["listing_image_id"]]
-            image["sha256"] = record.sha256
-            image["size"] = record.size
-            image["content_type"] = record.content_type
-        item["detached_image_ids"] = list(listing.detached_image_ids)
-        results.append(item)
-    return results
+    return [
+        listing_snapshot(state, listing, base_url)
+        for listing in sorted(state.listings.values(), key=lambda x: x.listing_id)
+    ]
+
+
+def listing_snapshot(state: SandboxState, listing: Listing, base_url: str) -> dict[str, Any]:
+    item = render_listing(
+        state,
+        listing,
+        base_url=base_url,
+        includes=frozenset({"Images", "Inventory"}),
+        escaped=False,  # the truth, for tests: not what the API shows
+    )
+    for image in item["images"]:
+        record = state.images[image["listing_image_id"]]
+        image["sha256"] = record.sha256
+        image["size"] = record.size
+        image["content_type"] = record.content_type
+    item["detached_image_ids"] = list(listing.detached_image_ids)
+    return item
 
 
 def listings(state: SandboxState, req: Request) -> Response:

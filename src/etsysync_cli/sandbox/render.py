@@ -48,7 +48,7 @@ def has_variations(listing: Listing) -> bool:
     return any(p.property_values for p in listing.inventory.products if not p.is_deleted)
 
 
-def _etsy_escape(text: str) -> str:
+def etsy_escape(text: str) -> str:
     """Text as Etsy returns it: HTML-escaped, with `&#39;` for an apostrophe (etsy-api.md §10.1:
     `Father&#39;s Day`, `&quot;`, `&amp;`)."""
     return html.escape(text, quote=True).replace("&#x27;", "&#39;")
@@ -81,7 +81,7 @@ def render_listing(
     ShopListing, which has no such field).
     """
     code = currency(state, listing)
-    text = _etsy_escape if (state.config.escape_text if escaped is None else escaped) else str
+    text = etsy_escape if (state.config.escape_text if escaped is None else escaped) else str
     readiness = listing.readiness_state_id
     if not (show_readiness and listing.listing_type == "physical"):
         readiness = None

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from etsysync_cli.sandbox import images, inventory, listings, shops
+from etsysync_cli.sandbox import images, inventory, listings, receipts, shops
 from etsysync_cli.sandbox.state import SandboxState
 from etsysync_cli.sandbox.wire import Request, Response
 
@@ -144,5 +144,12 @@ API_ROUTES = (
         "updateListingInventory",
         inventory.update_listing_inventory,
         "listings_w",
+    ),
+    _route(
+        "GET",
+        "/shops/{shop_id}/receipts",
+        "getShopReceipts",
+        receipts.get_shop_receipts,
+        "transactions_r",
     ),
 )

@@ -28,6 +28,10 @@ OTHER_SHIPPING_PROFILE_ID = 184562937499
 OTHER_RETURN_POLICY_ID = 1193847599
 OTHER_READINESS_STATE_ID = 1402938499
 
+# The buyer of `/_sandbox/purchase`: an Etsy member with no shop, so never a seller here.
+BUYER_USER_ID = 57203948
+BUYER_NAME = "Sandbox Buyer"
+
 _CREATED = 1577836800  # 2020-01-01, a fixed past date so output is stable
 
 

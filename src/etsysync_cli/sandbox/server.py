@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 
-from etsysync_cli.sandbox import listings, oauth, seller
+from etsysync_cli.sandbox import listings, oauth, receipts, seller, seller_edits
 from etsysync_cli.sandbox.config import ETSY_RPD, ETSY_RPS, SandboxConfig
 from etsysync_cli.sandbox.http import App, SandboxHTTPServer
 from etsysync_cli.sandbox.images import sample_png
+from etsysync_cli.sandbox.inspection import listing_snapshot
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 from etsysync_cli.sandbox.render import render_listing
 from etsysync_cli.sandbox.rules import Fields
@@ -241,6 +242,33 @@ class SandboxServer:
                 added = seller.fill_grid(self.state, self.state.listings[listing_id])
                 self.state.save()
             return added
+
+    def purchase(
+        self, listing_id: int, quantity: int = 1, sku: str | None = None
+    ) -> dict[str, int]:
+        """A buyer buys, as `POST /_sandbox/purchase` does: `{"receipt_id", "transaction_id"}`.
+        A refusal raises ApiError (its `status` is the route's 400, 404 or 409)."""
+        body: dict[str, Any] = {"listing_id": listing_id, "quantity": quantity}
+        if sku is not None:
+            body["sku"] = sku
+        with self.state.lock:
+            return receipts.purchase(self.state, body)
+
+    def cancel_receipt(self, receipt_id: int) -> dict[str, Any]:
+        """The seller cancels an order on etsy.com; returns the ShopReceipt as it is now."""
+        with self.state.lock:
+            return receipts.cancel(self.state, receipt_id)
+
+    def seller_edit(self, listing_id: int, **fields: Any) -> dict[str, Any] | None:
+        """The seller edits a listing on etsy.com: `title`, `description`, `tags`, `materials`,
+        `state` ("active"/"inactive"), `price`/`quantity` of the product `sku`, or
+        `delete=True`. Validated as the API would; SellerEditRefused (a ValueError) when Etsy
+        would refuse, and then nothing changes. Returns the listing as the inspection API
+        shows it (None once deleted)."""
+        with self.state.lock:
+            seller_edits.edit(self.state, listing_id, fields, self.app.base_url)
+            listing = self.state.listings.get(listing_id)
+            return listing_snapshot(self.state, listing, self.app.base_url) if listing else None
 
     def create_listing_direct(
         self, *, state: str = "draft", images: int = 0, shop_id: int = SELLER_SHOP_ID, **fields: Any

@@ -126,6 +126,45 @@ class Listing:
 
 
 @dataclass
+class Transaction:
+    """One line of a receipt: what a buyer bought of one offering, as it was at the sale
+    (title, price and variations are copied, so a later edit of the listing does not rewrite
+    the sale)."""
+
+    transaction_id: int
+    listing_id: int
+    product_id: int
+    sku: str
+    quantity: int
+    price: int  # minor units per unit, as the offering was priced when bought
+    title: str
+    description: str
+    is_digital: bool
+    listing_image_id: int | None
+    shipping_profile_id: int | None
+    readiness_state_id: int | None
+    property_values: list[VariationValue]
+    created_timestamp: int
+
+
+@dataclass
+class Receipt:
+    """A buyer's order from one shop (ShopReceipt); the sandbox's buyer pays at once."""
+
+    receipt_id: int
+    shop_id: int
+    seller_user_id: int
+    buyer_user_id: int
+    currency_code: str
+    status: str  # ShopReceipt.status: "paid", later "canceled"
+    is_paid: bool
+    is_shipped: bool
+    created_timestamp: int
+    updated_timestamp: int
+    transactions: list[Transaction] = field(default_factory=list)
+
+
+@dataclass
 class AccessToken:
     user_id: int
     client_id: str
@@ -214,6 +253,7 @@ class SandboxState:
         self.seed: Seed = build_seed(config.shop_currency)
         self.listings: dict[int, Listing] = {}
         self.images: dict[int, ImageRecord] = {}
+        self.receipts: dict[int, Receipt] = {}
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthCode] = {}
@@ -229,6 +269,8 @@ class SandboxState:
             "product": 20000000000,
             "offering": 21000000000,
             "value": 90000000000,
+            "receipt": 3300000000,
+            "transaction": 4400000000,
         }
         self.custom_value_ids: dict[str, int] = {}  # "property_id:value" -> value id
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
@@ -309,6 +351,7 @@ class SandboxState:
             "saved_at": int(time.time()),
             "listings": [dataclasses.asdict(x) for x in self.listings.values()],
             "images": [dataclasses.asdict(x) for x in self.images.values()],
+            "receipts": [dataclasses.asdict(x) for x in self.receipts.values()],
             "access_tokens": {k: dataclasses.asdict(v) for k, v in self.access_tokens.items()},
             "refresh_tokens": {k: dataclasses.asdict(v) for k, v in self.refresh_tokens.items()},
             "codes": {k: dataclasses.asdict(v) for k, v in self.codes.items()},
@@ -327,6 +370,8 @@ class SandboxState:
                 raise ValueError(f"unsupported version {data.get('version')!r}")
             self.listings = {d["listing_id"]: _listing(d) for d in data["listings"]}
             self.images = {d["listing_image_id"]: ImageRecord(**d) for d in data["images"]}
+            # A state file from before receipts has none.
+            self.receipts = {d["receipt_id"]: _receipt(d) for d in data.get("receipts", [])}
             self.access_tokens = {k: AccessToken(**v) for k, v in data["access_tokens"].items()}
             self.refresh_tokens = {k: RefreshToken(**v) for k, v in data["refresh_tokens"].items()}
             self.codes = {k: AuthCode(**v) for k, v in data["codes"].items()}
@@ -358,6 +403,9 @@ STAT_NAMES = (
     "publish_fees",  # minor units: $0.20 per publish or renewal (etsy-api.md §7)
     "images_uploaded",
     "inventory_updates",
+    "purchases",
+    "sale_renewals",  # a multi-quantity listing renews after a sale (etsy-api.md §10.17)
+    "receipts_canceled",
 )
 
 
@@ -374,6 +422,16 @@ def _product(d: dict[str, Any]) -> Product:
     offerings = [Offering(**o) for o in d.pop("offerings")]
     values = [VariationValue(**v) for v in d.pop("property_values")]
     return Product(**d, offerings=offerings, property_values=values)
+
+
+def _receipt(d: dict[str, Any]) -> Receipt:
+    d = dict(d)
+    transactions = []
+    for t in d.pop("transactions"):
+        t = dict(t)
+        values = [VariationValue(**v) for v in t.pop("property_values")]
+        transactions.append(Transaction(**t, property_values=values))
+    return Receipt(**d, transactions=transactions)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
