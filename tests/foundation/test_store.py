@@ -27,6 +27,15 @@ EXPECTED_COLUMNS = {
         "created_at",
         "updated_at",
     },
+    "etsy_views": {
+        "account_id",
+        "product_id",
+        "listing_id",
+        "etsy_state",
+        "differs",
+        "kept",
+        "read_at",
+    },
     "sync_jobs": {
         "id",
         "transaction_id",

@@ -123,12 +123,18 @@ def test_edits_made_on_etsy_are_seen_kept_and_never_overwritten_unseen(cli, conn
     assert staged["to_push"] == 0  # nothing the store changed: nothing to send
     assert item(staged, 9)["etsy_state"] == "draft" and item(staged, 9)["etsy_changes"] == []
 
-    # The review says it in words.
+    # The review says it in words. A kept edit is said once (the plan above); a new one is
+    # said on the plan that first sees it; sales and a deletion on every plan.
+    connected.seller_edit(shop.id(5), tags=["etsy", "only"])
     review = cli("plan", "--source", "file", str(shop.path))
     assert review.exit_code == 0, review.stderr
-    assert "title edited on Etsy (kept)" in review.stdout
-    assert "3 sold on Etsy" in review.stdout
-    assert "deleted on Etsy (not re-created)" in review.stdout
+    words = " ".join(review.stdout.split())
+    assert "tags edited on Etsy (kept): 'etsy, only'" in words
+    assert "title edited on Etsy" not in words  # kept already: not said again
+    assert "3 sold on Etsy" in words
+    assert "deleted on Etsy (not re-created)" in words
+    assert "inactive on Etsy (left so)" in words
+    assert "changed on Etsy and left so" in words
 
     # Status: the kept edits make those products out of sync, with what differs.
     link = json.loads(cli("status", "--product", "p001", "--json").stdout)

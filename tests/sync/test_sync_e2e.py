@@ -165,21 +165,52 @@ def test_variant_added_is_one_inventory_put(cli, connected, catalog) -> None:
     assert len(tee["inventory"]["products"]) == 7
 
 
-def test_listing_deleted_on_etsy_is_recreated(cli, connected, catalog) -> None:
+def test_listing_deleted_on_etsy_is_not_recreated_unless_asked(cli, connected, catalog) -> None:
+    """Issue 14: a seller who deleted a listing on Etsy does not get it back (with a fee when
+    it goes active) unless they ask for it."""
     synced_catalog(cli, catalog)
     old_id = link(cli, "prod_demo_vase")["etsy_listing_id"]
-    with connected.state.lock:
-        del connected.state.listings[old_id]
+    connected.seller_edit(old_id, delete=True)
     catalog.edit("prod_demo_vase", lambda p: p["variants"][0]["prices"][0].update(amount=23))
     staged = plan(cli, catalog)
+    vase = next(i for i in staged["items"] if i["product_id"] == "prod_demo_vase")
+    assert (vase["action"], vase["etsy_state"]) == ("unchanged", "deleted")
+    assert staged["to_push"] == 0
+    assert json.loads(cli("status", "--product", "prod_demo_vase", "--json").stdout)[
+        "etsy_differs"
+    ] == ["deleted"]
+
+    staged = plan(cli, catalog, "--recreate-deleted")
+    vase = next(i for i in staged["items"] if i["product_id"] == "prod_demo_vase")
+    assert vase["action"] == "create"
     assert confirm(cli, staged["transaction_id"]).exit_code == 0
     new = link(cli, "prod_demo_vase")
-    assert new["sync_status"] == "synced"
+    assert new["sync_status"] == "synced" and new["etsy_differs"] == []
     assert new["etsy_listing_id"] != old_id
     vases = [x for x in shop_listings(connected) if x["title"] == "Speckled Bud Vase"]
     assert len(vases) == 1
-    feed = json.loads(cli("status", "--feed", "--json").stdout)["events"]
-    assert any(e["kind"] == "listing_recreated" for e in feed)
+
+
+def test_listing_deleted_between_plan_and_confirm_follows_the_setting(
+    cli, connected, catalog, monkeypatch
+) -> None:
+    """The confirm-time 404 stays the safety net and follows sync.recreate_deleted."""
+    synced_catalog(cli, catalog)
+    catalog.edit("prod_demo_vase", lambda p: p["variants"][0]["prices"][0].update(amount=23))
+    staged = plan(cli, catalog)
+    connected.seller_edit(link(cli, "prod_demo_vase")["etsy_listing_id"], delete=True)
+    refused = confirm(cli, staged["transaction_id"])
+    assert refused.exit_code == ExitCode.PARTIAL, refused.stderr
+    vase = link(cli, "prod_demo_vase")
+    assert "deleted on Etsy" in vase["sync_error"]
+    assert not [x for x in shop_listings(connected) if x["title"] == "Speckled Bud Vase"]
+
+    monkeypatch.setenv("ETSYSYNC_SYNC_RECREATE_DELETED", "true")
+    catalog.edit("prod_demo_vase", lambda p: p["variants"][0]["prices"][0].update(amount=24))
+    staged = plan(cli, catalog)
+    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    vases = [x for x in shop_listings(connected) if x["title"] == "Speckled Bud Vase"]
+    assert len(vases) == 1
 
 
 def test_validation_failure_fails_that_product_then_retry(cli, connected, catalog) -> None:

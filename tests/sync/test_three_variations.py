@@ -84,6 +84,10 @@ def test_a_listing_given_a_third_variation_on_etsy_still_takes_our_inventory(
     staged = plan(cli, catalog)
     (item,) = [i for i in staged["items"] if i["action"] == "update"]
     assert item["changes"] == ["inventory"]
+    # The plan read the listing first (issue 14): the variation added on Etsy is reported,
+    # and the store, which changed its inventory too, wins.
+    (change,) = item["etsy_changes"]
+    assert (change["field"], change["resolution"]) == ("variants", "conflict_store_wins")
     before = len(connected.request_log())
     result = confirm(cli, staged["transaction_id"])
     assert result.exit_code == 0, result.stderr

@@ -188,4 +188,15 @@ def show_plan(ws: Workspace, result: PlanResult, as_json: bool) -> None:
             highlight=False,
         )
     else:
-        out.print("Nothing to push: Etsy already matches the source.", highlight=False)
+        out.print(nothing_to_push(result), highlight=False)
+
+
+def nothing_to_push(result: PlanResult) -> str:
+    if not result.refreshed:
+        return "Nothing to push (Etsy was not read: --no-refresh)."
+    if result.etsy_differs:
+        return (
+            f"Nothing to push: Etsy matches the source, but for {result.etsy_differs} "
+            "product(s) changed on Etsy and left so (`etsysync status --product ID` says how)."
+        )
+    return "Nothing to push: Etsy already matches the source."

@@ -186,7 +186,11 @@ def sync_cmd(
                 )
             )
         else:
-            note("Nothing to push: Etsy already matches the source.")
+            note(
+                review.nothing_to_push(outcome.plan)
+                if outcome.plan is not None
+                else "Nothing to push: Etsy already matches the source."
+            )
         return
     if as_json:  # the run of the plan, or (stopped before planning) the resumed run
         document = run_document(outcome.run)

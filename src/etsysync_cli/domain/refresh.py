@@ -133,7 +133,10 @@ def reconcile(
         keep = fields.decide(name, base_fields.get(name), etsy_fields[name], store_fields.get(name))
         if keep:
             overlay[name] = _draft_value(name, etsy.fields.get(name))
-    inventory = _inventory(base, etsy, store, fields)
+    # An inventory with nothing in stock is never sent (Etsy refuses one, etsy-api.md §10.15):
+    # what Etsy holds then is a placeholder etsysync wrote, not a seller's edit.
+    stocked = store.inventory.has_stock
+    inventory = _inventory(base, etsy, store, fields) if stocked else store.inventory
     if inventory.model_dump() != store.inventory.model_dump():
         overlay["inventory"] = inventory
     state = _state(base, etsy, store, fields)
@@ -154,7 +157,9 @@ def reconcile(
         and _canon(name, wanted[name])
         != _canon(name, etsy_fields[name] if name in etsy_fields else base_fields.get(name))
     ]
-    result.send_inventory = _inventory_key(draft.inventory) != _inventory_key(etsy.inventory)
+    result.send_inventory = stocked and (
+        _inventory_key(draft.inventory) != _inventory_key(etsy.inventory)
+    )
     result.send_images = not images_kept and (
         _sources(base) != _sources(store) or _ids_moved(base_image_ids, etsy)
     )
@@ -183,19 +188,19 @@ class _Fields:
         if kept is not None:
             if s != _canon(name, kept.get("store")):
                 # The store changed a field that was kept: it wins, and the seller is told.
-                return self._store_wins(name, kept.get("synced"), etsy, store, conflict=True)
+                return self.store_wins(name, kept.get("synced"), etsy, store, conflict=True)
             if e != _canon(name, kept.get("etsy")):  # edited on Etsy again
-                return self._keep(name, kept.get("synced"), etsy, store, report=True)
-            return self._keep(name, kept.get("synced"), etsy, store, report=False)
+                return self.keep(name, kept.get("synced"), etsy, store, report=True)
+            return self.keep(name, kept.get("synced"), etsy, store, report=False)
         if e == b:  # only the store changed: sent as before
             return False
         if s == b:  # only Etsy changed
-            return self._keep(name, synced, etsy, store, report=True)
-        return self._store_wins(name, synced, etsy, store, conflict=True)
+            return self.keep(name, synced, etsy, store, report=True)
+        return self.store_wins(name, synced, etsy, store, conflict=True)
 
-    def _keep(self, name: str, synced: Any, etsy: Any, store: Any, *, report: bool) -> bool:
+    def keep(self, name: str, synced: Any, etsy: Any, store: Any, *, report: bool = True) -> bool:
         if self.policy.overwrite_edits:
-            return self._store_wins(name, synced, etsy, store, conflict=False)
+            return self.store_wins(name, synced, etsy, store, conflict=False)
         self.accepted[name] = {"synced": _json(synced), "etsy": _json(etsy), "store": _json(store)}
         if report:
             self.changes.append(
@@ -203,7 +208,7 @@ class _Fields:
             )
         return True
 
-    def _store_wins(self, name: str, synced: Any, etsy: Any, store: Any, *, conflict: bool) -> bool:
+    def store_wins(self, name: str, synced: Any, etsy: Any, store: Any, *, conflict: bool) -> bool:
         self.accepted.pop(name, None)
         resolution: Resolution = "conflict_store_wins" if conflict else "store_wins"
         self.changes.append(EtsyChange(name, _json(synced), _json(etsy), _json(store), resolution))
@@ -230,11 +235,15 @@ def _inventory(
     was = {_key(p): p for p in base.inventory.products}
     wants = {_key(p): p for p in store.inventory.products}
     if set(held) != set(was):
-        # Variations added or removed on Etsy: the products cannot be matched one to one.
-        keep = fields.decide(
-            "variants", _skus(was.values()), _skus(held.values()), _skus(wants.values())
-        )
-        return etsy.inventory.without_filler() if keep else store.inventory
+        # Variations added or removed on Etsy (a third one, say): the products cannot be matched
+        # one to one. Kept while the store's inventory is what was pushed; once the store
+        # changes its inventory, the store's replaces Etsy's (reported as a conflict).
+        values = (_skus(was.values()), _skus(held.values()), _skus(wants.values()))
+        if _inventory_key(store.inventory) != _inventory_key(base.inventory):
+            fields.store_wins("variants", *values, conflict=True)
+        elif fields.keep("variants", *values):  # (the store wins with overwrite_edits)
+            return etsy.inventory.without_filler()
+        return store.inventory
     products = []
     for key, wanted in wants.items():
         before, now = was.get(key), held.get(key)

@@ -87,6 +87,7 @@ class PlanResult:
     refreshed: bool = False  # Etsy was read for every linked listing
     refresh_requests: int = 0
     etsy_changed: int = 0  # products whose listing changed (or went) on Etsy
+    etsy_differs: int = 0  # products whose listing Etsy holds differently, kept so
 
 
 def plan(
@@ -269,6 +270,7 @@ def _plan(
         refreshed=options.etsy.refresh,
         refresh_requests=etsy.requests,
         etsy_changed=len(etsy.found),
+        etsy_differs=etsy.differing,
     )
 
 
@@ -299,6 +301,7 @@ class EtsyReader:
         self.read: Refresh | None = None
         self.requests = 0
         self.found: dict[str, list[str]] = {}  # product → what changed on Etsy
+        self.differing = 0  # products Etsy holds differently from the store (kept, deleted)
         if flags.refresh:
             ids = [
                 link.etsy_listing_id
@@ -339,6 +342,8 @@ class EtsyReader:
             return
         if item.etsy_changes or item.etsy_state == "deleted":
             self.found[item.product_id] = [c.field for c in item.etsy_changes] or ["deleted"]
+        if item.etsy_differs or item.etsy_state == "deleted":
+            self.differing += 1
         if item.action == Action.CREATE:  # created again: the old listing is moot
             etsy_views.forget(self.store, self.account_id, item.product_id)
             return
