@@ -58,7 +58,8 @@ def status_cmd(
                 print_json(link)
             else:
                 for key, value in link.to_json().items():
-                    out.print(f"{key:16} {'' if value is None else value}", highlight=False)
+                    shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                    out.print(f"{key:16} {'' if shown is None else shown}", highlight=False)
             return
         if show_feed:
             feed = status.feed(ws.store, account)
