@@ -25,6 +25,7 @@ EXPECTED = {(Change.STAGED, before, P) for before in (None, P, S, F, OUT)} | {
     (Change.PUSH_FAILED, P, F),
     (Change.SOURCE_CHANGED, S, OUT),
     (Change.ABANDONED, P, F),
+    (Change.VERIFIED, OUT, S),
     *((Change.ADOPTED, before, after) for before in (None, S, F, OUT) for after in (S, OUT)),
     *((Change.RESTORED, P, after) for after in EVERY),
 }

@@ -96,6 +96,27 @@ def test_unchanged_catalog_costs_only_the_refresh(cli, connected, catalog) -> No
     assert etsy_requests(connected, before) == REFRESH * 2  # two plans, nothing else
 
 
+def test_an_out_of_sync_product_that_etsy_already_matches_is_synced_again(
+    cli, connected, catalog
+) -> None:
+    """Issue 14: a plan that reads the listing and finds it holding what the store wants marks
+    the product synced again, sending nothing (no link stays out_of_sync for ever)."""
+    synced_catalog(cli, catalog)
+    catalog.edit("prod_demo_mug", lambda p: p["variants"][0]["prices"][0].update(amount=0))
+    broken = plan(cli, catalog)
+    assert next(i for i in broken["items"] if i["product_id"] == "prod_demo_mug")["action"] == (
+        "invalid"
+    )
+    assert link(cli, "prod_demo_mug")["sync_status"] == "out_of_sync"
+    catalog.edit("prod_demo_mug", lambda p: p["variants"][0]["prices"][0].update(amount=28))
+    before = len(connected.request_log())
+    mended = plan(cli, catalog)
+    mug = next(i for i in mended["items"] if i["product_id"] == "prod_demo_mug")
+    assert (mug["action"], mug["etsy_changes"]) == ("unchanged", [])
+    assert link(cli, "prod_demo_mug")["sync_status"] == "synced"
+    assert etsy_requests(connected, before) == REFRESH
+
+
 def test_no_refresh_keeps_an_unchanged_catalog_at_zero_requests(cli, connected, catalog) -> None:
     synced_catalog(cli, catalog)
     before = len(connected.request_log())

@@ -95,6 +95,7 @@ class PlannedItem:
     etsy_kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     sold_on_etsy: int = 0
     etsy_read: bool = False  # an EtsySide was given: its view is recorded
+    verified: bool = False  # read on Etsy: the listing holds what the store wants
 
     @property
     def etsy_differs(self) -> list[str]:
@@ -125,6 +126,10 @@ def plan_product(
             reasons=list(mapped.reasons),
             warnings=list(mapped.warnings),
             listing_id=link.etsy_listing_id if link else None,
+            # A linked product that became invalid: its listing no longer matches the store.
+            source_changed=link is not None
+            and link.source_fingerprint is not None
+            and link.source_fingerprint != source_fingerprint,
         )
     draft = mapped.draft
     item = PlannedItem(
@@ -254,6 +259,7 @@ def _against_etsy(
     item.action = Action.UPDATE if changes else Action.UNCHANGED
     if not changes:
         item.source_changed = False
+        item.verified = link.sync_status == LinkStatus.OUT_OF_SYNC
     return item
 
 

@@ -127,6 +127,16 @@ class Stager:
         elif previous is not None and item.source_changed:
             # Not pushed by this plan (invalid), but Etsy no longer matches the store.
             links.mark_source_changed(self.store, self.account_id, item.product_id)
+        elif previous is not None and item.verified and item.draft is not None:
+            # Read on Etsy just now: it already holds what the store wants.
+            links.verify(
+                self.store,
+                self.account_id,
+                item.product_id,
+                item.draft,
+                payload_fingerprint=item.fingerprint,
+                source_fingerprint=item.source_fingerprint,
+            )
         row = {
             "job_id": self.job_id,
             "product_id": item.product_id,

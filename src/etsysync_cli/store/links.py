@@ -15,6 +15,8 @@ Every change of a link is one `Change` of this state machine, checked against `A
                      out_of_sync                     out_of_sync   (only without a listing)
     restored         pending                         the snapshot  its plan closed unpushed
     abandoned        pending                         failed        its run was abandoned
+    verified         out_of_sync                     synced        a plan read the listing and
+                                                                   it holds what the store wants
 
 Each write bumps the link's `revision`, and checks the status and revision it read (a
 compare-and-set), so two writers can never silently undo each other:
@@ -60,6 +62,7 @@ class Change(StrEnum):
     ADOPTED = "adopted"
     RESTORED = "restored"
     ABANDONED = "abandoned"
+    VERIFIED = "verified"
 
 
 ALLOWED: dict[Change, tuple[frozenset[Status], frozenset[Status]]] = {
@@ -71,6 +74,7 @@ ALLOWED: dict[Change, tuple[frozenset[Status], frozenset[Status]]] = {
     Change.ADOPTED: (frozenset({None, S, F, OUT}), frozenset({S, OUT})),
     Change.RESTORED: (frozenset({P}), frozenset({None, P, S, F, OUT})),
     Change.ABANDONED: (frozenset({P}), frozenset({F})),
+    Change.VERIFIED: (frozenset({OUT}), frozenset({S})),
 }
 
 
@@ -284,6 +288,36 @@ def mark_source_changed(store: Store, account_id: int, product_id: str) -> bool:
             return False
         check(Change.SOURCE_CHANGED, before.sync_status, OUT)
         _update(store, before, {"sync_status": str(OUT), "updated_at": isoformat(utcnow())})
+        return True
+
+
+def verify(
+    store: Store,
+    account_id: int,
+    product_id: str,
+    draft: ListingDraft,
+    *,
+    payload_fingerprint: str | None,
+    source_fingerprint: str | None,
+) -> bool:
+    """An out-of-sync product whose listing, read by this plan, already holds what the store
+    wants (issue 14): synced again, with that as the last push, without sending anything."""
+    with store.atomic():
+        before = get(store, account_id, product_id)
+        if before is None or before.sync_status != OUT:
+            return False
+        check(Change.VERIFIED, before.sync_status, S)
+        _update(
+            store,
+            before,
+            {
+                "sync_status": str(S),
+                "synced_payload": draft.model_dump_json(),
+                "payload_fingerprint": payload_fingerprint,
+                "source_fingerprint": source_fingerprint,
+                "updated_at": isoformat(utcnow()),
+            },
+        )
         return True
 
 
