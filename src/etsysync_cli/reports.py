@@ -534,7 +534,10 @@ class SalesReadReport(Report):
         description="Transactions of listings no product is linked to: counted, not recorded."
     )
     unreadable: int = Field(description="Receipts Etsy sent that etsysync could not read.")
-    requests: int = Field(description="Requests spent (getShopReceipts, 100 receipts each).")
+    requests: int = Field(
+        description="Requests spent: one getShopReceipts per 100 receipts changed in the "
+        "window, plus one ping on a shop's first read (to learn Etsy's clock)."
+    )
     window_start: str | None = Field(
         description="The earliest receipt change asked for, on Etsy's clock: the first sync of "
         "the shop on the first read, then the last read's newest change less 10 minutes; null "

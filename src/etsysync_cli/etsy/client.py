@@ -86,6 +86,7 @@ class EtsyClient:
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.retry = retry if retry is not None else RetryPolicy()
         self.clock_offset = 0.0  # seconds Etsy's clock is ahead of ours (the Date header)
+        self.clock_read = False  # whether an answer's Date header has set clock_offset yet
         self._http = httpx.Client(
             base_url=api_base(self.api_url),
             auth=auth,
@@ -140,6 +141,7 @@ class EtsyClient:
             return
         if etsy_now.tzinfo is not None:
             self.clock_offset = etsy_now.timestamp() - time.time()
+            self.clock_read = True
 
     def request(
         self,

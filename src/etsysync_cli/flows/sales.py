@@ -34,7 +34,6 @@ from etsysync_cli.store.events import insert_event
 from etsysync_cli.store.links import owner_of
 
 SCOPE = "transactions_r"
-OPERATION = "getShopReceipts"
 OVERLAP = timedelta(minutes=10)
 EARLIEST = 946684800  # getShopReceipts refuses earlier timestamps (its OAS minimum)
 RELOGIN = "run `etsysync auth login` again to allow reading sales"
@@ -79,10 +78,16 @@ def read_sales(
     del settings  # no setting shapes the read yet; kept for the flows' common signature
     account, client = session.account, session.client
     require_scope(account)
+    before = client.stats.requests
+    if not client.clock_read and sales_store.cursor(store, account.id) is None:
+        if sales_store.first_sync_at(store, account.id) is None:
+            return SalesRead()
+        # The first window is our clock's first sync put on Etsy's clock, so Etsy's clock must
+        # be known first: one ping (an hour's skew would otherwise lose the first hour's sales).
+        client.ping()
     start = window_start(store, account.id, client.etsy_time)
     if start is None:
         return SalesRead()
-    before = client.stats.requests_by_operation[OPERATION]
     unreadable_before = client.stats.unreadable
     started = utcnow()
     try:
@@ -125,7 +130,7 @@ def read_sales(
         cancelled=counts.cancelled,
         skipped_unlinked=skipped,
         unreadable=client.stats.unreadable - unreadable_before,
-        requests=client.stats.requests_by_operation[OPERATION] - before,
+        requests=client.stats.requests - before,
         window_start=start,
     )
 
