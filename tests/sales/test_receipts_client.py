@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.pacing import fast_config
-from tests.runner.conftest import StaticBearer
 
 from etsysync_cli.etsy.client import EtsyClient
 from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxServer
+from tests.pacing import fast_config
+from tests.runner.conftest import StaticBearer
 
 SCOPES = ("listings_r", "listings_w", "shops_r", "transactions_r")
 
