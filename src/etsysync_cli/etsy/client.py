@@ -316,7 +316,8 @@ class EtsyClient:
         already has. A receipt changed while the pages are read moves behind the ones still to
         come and is read again (harmless to a caller that records idempotently), where plain
         offsets would shift the rest of the list and skip one. One request per `page_size`
-        receipts. (U) Etsy's order among receipts of the same second is assumed stable.
+        receipts. (U) Etsy's order among receipts of the same second is assumed stable; only
+        a receipt of the very second a page ended on, changed mid-read, can still shift one.
         """
         if not 1 <= page_size <= MAX_PAGE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE}")
