@@ -84,6 +84,11 @@ class ConsentError(AuthError):
     """The OAuth dance did not complete: denied, state mismatch, timeout, bad redirect."""
 
 
+class ScopeMissingError(AuthError):
+    """The connected account was not allowed a scope this needs (e.g. `transactions_r` to read
+    sales): only a new login can add it, since Etsy never widens scopes on refresh."""
+
+
 class CredentialStoreError(AuthError):
     """No keyring backend works and the insecure file store was not opted into."""
 

@@ -519,6 +519,77 @@ class SourceCheckDocument(Report):
     problems: list[str] = Field(description="What would make a plan fail.")
 
 
+# --- sales (issue 15) ---------------------------------------------------------------------------
+
+
+class SalesReadReport(Report):
+    """What reading the shop's receipts from Etsy found this time."""
+
+    new: int = Field(description="Transactions of linked listings recorded for the first time.")
+    updated: int = Field(
+        description="Recorded transactions whose facts changed on Etsy (paid, quantity)."
+    )
+    cancelled: int = Field(description="Recorded transactions whose order was cancelled since.")
+    skipped_unlinked: int = Field(
+        description="Transactions of listings no product is linked to: counted, not recorded."
+    )
+    unreadable: int = Field(description="Receipts Etsy sent that etsysync could not read.")
+    requests: int = Field(
+        description="Requests spent: one getShopReceipts per 100 receipts changed in the "
+        "window, plus one ping on a shop's first read (to learn Etsy's clock)."
+    )
+    window_start: str | None = Field(
+        description="The earliest receipt change asked for, on Etsy's clock: the first sync of "
+        "the shop on the first read, then the last read's newest change less 10 minutes; null "
+        "when nothing is linked yet (nothing is read)."
+    )
+
+
+class SaleReport(Report):
+    """One Etsy transaction (one line of an order) of a linked listing."""
+
+    transaction_id: int = Field(description="Etsy's transaction id.")
+    receipt_id: int = Field(description="Etsy's receipt (order) id.")
+    listing_id: int = Field(description="The listing bought from.")
+    product_id: str = Field(description="The store's product linked to that listing.")
+    sku: str | None = Field(description="The SKU of the variant bought (null without one).")
+    quantity: int = Field(description="Units bought.")
+    sold_at: str = Field(description="When the buyer bought it.")
+    paid: bool = Field(description="Whether the buyer has paid.")
+    cancelled: bool = Field(description="Whether the order was cancelled on Etsy.")
+    first_seen_at: str = Field(description="When etsysync first read it.")
+    written_back_at: str | None = Field(
+        description="When the sale was taken off the store's stock (null: not yet, or a "
+        "catalog file, which etsysync cannot write)."
+    )
+
+
+class SkuSalesReport(Report):
+    """The sales of one SKU in the period."""
+
+    product_id: str = Field(description="The store's product.")
+    sku: str | None = Field(description="The variant's SKU (null for a variant without one).")
+    listing_id: int = Field(description="The Etsy listing it sells on.")
+    units_sold: int = Field(description="Units sold, cancelled orders left out.")
+    units_cancelled: int = Field(description="Units of orders cancelled on Etsy.")
+    transactions: int = Field(description="Order lines, cancelled ones included.")
+    last_sold_at: str | None = Field(
+        description="The last sale not cancelled (null when every one was cancelled)."
+    )
+
+
+class SalesDocument(Report):
+    """`sales --json`: the shop's sales on Etsy per SKU, and every transaction."""
+
+    shop_id: int = Field(description="The Etsy shop.")
+    since: str | None = Field(description="`--since`: sales from this day on (null: all).")
+    read: SalesReadReport | None = Field(
+        description="What this run read from Etsy (null with `--no-read`)."
+    )
+    skus: list[SkuSalesReport] = Field(description="Per product and SKU.")
+    transactions: list[SaleReport] = Field(description="Every recorded sale, oldest first.")
+
+
 DOCUMENTS: dict[str, type[Report]] = {
     "plan --json, retry --json": PlanDocument,
     "confirm --json": RunDocument,
@@ -531,6 +602,7 @@ DOCUMENTS: dict[str, type[Report]] = {
     "sync --json (one line per product)": SyncItemLine,
     "sync --json (last line)": SyncSummaryLine,
     "adopt --json": AdoptDocument,
+    "sales --json": SalesDocument,
     "auth status --json": AuthStatusDocument,
     "shop --json": ShopDocument,
     "taxonomy search --json": TaxonomyDocument,

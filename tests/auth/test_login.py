@@ -46,7 +46,7 @@ def test_login_through_the_consent_page(cli, sandbox, memory_keyring, app_home: 
     assert account["currency_code"] == "USD"
     assert account["is_active"] is True
     assert account["token_storage"] == "keyring"
-    assert set(account["scopes"]) == {"listings_r", "listings_w", "shops_r"}
+    assert set(account["scopes"]) == {"listings_r", "listings_w", "shops_r", "transactions_r"}
 
     entry = stored_entry(memory_keyring)
     assert entry["access_token"].startswith(f"{shop.user_id}.")

@@ -51,7 +51,7 @@ def login_cmd(
     scopes: list[str] | None = typer.Option(
         None,
         "--scopes",
-        help="Extra scopes beyond the default three (e.g. listings_d).",
+        help="Extra scopes beyond the default four (e.g. listings_d).",
     ),
     insecure_storage: bool = typer.Option(
         False, "--insecure-storage", help="Keep tokens in a 0600 file instead of the keyring."

@@ -22,6 +22,7 @@ from etsysync_cli.cli import (
     demo,
     plan,
     retry,
+    sales,
     sandbox,
     shop,
     source,
@@ -72,7 +73,20 @@ app = typer.Typer(
 app.add_typer(auth.app, name="auth")
 app.add_typer(config.app, name="config")
 app.add_typer(sandbox.app, name="sandbox")
-for command in (plan, confirm, cancel, retry, adopt, status, shop, demo, sync, unlock, source):
+for command in (
+    plan,
+    confirm,
+    cancel,
+    retry,
+    adopt,
+    sales,
+    status,
+    shop,
+    demo,
+    sync,
+    unlock,
+    source,
+):
     command.register(app)
 
 

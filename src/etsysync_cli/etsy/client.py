@@ -39,6 +39,7 @@ from etsysync_cli.etsy.models import (
     Pong,
     ProductionPartner,
     ReadinessStateDefinition,
+    Receipt,
     ReturnPolicy,
     ShippingProfile,
     Shop,
@@ -85,6 +86,7 @@ class EtsyClient:
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.retry = retry if retry is not None else RetryPolicy()
         self.clock_offset = 0.0  # seconds Etsy's clock is ahead of ours (the Date header)
+        self.clock_read = False  # whether an answer's Date header has set clock_offset yet
         self._http = httpx.Client(
             base_url=api_base(self.api_url),
             auth=auth,
@@ -139,6 +141,7 @@ class EtsyClient:
             return
         if etsy_now.tzinfo is not None:
             self.clock_offset = etsy_now.timestamp() - time.time()
+            self.clock_read = True
 
     def request(
         self,
@@ -202,11 +205,19 @@ class EtsyClient:
     def _parse_page(
         self, model: type[M], response: httpx.Response, operation: str
     ) -> tuple[int, list[M]]:
+        count, _, results = self._read_page(model, response, operation)
+        return count, results
+
+    def _read_page(
+        self, model: type[M], response: httpx.Response, operation: str
+    ) -> tuple[int, int, list[M]]:
+        """`(count, records on this page, the readable ones)`."""
         data = self._json(response, operation)
         if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
             raise EtsyError(f"Etsy's reply to {operation} is not a list of results")
         results: list[M] = []
-        for item in data.get("results") or []:
+        raw = data.get("results") or []
+        for item in raw:
             try:
                 results.append(model.model_validate(item))
             except ValidationError as exc:
@@ -214,7 +225,7 @@ class EtsyClient:
                 # page (etsy-api.md §10.2); it is counted so a caller can say so.
                 self.stats.record_unreadable(operation, _problems(exc))
         count = data.get("count")
-        return (count if isinstance(count, int) else len(results)), results
+        return (count if isinstance(count, int) else len(raw)), len(raw), results
 
     def _list(
         self,
@@ -290,6 +301,50 @@ class EtsyClient:
         """getShopProductionPartners (shops_r): the partners a listing can name."""
         op = "getShopProductionPartners"
         return self._list(ProductionPartner, f"/shops/{shop_id}/production-partners", op)
+
+    # --- sales ----------------------------------------------------------------------------------
+
+    def iter_shop_receipts(
+        self, shop_id: int, *, min_last_modified: int | None = None, page_size: int = MAX_PAGE
+    ) -> Iterator[Receipt]:
+        """getShopReceipts (transactions_r): the receipts changed since `min_last_modified`
+        (Etsy's epoch seconds, inclusive), least recently changed first, each with its
+        transactions embedded.
+
+        Paged by the last change rather than by offset alone: each page asks again from the
+        newest `updated_timestamp` it saw, skipping only the receipts of that very second it
+        already has. A receipt changed while the pages are read moves behind the ones still to
+        come and is read again (harmless to a caller that records idempotently), where plain
+        offsets would shift the rest of the list and skip one. One request per `page_size`
+        receipts. (U) Etsy's order among receipts of the same second is assumed stable; only
+        a receipt of the very second a page ended on, changed mid-read, can still shift one.
+        """
+        if not 1 <= page_size <= MAX_PAGE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE}")
+        op = "getShopReceipts"
+        path = f"/shops/{shop_id}/receipts"
+        low, skip = min_last_modified, 0
+        while True:
+            params: dict[str, str | int] = {
+                "sort_on": "updated",
+                "sort_order": "asc",
+                "limit": page_size,
+                "offset": skip,
+            }
+            if low is not None:
+                params["min_last_modified"] = low
+            response = self.request("GET", path, op, params=params)
+            count, on_page, receipts = self._read_page(Receipt, response, op)
+            yield from receipts
+            if not on_page or skip + on_page >= count:
+                return
+            times = [r.updated_timestamp for r in receipts if r.updated_timestamp is not None]
+            newest = max(times, default=None)
+            if newest is not None and (low is None or newest > low):
+                # A receipt without a readable time counts as unseen: read again, not skipped.
+                low, skip = newest, sum(1 for r in receipts if r.updated_timestamp == newest)
+            else:
+                skip += on_page
 
     # --- taxonomy -------------------------------------------------------------------------------
 

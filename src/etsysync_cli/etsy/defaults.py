@@ -6,7 +6,8 @@ import httpx
 
 from etsysync_cli import __version__
 
-DEFAULT_SCOPES = ("listings_r", "listings_w", "shops_r")
+# transactions_r: reading the shop's sales (getShopReceipts), so stock sold on Etsy comes back.
+DEFAULT_SCOPES = ("listings_r", "listings_w", "shops_r", "transactions_r")
 USER_AGENT = f"etsysync/{__version__}"
 
 # Connecting should be quick; reading may wait for Etsy to process an image or an inventory.

@@ -212,6 +212,50 @@ class Listing(EtsyModel):
     production_partners: list[ProductionPartner] | None = None
 
 
+# Receipt statuses that mean the order's units were not sold after all. (U) Whether a fully
+# refunded order counts as cancelled is not on record; its goods may still have shipped, so it
+# is not counted as one.
+CANCELED_STATUSES = frozenset({"canceled", "cancelled"})
+
+
+class Transaction(EtsyModel):
+    """A ShopReceiptTransaction: one line of an order (one product of one listing).
+
+    `listing_id` may be null for a listing since deleted (the OAS allows it); such a line
+    cannot be linked to a product and is skipped like any other unlinked sale."""
+
+    transaction_id: int
+    receipt_id: int | None = None
+    listing_id: int | None = None
+    product_id: int | None = None  # Etsy's inventory product, not the store's product
+    sku: str | None = None
+    quantity: int = 0
+    title: EtsyText = ""
+    created_timestamp: int | None = None
+    paid_timestamp: int | None = None
+    price: Money | None = None
+
+
+class Receipt(EtsyModel):
+    """A ShopReceipt (getShopReceipts) with its transactions embedded (etsy-api.md §10.17).
+
+    `transactions` is required: a receipt whose lines cannot be read is left out of its page
+    and counted as unreadable, rather than read as an order with nothing in it."""
+
+    receipt_id: int
+    status: str = ""  # paid | completed | open | payment processing | canceled | … refunded
+    is_paid: bool = False
+    is_shipped: bool = False
+    created_timestamp: int | None = None
+    updated_timestamp: int | None = None
+    transactions: list[Transaction]
+
+    @property
+    def is_canceled(self) -> bool:
+        """Etsy spells the status `canceled` (the OAS enum)."""
+        return self.status.lower() in CANCELED_STATUSES
+
+
 __all__ = [
     "EtsyInventory",
     "EtsyInventoryProduct",
@@ -226,6 +270,7 @@ __all__ = [
     "Pong",
     "ProductionPartner",
     "ReadinessStateDefinition",
+    "Receipt",
     "ReturnPolicy",
     "ShippingProfile",
     "Shop",
@@ -234,4 +279,5 @@ __all__ = [
     "TaxonomyPropertyScale",
     "TaxonomyPropertyValue",
     "TokenSet",
+    "Transaction",
 ]

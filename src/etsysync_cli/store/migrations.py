@@ -214,6 +214,49 @@ def m0003_etsy_views(db: Database) -> None:
     )
 
 
+@migrations(name="0004_sales")
+def m0004_sales(db: Database) -> None:
+    """Sales read from Etsy (issue 15): one row per Etsy transaction of a linked listing, and
+    per account the newest receipt change read so far (the next read starts there).
+
+    The write_back_* columns are for the write-back of a sale into the store (Medusa): the
+    intent is recorded before the write and the result after it, so that a run killed in
+    between checks the store before writing again."""
+    _run(
+        db,
+        """
+        CREATE TABLE sales (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            transaction_id INTEGER NOT NULL,  -- Etsy's ShopReceiptTransaction id
+            receipt_id INTEGER NOT NULL,
+            listing_id INTEGER NOT NULL,
+            product_id TEXT NOT NULL,         -- the store's product linked to the listing
+            etsy_product_id INTEGER,          -- Etsy's inventory product (the variant bought)
+            sku TEXT,
+            quantity INTEGER NOT NULL,
+            sold_at TEXT NOT NULL,            -- when the buyer bought it (ISO 8601 UTC)
+            paid INTEGER NOT NULL DEFAULT 0,
+            cancelled INTEGER NOT NULL DEFAULT 0,
+            receipt_updated INTEGER,          -- the receipt's updated_timestamp when last read
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            write_back_intent_at TEXT,        -- set just before the store is written
+            written_back_at TEXT,             -- the store holds this sale
+            write_back_error TEXT,            -- why the last write-back failed (retried)
+            UNIQUE (account_id, transaction_id)
+        );
+        CREATE INDEX sales_by_product ON sales(account_id, product_id, sold_at);
+
+        CREATE TABLE sales_cursors (
+            account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+            last_modified INTEGER NOT NULL,   -- newest receipt change read (Etsy's epoch)
+            read_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 def _run(db: Database, script: str) -> None:
     # Not executescript(): it commits first, which would take the migration out of its
     # transaction. Statements here never contain a ";" except at their end.
