@@ -21,8 +21,8 @@ from typing import Protocol
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings
 from etsysync_cli.domain.statuses import JobStatus
-from etsysync_cli.errors import PlanRefusedError
-from etsysync_cli.flows import confirm, notify
+from etsysync_cli.errors import PlanRefusedError, ScopeMissingError
+from etsysync_cli.flows import confirm, notify, sales
 from etsysync_cli.flows.plan import EtsyFlags, PlanOptions, PlanResult, plan
 from etsysync_cli.push.items import RunEvent
 from etsysync_cli.sources import SourceSpec
@@ -71,6 +71,19 @@ class SyncOutcome:
     closed: Job | None = None
 
 
+def read_sales_first(settings: Settings, store: Store, session: Session, view: SyncView) -> None:
+    """Sales flow back before the plan (issue 15): what sold on Etsy is recorded first, so the
+    plan's refresh and the review count it. A shop connected without `transactions_r` is told
+    how to allow it, and the sync goes on: reading sales never stops a push."""
+    try:
+        read = sales.read_sales(settings, store, session)
+    except ScopeMissingError as exc:
+        view.note(f"Sales were not read: {exc.message}")
+        return
+    if read.new or read.cancelled:
+        view.note(f"Recorded {read.new} new sale(s) from Etsy, {read.cancelled} cancelled.")
+
+
 def sync(
     settings: Settings, store: Store, session: Session, request: SyncRequest, view: SyncView
 ) -> SyncOutcome:
@@ -92,6 +105,7 @@ def sync(
                 return SyncOutcome(None, run=resumed)
             if resumed.job.status == JobStatus.PAUSED:
                 confirm.raise_for_outcome(resumed.job, resumed.summary)
+        read_sales_first(settings, store, session, view)
         options = PlanOptions(
             products=request.products,
             prune=request.prune,
