@@ -401,6 +401,12 @@ def test_a_variant_that_cannot_be_found_fails_that_sale(
     assert why in results[0].why
 
 
+def test_cancelling_a_sale_of_a_deleted_product_is_done(reservations: FakeReservations) -> None:
+    [result] = write(sale(7023, "prod_01GONE", "X", cancelled=True))
+    assert result.outcome == "undone"
+    assert "no longer exists; nothing to release" in result.why
+
+
 def test_a_product_with_one_variant_needs_no_sku(reservations: FakeReservations) -> None:
     [result] = write(sale(7021, KIT, None))
     assert result.outcome == "written"

@@ -32,7 +32,9 @@ the store): that sale fails, said plainly, and is tried again on the next run.
 
 **A cancelled sale** deletes the reservations carrying its transaction id, so the units return
 to available stock (`undone`); when there is none (never written, or already released) it is
-`undone` too, with nothing changed: cancelling twice is harmless.
+`undone` too, with nothing changed: cancelling twice is harmless (so is cancelling a sale of a
+product deleted since: its inventory went with it). Units the seller already shipped and
+took off the stock are not put back: etsysync only releases what it reserved.
 
 Failures are per sale (`failed` and why; the caller records it and asks again next run). What
 concerns every sale raises: a refused key (`MedusaAuthError`), a configured location that is not
@@ -131,7 +133,7 @@ class _Item:
 
 @dataclass(frozen=True)
 class _Variant:
-    id: str
+    sku: str | None
     label: str  # the SKU, or the title when it has none
     managed: bool
     items: tuple[_Item, ...]
@@ -158,6 +160,10 @@ class _SaleFailed(Exception):
     """One sale cannot be written now; its message says why."""
 
 
+class _ProductGone(_SaleFailed):
+    """The sale's Medusa product was deleted."""
+
+
 class _Writer:
     """Writes sales one by one, reading each product and inventory item once per batch."""
 
@@ -182,7 +188,18 @@ class _Writer:
     def _write(self, sale: SaleToWrite) -> SaleWritten:
         if sale.quantity < 1 and not sale.cancelled:
             raise _SaleFailed(f"the sale has quantity {sale.quantity}; nothing to reserve")
-        variant = self._variant(sale)
+        try:
+            variant = self._variant(sale)
+        except _ProductGone:
+            if not sale.cancelled:
+                raise
+            # Its inventory items went with it: nothing can still be held for this order.
+            return SaleWritten(
+                sale.transaction_id,
+                "undone",
+                f"the Etsy order was cancelled and Medusa product {sale.product_id} no longer "
+                "exists; nothing to release",
+            )
         if not variant.managed:
             return SaleWritten(
                 sale.transaction_id,
@@ -224,10 +241,10 @@ class _Writer:
     def _variant(self, sale: SaleToWrite) -> _Variant:
         variants = self._product(sale.product_id)
         if sale.sku:
-            found = [v for v in variants if v.label == sale.sku]
+            found = [v for v in variants if v.sku == sale.sku]
             if len(found) == 1:
                 return found[0]
-            skus = ", ".join(sorted(v.label for v in variants)) or "none"
+            skus = ", ".join(sorted(v.sku for v in variants if v.sku)) or "none"
             if found:
                 raise _SaleFailed(f"Medusa product {sale.product_id} has several SKU {sale.sku}")
             raise _SaleFailed(
@@ -250,7 +267,7 @@ class _Writer:
                 allow=(404,),
             )
             if answer.get("_status") == 404:
-                raise _SaleFailed(f"Medusa product {product_id} no longer exists")
+                raise _ProductGone(f"Medusa product {product_id} no longer exists")
             product = answer.get("product")
             raw = product.get("variants") if isinstance(product, dict) else None
             self._products[product_id] = [_parse_variant(v) for v in raw or [] if _is_obj(v)]
@@ -440,7 +457,7 @@ def _parse_variant(raw: dict[str, Any]) -> _Variant:
             )
         )
     return _Variant(
-        id=str(raw.get("id", "")),
+        sku=str(raw["sku"]) if raw.get("sku") else None,
         label=str(raw.get("sku") or raw.get("title") or raw.get("id", "?")),
         managed=bool(raw.get("manage_inventory")),
         items=tuple(items),
