@@ -93,6 +93,11 @@ class MedusaSettings(_Section):
         None, description="Medusa secret API key. Environment only; normally in the keyring."
     )
     write_back: bool = Field(False, description="Write the Etsy link into product metadata.")
+    stock_location_id: str | None = Field(
+        None,
+        description="The stock location (id, or its exact name) Etsy sales are reserved at, "
+        "when the sales channel has several.",
+    )
 
 
 class SyncSettings(_Section):

@@ -2,7 +2,7 @@
 
 `client` (HTTP, retries, errors), `keys` (the secret key), `products` (the store and its
 products), `connect` (`etsysync source medusa` / `source check`), `write_back` (links into
-Medusa). What the rest of etsysync uses is re-exported here.
+Medusa), `sales` (Etsy sales as reservations). What the rest of etsysync uses is re-exported here.
 
 Everything here follows the recorded behaviour of a real Medusa 2.x server (tests/fixtures/medusa):
 
@@ -29,6 +29,9 @@ Everything here follows the recorded behaviour of a real Medusa 2.x server (test
   the column; it does not merge), so the current metadata is read first and sent back whole with
   our four keys on top: no key the seller set is ever dropped. Those four keys are removed from the
   product before it is fingerprinted, so writing them back never makes a product look edited.
+- **Sales** (`sales.write_sales`): each Etsy transaction becomes one reservation per inventory item
+  at a stock location of the channel, marked with the transaction id and looked up before writing;
+  a cancelled order deletes it. Why a reservation, and the rest: `sales.py`'s docstring.
 """
 
 from etsysync_cli.sources.medusa.client import MedusaAuthError as MedusaAuthError
@@ -53,5 +56,9 @@ from etsysync_cli.sources.medusa.products import Selection as Selection
 from etsysync_cli.sources.medusa.products import StoreInfo as StoreInfo
 from etsysync_cli.sources.medusa.products import prepare as prepare
 from etsysync_cli.sources.medusa.products import reader as reader
+from etsysync_cli.sources.medusa.sales import SaleToWrite as SaleToWrite
+from etsysync_cli.sources.medusa.sales import SaleWritten as SaleWritten
+from etsysync_cli.sources.medusa.sales import StockLocationError as StockLocationError
+from etsysync_cli.sources.medusa.sales import write_sales as write_sales
 from etsysync_cli.sources.medusa.write_back import EtsyLink as EtsyLink
 from etsysync_cli.sources.medusa.write_back import write_back as write_back

@@ -197,7 +197,8 @@ class MedusaClient:
         body: Mapping[str, Any] | None = None,
         allow: tuple[int, ...] = (),
     ) -> dict[str, Any]:
-        """The JSON object Medusa answered. Statuses in `allow` come back as {"_status": code}."""
+        """The JSON object Medusa answered. Statuses in `allow` come back as {"_status": code,
+        "_message": Medusa's message or None}."""
         query = _query(params)
         target = self.url + path + (f"?{query}" if query else "")
         content = json.dumps(body, default=str).encode() if body is not None else None
@@ -232,7 +233,7 @@ class MedusaClient:
     ) -> dict[str, Any]:
         status = response.status_code
         if status in allow:
-            return {"_status": status}
+            return {"_status": status, "_message": _medusa_message(response)}
         if status in (401, 403):
             said = _medusa_message(response) or "Unauthorized"
             raise MedusaAuthError(
