@@ -93,6 +93,11 @@ class MedusaSettings(_Section):
         None, description="Medusa secret API key. Environment only; normally in the keyring."
     )
     write_back: bool = Field(False, description="Write the Etsy link into product metadata.")
+    write_back_sales: bool = Field(
+        True,
+        description="`sync` takes what sold on Etsy off the Medusa stock (one reservation per "
+        "Etsy transaction, exactly once) before it plans.",
+    )
     stock_location_id: str | None = Field(
         None,
         description="The stock location (id, or its exact name) Etsy sales are reserved at, "

@@ -191,6 +191,7 @@ def sync_cmd(
                 if outcome.plan is not None
                 else "Nothing to push: Etsy already matches the source."
             )
+        outcome.raise_for_write_back()
         return
     if as_json:  # the run of the plan, or (stopped before planning) the resumed run
         document = run_document(outcome.run)
@@ -198,6 +199,7 @@ def sync_cmd(
         raise_for_run(outcome.run, stopper)
     else:
         report_run(outcome.run, as_json=False, stopper=stopper)
+    outcome.raise_for_write_back()
 
 
 def register(app: typer.Typer) -> None:

@@ -266,26 +266,40 @@ def _product(
     price = offering.price
     if fields.decide(f"{label}.price", b.price, e.price, offering.price):
         price = _cents(e.price)
-    quantity = offering.quantity
-    if e.quantity < b.quantity:
-        # Bought on Etsy (or lowered there): those units are gone; never put them back.
-        sold = b.quantity - e.quantity
-        fields.sold += sold
-        gained = max(offering.quantity - b.quantity, 0)
-        quantity = min(offering.quantity, e.quantity + gained)
-        resolution: Resolution = "store_wins" if gained and quantity > e.quantity else "keep_etsy"
-        fields.changes.append(
-            EtsyChange(f"{label}.quantity", b.quantity, e.quantity, offering.quantity, resolution)
-        )
-        if quantity < offering.quantity:
-            fields.held_back.append(
-                f"{before.sku or 'the listing'}: {quantity} pushed, not the store's "
-                f"{offering.quantity}: {sold} sold on Etsy since the last push"
-            )
-    elif fields.decide(f"{label}.quantity", b.quantity, e.quantity, offering.quantity):
-        quantity = e.quantity
+    quantity = _quantity(
+        f"{label}.quantity", before.sku, b.quantity, e.quantity, offering.quantity, fields
+    )
     offerings = [offering.model_copy(update={"price": price, "quantity": quantity})]
     return wanted.model_copy(update={"sku": sku, "offerings": offerings + wanted.offerings[1:]})
+
+
+def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: _Fields) -> int:
+    """The quantity to push for one variant: never a unit sold on Etsy back.
+
+    `pushed` is what etsysync last sent, `held` what Etsy has now, `wanted` the store's. Units
+    that left Etsy since the push are sold; the store's gain is counted from the store's own
+    number at the last plan that held units back (remembered with the kept edits), else from
+    what was pushed. So a file that still says 25 after 3 of them sold on Etsy keeps pushing
+    22, and a restock of 5 on top pushes 27."""
+    kept = fields.accepted.get(name)
+    if held > pushed and kept is None:  # more on Etsy than pushed: the seller's own edit
+        return held if fields.decide(name, pushed, held, wanted) else wanted
+    before = int(kept["store"]) if kept is not None else pushed
+    target = min(wanted, held + max(wanted - before, 0))
+    sold = max(pushed - held, 0)
+    if sold:
+        fields.sold += sold
+        resolution: Resolution = "store_wins" if target > held else "keep_etsy"
+        fields.changes.append(EtsyChange(name, pushed, held, wanted, resolution))
+    if target < wanted:
+        fields.accepted[name] = {"synced": pushed, "etsy": held, "store": wanted}
+        fields.held_back.append(
+            f"{sku or 'the listing'}: {target} pushed, not the store's {wanted}: units sold "
+            "on Etsy since the store's number last changed are not put back"
+        )
+    else:
+        fields.accepted.pop(name, None)
+    return target
 
 
 def _skus(products: Any) -> list[str]:

@@ -51,6 +51,7 @@ SENT_KINDS = (
     "job_cancelled",
     "listings_adopted",
     "write_back_failed",
+    "sales_written_back",
     "sales_read",  # new or cancelled sales read from Etsy (issue 15)
 )
 

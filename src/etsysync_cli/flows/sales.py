@@ -30,7 +30,7 @@ from etsysync_cli.reports import SaleReport, SalesDocument, SalesReadReport, Sku
 from etsysync_cli.store import sales as sales_store
 from etsysync_cli.store.accounts import Account, find_account
 from etsysync_cli.store.db import Store
-from etsysync_cli.store.events import insert_event
+from etsysync_cli.store.events import add_event, insert_event
 from etsysync_cli.store.links import owner_of
 
 SCOPE = "transactions_r"
@@ -267,3 +267,79 @@ def sales_report(
     else:
         account = find_account(ws.store, account_name)
     return sales_document(ws.store, account, since, result)
+
+
+# --- the write-back into Medusa -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    written: int = 0  # sales now held by the store (written, or found already there)
+    undone: int = 0  # cancelled sales taken back out
+    not_tracked: int = 0  # variants whose stock the store does not track
+    failed: int = 0  # retried on the next run
+    errors: tuple[str, ...] = ()
+
+
+def write_back(settings: Settings, store: Store, account: Account, source: str) -> WriteBack:
+    """Each sale recorded from Etsy lowers the Medusa variant's stock once (a reservation
+    carrying the Etsy transaction id, sources/medusa/sales.py); a cancelled one is taken back.
+
+    The intent is committed before Medusa is written and the outcome after: a run killed in
+    between finds the reservation in Medusa next time (never a second one), and a sale that
+    failed is retried on the next run. A file catalog is never written: nothing to do."""
+    kind, _, url = source.partition(":")
+    due = sales_store.due_write_backs(store, account.id)
+    if kind != "medusa" or not due:
+        return WriteBack()
+    from etsysync_cli.sources import medusa  # only a Medusa source needs it
+
+    sales_store.mark_intent(store, account.id, [sale.transaction_id for sale in due])
+    results = medusa.write_sales(
+        settings,
+        url,
+        [
+            medusa.SaleToWrite(
+                transaction_id=sale.transaction_id,
+                receipt_id=sale.receipt_id,
+                product_id=sale.product_id,
+                sku=sale.sku,
+                quantity=sale.quantity,
+                cancelled=sale.cancelled,
+            )
+            for sale in due
+        ],
+    )
+    sales_store.mark_written(
+        store,
+        account.id,
+        [(r.transaction_id, None if r.done else (r.why or "failed")) for r in results],
+    )
+    counts = {
+        outcome: sum(1 for r in results if r.outcome == outcome)
+        for outcome in ("written", "already_there", "undone", "not_tracked", "failed")
+    }
+    errors = tuple(f"transaction {r.transaction_id}: {r.why}" for r in results if not r.done)
+    done = WriteBack(
+        written=counts["written"] + counts["already_there"],
+        undone=counts["undone"],
+        not_tracked=counts["not_tracked"],
+        failed=counts["failed"],
+        errors=errors,
+    )
+    if done.written or done.undone:
+        add_event(
+            store,
+            "sales_written_back",
+            f"{done.written} sale(s) taken off the Medusa stock, {done.undone} cancel(s) put back",
+            account_id=account.id,
+        )
+    if done.failed:
+        add_event(
+            store,
+            "write_back_failed",
+            f"{done.failed} sale(s) could not be written to Medusa (retried on the next run): "
+            + "; ".join(errors[:3]),
+            account_id=account.id,
+        )
+    return done

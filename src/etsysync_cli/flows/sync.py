@@ -21,7 +21,12 @@ from typing import Protocol
 from etsysync_cli.accounts.session import Session
 from etsysync_cli.config import Settings
 from etsysync_cli.domain.statuses import JobStatus
-from etsysync_cli.errors import PlanRefusedError, ScopeMissingError
+from etsysync_cli.errors import (
+    EtsysyncError,
+    PartialFailureError,
+    PlanRefusedError,
+    ScopeMissingError,
+)
 from etsysync_cli.flows import confirm, notify, sales
 from etsysync_cli.flows.plan import EtsyFlags, PlanOptions, PlanResult, plan
 from etsysync_cli.push.items import RunEvent
@@ -69,6 +74,17 @@ class SyncOutcome:
     plan: PlanResult | None  # None: stopped while resuming a run, before planning
     run: confirm.ConfirmResult | None = None  # None: nothing to push (the plan was closed)
     closed: Job | None = None
+    write_back: sales.WriteBack = field(default_factory=sales.WriteBack)  # sales into the store
+
+    def raise_for_write_back(self) -> None:
+        """A push that went well still exits 3 when sales could not be written back: cron
+        must hear of it (they are retried on the next run)."""
+        if self.write_back.failed:
+            raise PartialFailureError(
+                f"{self.write_back.failed} sale(s) from Etsy could not be written to the store",
+                hint="they are retried on the next `etsysync sync`; `etsysync status --feed` "
+                "shows why",
+            )
 
 
 def read_sales_first(settings: Settings, store: Store, session: Session, view: SyncView) -> None:
@@ -82,6 +98,33 @@ def read_sales_first(settings: Settings, store: Store, session: Session, view: S
         return
     if read.new or read.cancelled:
         view.note(f"Recorded {read.new} new sale(s) from Etsy, {read.cancelled} cancelled.")
+
+
+def write_sales_back(
+    settings: Settings, store: Store, session: Session, source: str, view: SyncView
+) -> sales.WriteBack:
+    """Then the store's stock follows (a Medusa source, `medusa.write_back_sales`): each sale
+    lowers it once. A write-back that fails is said, recorded in the feed and retried on the
+    next run; it never stops the push."""
+    if not settings.medusa.write_back_sales:
+        return sales.WriteBack()
+    try:
+        done = sales.write_back(settings, store, session.account, source)
+    except EtsysyncError as exc:  # the store refused us (its key, its locations): say, go on
+        view.note(f"Sales were not written back to the store: {exc.message}")
+        return sales.WriteBack(failed=1, errors=(exc.message,))
+    if done.written or done.undone:
+        view.note(
+            f"Took {done.written} sale(s) off the store's stock"
+            + (f", put {done.undone} cancelled back" if done.undone else "")
+            + "."
+        )
+    if done.failed:
+        view.note(
+            f"{done.failed} sale(s) could not be written to the store (retried on the next "
+            f"run): {'; '.join(done.errors[:3])}"
+        )
+    return done
 
 
 def sync(
@@ -106,6 +149,7 @@ def sync(
             if resumed.job.status == JobStatus.PAUSED:
                 confirm.raise_for_outcome(resumed.job, resumed.summary)
         read_sales_first(settings, store, session, view)
+        written = write_sales_back(settings, store, session, request.spec.describe(), view)
         options = PlanOptions(
             products=request.products,
             prune=request.prune,
@@ -131,7 +175,7 @@ def sync(
         if job.total_products == 0:
             done = confirm.confirm(settings, store, session, job.transaction_id).job
             _notify(settings, store, view)
-            return SyncOutcome(planned, closed=done)
+            return SyncOutcome(planned, closed=done, write_back=written)
         if not request.auto_approve:
             if not request.interactive:
                 raise PlanRefusedError(
@@ -149,7 +193,7 @@ def sync(
                 settings, store, session, job.transaction_id, on_event=on_event, stop=request.stop
             )
         _notify(settings, store, view)
-        return SyncOutcome(planned, run=result)
+        return SyncOutcome(planned, run=result, write_back=written)
 
 
 def default_max_deactivations(linked: int) -> int:

@@ -125,9 +125,12 @@ def record(store: Store, account_id: int, sales: Iterable[Sale]) -> Recorded:
             paid, was_cancelled, quantity = bool(row[0]), bool(row[1]), row[2]
             if (paid, was_cancelled, quantity) == (sale.paid, sale.cancelled, sale.quantity):
                 continue
+            # Facts changed (a cancel, say): what the store holds of the sale must follow, so
+            # its write-back is due again (a cancel undoes it; see flows/sales.write_back).
             db.execute(
                 "UPDATE sales SET paid = ?, cancelled = ?, quantity = ?, receipt_updated = ?, "
-                "updated_at = ? WHERE account_id = ? AND transaction_id = ?",
+                "updated_at = ?, written_back_at = NULL WHERE account_id = ? AND "
+                "transaction_id = ?",
                 [
                     int(sale.paid),
                     int(sale.cancelled),
@@ -241,3 +244,52 @@ def _period(account_id: int, since: str | None) -> tuple[str, list[Any]]:
     if since is None:
         return "account_id = ?", [account_id]
     return "account_id = ? AND sold_at >= ?", [account_id, since]
+
+
+# --- the write-back into the store ---------------------------------------------------------------
+
+
+def due_write_backs(store: Store, account_id: int, limit: int = 500) -> list[Sale]:
+    """Sales the store does not hold yet (or whose cancel it has not undone), oldest first."""
+    return [
+        Sale.from_row(row)
+        for row in store.db.query(
+            "SELECT * FROM sales WHERE account_id = ? AND written_back_at IS NULL "
+            "ORDER BY sold_at, transaction_id LIMIT ?",
+            [account_id, limit],
+        )
+    ]
+
+
+def mark_intent(store: Store, account_id: int, transaction_ids: Iterable[int]) -> None:
+    """Recorded (and committed) before the store is written: a run killed after the write and
+    before `mark_written` is known to have tried, and the store is checked before writing."""
+    now = isoformat(utcnow())
+    with store.atomic() as db:
+        for transaction_id in transaction_ids:
+            db.execute(
+                "UPDATE sales SET write_back_intent_at = ? WHERE account_id = ? AND "
+                "transaction_id = ?",
+                [now, account_id, transaction_id],
+            )
+
+
+def mark_written(store: Store, account_id: int, outcomes: Iterable[tuple[int, str | None]]) -> None:
+    """Each (transaction id, error): None means the store now holds the sale as it is."""
+    now = isoformat(utcnow())
+    with store.atomic() as db:
+        for transaction_id, error in outcomes:
+            db.execute(
+                "UPDATE sales SET written_back_at = ?, write_back_error = ? "
+                "WHERE account_id = ? AND transaction_id = ?",
+                [None if error else now, error, account_id, transaction_id],
+            )
+
+
+def write_back_failures(store: Store, account_id: int) -> int:
+    row = store.db.execute(
+        "SELECT count(*) FROM sales WHERE account_id = ? AND written_back_at IS NULL "
+        "AND write_back_error IS NOT NULL",
+        [account_id],
+    ).fetchone()
+    return int(row[0])
