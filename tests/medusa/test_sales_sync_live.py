@@ -11,7 +11,9 @@ everything is put back afterwards, reservations included.
 from __future__ import annotations
 
 import json
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,11 +21,10 @@ from typing import Any
 import pytest
 
 from etsysync_cli.sandbox import sample_png
+from tests.faults.conftest import etsysync_process, login_to_file
 from tests.medusa.test_medusa_sales_live import KEY, URL, Admin, pytestmark  # noqa: F401
 from tests.sync.conftest import shop_listings
 
-HANDLE = "walnut-serving-board"
-SKU = "WSB-45"
 PNG = sample_png(4, 3, (120, 80, 40))
 
 
@@ -48,79 +49,133 @@ def image_url() -> Iterator[str]:
     server.server_close()
 
 
+BORROWED = {"walnut-serving-board": "WSB-45", "beeswax-pillar-candle": "CND-S"}
+
+
 @pytest.fixture
-def board(image_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Admin, str]]:
+def borrowed(image_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Admin, list[str]]]:
+    """Two of the seed's products, made listable in the sandbox for the test, then put back."""
     admin = Admin()
-    product = admin.get("/admin/products", handle=HANDLE, fields="id,metadata,thumbnail,images.url")
-    [found] = product["products"]
-    product_id = found["id"]
-    before = {
-        "metadata": found["metadata"],
-        "thumbnail": found["thumbnail"],
-        "images": [{"url": image["url"]} for image in found["images"]],
-    }
-    metadata = {**found["metadata"], "when_made": "made_to_order", "etsy_taxonomy_id": 1073}
-    metadata["etsy_state"] = "active"  # bought on Etsy: only an active listing can be
-    changed = admin.http.post(
-        f"/admin/products/{product_id}",
-        json={"metadata": metadata, "thumbnail": image_url, "images": [{"url": image_url}]},
-    )
-    assert changed.status_code == 200, changed.text
+    saved: dict[str, dict[str, Any]] = {}
+    for handle in BORROWED:
+        found = admin.get(
+            "/admin/products", handle=handle, fields="id,metadata,thumbnail,images.url"
+        )["products"][0]
+        meta = found["metadata"] or {}
+        saved[found["id"]] = {
+            # Medusa merges metadata: a key added here is removed by setting it to "".
+            "metadata": {
+                **dict.fromkeys(("when_made", "etsy_taxonomy_id", "etsy_state"), ""),
+                **meta,
+            },
+            "thumbnail": found["thumbnail"],
+            "images": [{"url": image["url"]} for image in found["images"]],
+        }
+        metadata = {**meta, "when_made": "made_to_order", "etsy_taxonomy_id": 1073}
+        metadata["etsy_state"] = "active"  # only an active listing can be bought on Etsy
+        changed = admin.http.post(
+            f"/admin/products/{found['id']}",
+            json={"metadata": metadata, "thumbnail": image_url, "images": [{"url": image_url}]},
+        )
+        assert changed.status_code == 200, changed.text
     monkeypatch.setenv("ETSYSYNC_MEDUSA_URL", URL)
     monkeypatch.setenv("ETSYSYNC_MEDUSA_API_KEY", KEY)
     monkeypatch.setenv("ETSYSYNC_SOURCE_SALES_CHANNEL", "Etsy")
     monkeypatch.setenv("ETSYSYNC_MEDUSA_STOCK_LOCATION_ID", "Berlin Warehouse")
     monkeypatch.setenv("ETSYSYNC_IMAGES_ALLOW_PRIVATE_URLS", "1")  # the loopback image
     try:
-        yield admin, product_id
+        yield admin, list(saved)
     finally:
-        for reservation in admin.ours(SKU):
-            if str((reservation.get("metadata") or {}).get("etsy_transaction_id", "")):
-                admin.http.delete(f"/admin/reservations/{reservation['id']}")
-        admin.http.post(f"/admin/products/{product_id}", json=before)
+        for sku in BORROWED.values():
+            for reservation in admin.ours(sku):
+                if (reservation.get("metadata") or {}).get("etsy_transaction_id"):
+                    admin.http.delete(f"/admin/reservations/{reservation['id']}")
+        for product_id, before in saved.items():
+            admin.http.post(f"/admin/products/{product_id}", json=before)
         admin.http.close()
 
 
-def sync(cli: Any, product_id: str) -> Any:
-    return cli("sync", "--source", "medusa", "--product", product_id, "--auto-approve")
+def sync_args(products: list[str]) -> list[str]:
+    args = ["sync", "--source", "medusa", "--auto-approve"]
+    for product_id in products:
+        args += ["--product", product_id]
+    return args
 
 
-def etsy_quantity(sandbox: Any) -> tuple[int, int]:
+def etsy_quantities(sandbox: Any) -> dict[str, tuple[int, int]]:
+    """SKU → (listing id, quantity on Etsy)."""
+    found = {}
     for listing in shop_listings(sandbox):
         for product in listing["inventory"]["products"]:
-            if product["sku"] == SKU:
-                return int(listing["listing_id"]), int(product["offerings"][0]["quantity"])
-    raise AssertionError(f"no listing holds {SKU}")
+            if product["sku"] in BORROWED.values():
+                found[product["sku"]] = (
+                    int(listing["listing_id"]),
+                    int(product["offerings"][0]["quantity"]),
+                )
+    return found
 
 
-def test_units_bought_on_etsy_come_off_medusa_once(cli, connected, board) -> None:
-    admin, product_id = board
+def reserved_for(admin: Admin, sku: str, transaction_id: int) -> list[int]:
+    return [
+        int(r["quantity"])
+        for r in admin.ours(sku)
+        if str((r.get("metadata") or {}).get("etsy_transaction_id")) == str(transaction_id)
+    ]
+
+
+def test_units_bought_on_etsy_come_off_medusa_once(cli, connected, borrowed) -> None:
+    admin, products = borrowed
     berlin = admin.location("Berlin Warehouse")
-    first = sync(cli, product_id)
+    first = cli(*sync_args(products))
     assert first.exit_code == 0, first.stderr
-    listing_id, listed = etsy_quantity(connected)
-    available = admin.available(SKU)[berlin]
+    listed = etsy_quantities(connected)
+    available = {sku: admin.available(sku)[berlin] for sku in BORROWED.values()}
 
-    sale = connected.purchase(listing_id, quantity=2)
-    second = sync(cli, product_id)
+    board = connected.purchase(listed["WSB-45"][0], quantity=2)
+    candle = connected.purchase(listed["CND-S"][0], quantity=1, sku="CND-S")
+    second = cli(*sync_args(products))
 
     assert second.exit_code == 0, second.stderr
-    assert "Recorded 1 new sale(s) from Etsy" in second.stderr
-    assert "Took 1 sale(s) off the store's stock" in second.stderr
-    assert admin.available(SKU)[berlin] == available - 2
-    ours = [
-        r
-        for r in admin.ours(SKU)
-        if str((r.get("metadata") or {}).get("etsy_transaction_id")) == str(sale["transaction_id"])
-    ]
-    assert [r["quantity"] for r in ours] == [2]
-    # Etsy keeps its lower number: the store now says the same, nothing is pushed back.
-    assert etsy_quantity(connected)[1] == listed - 2
+    assert "Recorded 2 new sale(s) from Etsy" in second.stderr
+    assert "Took 2 sale(s) off the store's stock" in second.stderr
+    assert reserved_for(admin, "WSB-45", board["transaction_id"]) == [2]
+    assert reserved_for(admin, "CND-S", candle["transaction_id"]) == [1]
 
-    third = sync(cli, product_id)
+    third = cli(*sync_args(products))
     assert third.exit_code == 0, third.stderr
     assert "new sale" not in third.stderr
-    assert admin.available(SKU)[berlin] == available - 2  # not twice
-    assert etsy_quantity(connected)[1] == listed - 2
+    after = {sku: admin.available(sku)[berlin] for sku in BORROWED.values()}
+    assert after == {"WSB-45": available["WSB-45"] - 2, "CND-S": available["CND-S"] - 1}
+    # Etsy's quantity is what the store has for Etsy's channel, and not a unit more.
+    now = etsy_quantities(connected)
+    assert now["WSB-45"][1] == listed["WSB-45"][1] - 2
+    assert now["CND-S"][1] == listed["CND-S"][1] - 1
     feed = json.loads(cli("status", "--feed", "--json").stdout)["events"]
     assert [e["kind"] for e in feed].count("sales_written_back") == 1
+
+
+def test_a_sync_killed_while_writing_back_is_exact_on_the_rerun(
+    cli, sandbox, app_home, borrowed
+) -> None:
+    """kill -9 of `sync` as soon as Medusa holds the sale (before etsysync records it, most of
+    the time), then `sync` again: one reservation, never two, never none."""
+    admin, products = borrowed
+    login_to_file(cli, app_home)
+    assert cli(*sync_args(products)).exit_code == 0
+    listing_id = etsy_quantities(sandbox)["WSB-45"][0]
+    sale = sandbox.purchase(listing_id, quantity=2)
+    process = etsysync_process(*sync_args(products)[0:])
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if reserved_for(admin, "WSB-45", sale["transaction_id"]):
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    process.communicate(timeout=60)
+
+    rerun = cli(*sync_args(products))
+
+    assert rerun.exit_code == 0, rerun.stderr
+    assert reserved_for(admin, "WSB-45", sale["transaction_id"]) == [2]
+    assert cli(*sync_args(products)).exit_code == 0
+    assert reserved_for(admin, "WSB-45", sale["transaction_id"]) == [2]
