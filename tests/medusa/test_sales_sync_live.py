@@ -152,6 +152,13 @@ def test_units_bought_on_etsy_come_off_medusa_once(cli, connected, borrowed) -> 
     assert now["CND-S"][1] == listed["CND-S"][1] - 1
     feed = json.loads(cli("status", "--feed", "--json").stdout)["events"]
     assert [e["kind"] for e in feed].count("sales_written_back") == 1
+    # And Etsy's quantity equals Medusa's available stock for the channel, as etsysync reads it.
+    staged = cli("plan", "--source", "medusa", "--product", products[0], "--json", "--no-refresh")
+    assert staged.exit_code == 0, staged.stderr
+    (board_item,) = [
+        i for i in json.loads(staged.stdout)["items"] if i["product_id"] == products[0]
+    ]
+    assert board_item["quantity"] == now["WSB-45"][1]
 
 
 def test_a_sync_killed_while_writing_back_is_exact_on_the_rerun(
