@@ -83,6 +83,7 @@ def _show(found: AdoptDocument) -> None:
             "status",
             "differences / warnings",
             title="Listings to link",
+            ids=("product", "listing"),
         )
         for m in data["matches"][:ROWS_SHOWN]:
             matches.add_row(
@@ -138,11 +139,11 @@ def _show(found: AdoptDocument) -> None:
         highlight=False,
     )
     for line in data["notes"]:
-        out.print(f"Note: {line}", highlight=False)
+        note(f"Note: {line}")
 
 
 def _rows(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    t = table(*columns, title=title)
+    t = table(*columns, title=title, ids=("product", "listing"))
     for row in rows[:ROWS_SHOWN]:
         t.add_row(*row)
     _print(t, len(rows))

@@ -20,6 +20,7 @@ from etsysync_cli.cli import (
     config,
     confirm,
     demo,
+    helppages,
     plan,
     retry,
     sales,
@@ -41,6 +42,11 @@ class _ErrorBoundary(TyperGroup):
     traceback of expected errors. Messages never carry secrets (see errors.py).
     """
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Typer has built the whole command tree (completion options included) by now.
+        helppages.tidy(self, HELP_OPTION_NAMES)
+        return super().main(*args, **kwargs)
+
     # typer.Context is the click Context subclass typer passes here; typer vendors click.
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -58,6 +64,9 @@ class _ErrorBoundary(TyperGroup):
             raise typer.Exit(int(exc.exit_code)) from None
 
 
+HELP_OPTION_NAMES = ["-h", "--help"]
+
+
 def _debug(ctx: typer.Context) -> bool:
     return bool((ctx.obj or {}).get("debug")) or os.environ.get("ETSYSYNC_DEBUG") == "1"
 
@@ -67,7 +76,10 @@ app = typer.Typer(
     no_args_is_help=True,
     # Rich's pretty tracebacks can print local variables, which may hold tokens.
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell.
+    add_completion=True,
+    # -h as --help everywhere, and each option's default in its help (the sub-apps inherit both).
+    context_settings={"help_option_names": HELP_OPTION_NAMES, "show_default": True},
     help="List a store's products on Etsy and keep them in step.",
 )
 app.add_typer(auth.app, name="auth")

@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.text import Text
 
 from etsysync_cli.cli import common, review
-from etsysync_cli.cli.views import SafeTable, err, note, out, print_json, safe
+from etsysync_cli.cli.views import SafeTable, add_column, err, note, out, print_json, safe
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
@@ -85,7 +85,8 @@ def _show_overview(data: StatusDocument) -> None:
         out.print(f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}", highlight=False)
     table = SafeTable(title="Recent jobs", title_justify="left", header_style="bold")
     for column in ("transaction", "status", "created", "to push", "synced", "failed", "source"):
-        table.add_column(column)
+        # Only the source (a path or URL) wraps: ids, states, times and counts stay whole.
+        add_column(table, column, is_id=column != "source")
     for job in data.jobs:
         table.add_row(
             job.transaction_id,
@@ -96,7 +97,10 @@ def _show_overview(data: StatusDocument) -> None:
             str(job.failed_count),
             job.source,
         )
-    out.print(table if data.jobs else "No jobs yet. Run `etsysync plan`.")
+    if data.jobs:
+        out.print(table)
+    else:
+        note("No jobs yet. Run `etsysync plan`.")
     for link in data.failed or []:
         out.print(f"failed {link.product_id}: {link.sync_error}", highlight=False)
 
@@ -110,7 +114,7 @@ def _job_view(data: JobDocument) -> Group:
     )
     table = SafeTable(header_style="bold")
     for column in ("action", "product", "title", "outcome", "listing", "error / reasons"):
-        table.add_column(column, overflow="fold")
+        add_column(table, column, is_id=column in ("product", "listing"))
     for item in data.items[: review.ROWS_SHOWN * 4]:
         table.add_row(
             Text(item.action, style=review.BADGES.get(item.action, "")),

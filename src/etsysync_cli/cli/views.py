@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from typing import Any
@@ -48,11 +47,10 @@ class SafeTable(Table):
 
 
 def _console(stderr: bool) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    # Not a terminal (a pipe, a cron log): 80 columns would fold every table, so use a wide page
-    # unless COLUMNS says otherwise. Rich drops colour by itself when not on a terminal.
-    wide = not stream.isatty() and "COLUMNS" not in os.environ
-    return _SafeConsole(stderr=stderr, soft_wrap=True, width=160 if wide else None, markup=False)
+    # Rich's own rules are the right ones for a pipe or a cron log: width from COLUMNS, else 80
+    # (no forced wide page: `status | less` and `grep` get lines that fit), no colour when not
+    # a terminal, and NO_COLOR honoured. Tables fit by wrapping words; ids never wrap (`table`).
+    return _SafeConsole(stderr=stderr, soft_wrap=True, markup=False)
 
 
 out = _console(stderr=False)
@@ -82,8 +80,22 @@ def note(message: str) -> None:
     err.print(message, highlight=False)
 
 
-def table(*columns: str, title: str | None = None) -> Table:
+def table(*columns: str, title: str | None = None, ids: tuple[str, ...] = ()) -> Table:
+    """A table whose columns wrap at words; the columns named in `ids` hold ids and never wrap.
+
+    An id cut or broken over lines (`41000000…`) cannot be copied into the next command, so Rich
+    narrows the text columns first; only a terminal too narrow for the ids alone folds them,
+    keeping every character.
+    """
     t = SafeTable(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        t.add_column(column)
+        add_column(t, column, is_id=column in ids)
     return t
+
+
+def add_column(t: Table, header: str, *, is_id: bool = False) -> None:
+    """One column: an id column never wraps nor truncates; text wraps words, folds no word."""
+    if is_id:
+        t.add_column(header, no_wrap=True, overflow="fold")
+    else:
+        t.add_column(header, overflow="fold")

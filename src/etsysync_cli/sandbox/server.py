@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import threading
 import time
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 
+from etsysync_cli.errors import ConfigError
 from etsysync_cli.sandbox import listings, oauth, receipts, seller, seller_edits
 from etsysync_cli.sandbox.config import ETSY_RPD, ETSY_RPS, SandboxConfig
 from etsysync_cli.sandbox.http import App, SandboxHTTPServer
@@ -49,7 +51,7 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         if self._httpd is not None:
             return self
-        self._httpd = SandboxHTTPServer(self.config.port, self.app)
+        self._httpd = _bind(self.config.port, self.app)
         self.app.stopping.clear()
         self.app.base_url = f"http://127.0.0.1:{self._httpd.server_port}"
         self._thread = threading.Thread(
@@ -319,6 +321,26 @@ class SandboxServer:
             return render_listing(
                 self.state, listing, base_url=self.app.base_url, includes=frozenset({"Images"})
             )
+
+
+def _bind(port: int, app: App) -> SandboxHTTPServer:
+    """The listening server; a port that is taken (or not ours to use) is a one-line error,
+    like any other bad setting, not a traceback from socketserver."""
+    try:
+        return SandboxHTTPServer(port, app)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"Port {port} on 127.0.0.1 is already in use.",
+                hint="stop whatever holds it, or run `etsysync sandbox serve --port 0` to pick "
+                "a free port (the address is printed)",
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise ConfigError(
+                f"Port {port} on 127.0.0.1 needs privileges this user does not have.",
+                hint="use a port above 1023, or `--port 0` to pick a free one",
+            ) from None
+        raise
 
 
 def serve(

@@ -1,0 +1,75 @@
+"""`etsysync status` in a pipe and in an 80-column terminal (issue 16, point 13): plain text that
+fits, ids whole, chatter on stderr, NO_COLOR honoured."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+from typing import Any
+
+from tests.sync.conftest import catalog  # noqa: F401  (fixture)
+
+STATUS = [sys.executable, "-m", "etsysync_cli", "status"]
+ESC = "\x1b["
+# A colour in an SGR sequence (NO_COLOR forbids colour; bold and italic may stay).
+COLOUR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-9]|9[0-7])[;m]")
+
+
+def _staged(cli: Any, catalog: Any) -> str:  # noqa: F811
+    result = cli("plan", str(catalog.path), "--json")
+    assert result.exit_code in (0, 2), result.stderr
+    found = re.search(r"txn_[0-9A-Za-z_]+", result.stdout)
+    assert found, result.stdout
+    return found.group()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    return {**env, **extra}
+
+
+def test_piped_status_is_plain_and_80_columns(cli, connected, catalog) -> None:  # noqa: F811
+    transaction_id = _staged(cli, catalog)
+    run = subprocess.run(STATUS, capture_output=True, text=True, env=_env(), timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    table = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80, run.stdout  # not a forced 160
+    assert "pending" in run.stdout and "stat\n" not in run.stdout  # words whole
+    assert ESC not in run.stdout
+    assert any(transaction_id in line for line in lines)  # the id whole, on one line
+
+
+def test_status_in_an_80_column_terminal_honours_no_color(cli, connected, catalog) -> None:  # noqa: F811
+    transaction_id = _staged(cli, catalog)
+    for no_color, coloured in ((None, True), ("1", False)):
+        primary, secondary = pty.openpty()
+        # 24 rows, 80 columns: what the terminal reports to Rich.
+        import fcntl
+        import termios
+
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        env = _env(TERM="xterm-256color", **({"NO_COLOR": no_color} if no_color else {}))
+        proc = subprocess.Popen(STATUS, stdout=secondary, stderr=secondary, env=env)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        assert proc.wait(timeout=120) == 0
+        os.close(primary)
+        screen = b"".join(chunks).decode()
+        assert bool(COLOUR.search(screen)) is coloured
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", screen)
+        rows = [line for line in plain.splitlines() if line[:1] in "┏┃┡│└"]
+        assert rows and max(len(line) for line in rows) <= 80, plain
+        assert any(transaction_id in line for line in plain.splitlines())
