@@ -74,6 +74,10 @@ def cli() -> Callable[..., Result]:
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        # Output to a pipe is 80 columns wide (COLUMNS else 80); these tests read what tables
+        # say, not how they wrap, so they get a wide page unless they ask for a width
+        # (tests/terminal checks the 80-column layout itself).
+        env = {"COLUMNS": "200", **(env or {})}
         return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
