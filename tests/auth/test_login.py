@@ -156,6 +156,11 @@ def test_wrong_keystring(cli, sandbox) -> None:
     result = cli("auth", "login", "--timeout", "5", env={"ETSYSYNC_ETSY_KEYSTRING": "nope"})
     assert result.exit_code == ExitCode.AUTH_NEEDED
     assert "refused" in result.stderr
+    # The connect page of an unknown app reads as a redirect problem; the hint names the
+    # keystring too (issue 16, point 15), and never prints the secret.
+    hint = " ".join(result.stderr.split("hint:", 1)[1].split())
+    assert "ETSYSYNC_ETSY_KEYSTRING" in hint
+    assert "ETSYSYNC_ETSY_SHARED_SECRET" in hint
 
 
 def test_wrong_shared_secret(cli, sandbox) -> None:
