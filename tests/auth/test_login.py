@@ -23,9 +23,9 @@ from etsysync_cli.errors import ExitCode
 from tests.auth import fake_browser
 
 
-def status_json(cli: Any) -> list[dict[str, Any]]:
+def status_json(cli: Any, code: int = 0) -> list[dict[str, Any]]:
     result = cli("auth", "status", "--json")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == code, result.stderr
     return json.loads(result.stdout)["accounts"]
 
 
@@ -115,7 +115,7 @@ def test_consent_denied(cli, sandbox, monkeypatch) -> None:
     assert result.exit_code == ExitCode.AUTH_NEEDED
     assert "did not grant access" in result.stderr
     assert "etsysync auth login" in result.stderr
-    assert status_json(cli) == []
+    assert status_json(cli, ExitCode.AUTH_NEEDED) == []
 
 
 def test_state_mismatch(cli, sandbox, monkeypatch) -> None:
@@ -156,6 +156,11 @@ def test_wrong_keystring(cli, sandbox) -> None:
     result = cli("auth", "login", "--timeout", "5", env={"ETSYSYNC_ETSY_KEYSTRING": "nope"})
     assert result.exit_code == ExitCode.AUTH_NEEDED
     assert "refused" in result.stderr
+    # The connect page of an unknown app reads as a redirect problem; the hint names the
+    # keystring too (issue 16, point 15), and never prints the secret.
+    hint = " ".join(result.stderr.split("hint:", 1)[1].split())
+    assert "ETSYSYNC_ETSY_KEYSTRING" in hint
+    assert "ETSYSYNC_ETSY_SHARED_SECRET" in hint
 
 
 def test_wrong_shared_secret(cli, sandbox) -> None:
@@ -163,7 +168,7 @@ def test_wrong_shared_secret(cli, sandbox) -> None:
     assert result.exit_code == ExitCode.AUTH_NEEDED
     assert "keystring or shared secret" in result.stderr
     assert "not-it" not in result.stderr
-    assert status_json(cli) == []
+    assert status_json(cli, ExitCode.AUTH_NEEDED) == []
 
 
 def test_keys_missing_and_no_terminal(cli, sandbox, monkeypatch) -> None:
@@ -235,6 +240,10 @@ def test_revoked_refresh_token_asks_for_login(cli, connected) -> None:
 
     result = cli("auth", "status", "--check")
     assert result.exit_code == ExitCode.AUTH_NEEDED
+    result = cli("auth", "status", "--check", "--json")
+    assert result.exit_code == ExitCode.AUTH_NEEDED
+    (account,) = json.loads(result.stdout)["accounts"]
+    assert account["check"]["ok"] is False
 
 
 def test_no_account_connected(cli) -> None:
@@ -242,18 +251,25 @@ def test_no_account_connected(cli) -> None:
     assert result.exit_code == ExitCode.AUTH_NEEDED
     assert "no Etsy shop is connected" in result.stderr
     assert "etsysync auth login" in result.stderr
-    result = cli("auth", "status")
-    assert result.exit_code == 0
-    assert "No Etsy shop is connected" in result.stderr
+    # As `gh auth status`: not logged in is not success, so cron can test it (issue 16, 9).
+    for args in (("auth", "status"), ("auth", "status", "--check")):
+        result = cli(*args)
+        assert result.exit_code == ExitCode.AUTH_NEEDED, args
+        assert "No Etsy shop is connected" in result.stderr
 
 
 def test_logout_removes_tokens_and_keeps_the_account(cli, connected, memory_keyring) -> None:
     result = cli("auth", "logout")
     assert result.exit_code == 0, result.stderr
     assert memory_keyring.entries == {}
-    (account,) = status_json(cli)
+    (account,) = status_json(cli, ExitCode.AUTH_NEEDED)
     assert account["is_active"] is False
     assert account["logged_in"] is False
+    # Its tokens are gone: `auth status` and `--check` are not success (issue 16, point 9).
+    for args in (("auth", "status"), ("auth", "status", "--check")):
+        result = cli(*args)
+        assert result.exit_code == ExitCode.AUTH_NEEDED, (args, result.stderr)
+        assert "logged out" in result.stdout + result.stderr
 
     assert cli("auth", "refresh").exit_code == ExitCode.AUTH_NEEDED
     result = cli("auth", "use", str(connected.state.shop.shop_id))

@@ -44,3 +44,10 @@ def test_every_exit_code_is_documented() -> None:
     text = README.read_text(encoding="utf-8")
     for code in ExitCode:
         assert f"| {code.value} | `{code.name}` |" in text, code
+
+
+def test_detailed_exitcode_mapping_is_documented() -> None:
+    """The flag turns every error into 1 (cli/main.py); README says so next to the table."""
+    text = README.read_text(encoding="utf-8")
+    assert "`plan --detailed-exitcode` follows `terraform plan`: 0 = nothing to push, 2 =" in text
+    assert "1 = any error" in text

@@ -198,10 +198,13 @@ def _check_consent_url(http: httpx.Client, url: str, redirect: str) -> None:
     match = _ERROR_TEXT.search(page)
     said = match.group(1).strip() if match else f"HTTP {response.status_code}"
     if "redirect" in page.lower():
+        # Etsy shows this same page for a keystring it does not know (no app, so no registered
+        # callback): the hint names both causes.
         raise ConsentError(
-            f"Etsy refused the redirect address {redirect}: {said}",
-            hint=f"register {redirect} as a callback URL of your Etsy app (exactly, port "
-            "included), or pass --port with a port you registered",
+            f"Etsy refused the redirect address {redirect} or the app's keystring: {said}",
+            hint="check ETSYSYNC_ETSY_KEYSTRING (and ETSYSYNC_ETSY_SHARED_SECRET) against your "
+            f"app's page at etsy.com/developers/your-apps, and register {redirect} as its "
+            "callback URL (exactly, port included) or pass --port with a port you registered",
         )
     raise ConsentError(
         f"Etsy refused the login request: {said}",

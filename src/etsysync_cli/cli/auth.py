@@ -84,18 +84,23 @@ def status_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     check: bool = typer.Option(False, "--check", help="Call Etsy to check the tokens work."),
 ) -> None:
-    """Show the connected shops, the active one, token expiry and where tokens are kept."""
+    """Show the connected shops, the active one, token expiry and where tokens are kept.
+
+    Exits 4 when no shop has tokens (none connected, or all logged out) or, with --check, when
+    Etsy refuses a shop's tokens; 0 only when there is a shop to work with (as `gh auth status`).
+    """
     with common.workspace() as ws:
         found = auth.statuses(ws.settings, ws.store, ws.home, check=check)
     if as_json:
         print_json(found)
+    elif not found.accounts:
+        note("No Etsy shop is connected. Run `etsysync auth login`.")
     else:
-        if not found.accounts:
-            note("No Etsy shop is connected. Run `etsysync auth login`.")
-            return
         for account in found.accounts:
             out.print(_account_block(account, check), highlight=False)
-    if check and any(a.check is not None and not a.check.ok for a in found.accounts):
+        if not any(a.logged_in for a in found.accounts):
+            note("Every shop is logged out. Run `etsysync auth login`.")
+    if not auth.usable(found):
         raise typer.Exit(int(ExitCode.AUTH_NEEDED))
 
 

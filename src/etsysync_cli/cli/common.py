@@ -11,11 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from etsysync_cli.cli.views import note
 from etsysync_cli.config import LoadedSettings, Settings, app_home, load_settings
 from etsysync_cli.errors import EtsysyncError
 from etsysync_cli.flows.context import Workspace
@@ -68,6 +70,21 @@ def workspace(flags: Mapping[str, Any] | None = None) -> Iterator[Workspace]:
 def interactive() -> bool:
     """Questions are asked only of a person at a terminal, never of cron."""
     return sys.stdin.isatty()
+
+
+def ask_to_push(question: str, transaction_id: str, expires_at: datetime) -> None:
+    """Ask before pushing; a "no" or Ctrl-C says what is left (the staged plan, until when, and
+    how to push it later) and exits 1, where click would only say "Aborted."."""
+    try:
+        if typer.confirm(question):
+            return
+    except typer.Abort:  # Ctrl-C or end of input at the prompt
+        note("")  # the prompt's line is left open
+    note(
+        f"Not pushed: plan {transaction_id} stays staged until {expires_at:%H:%M} UTC; "
+        f"push it before then with `etsysync confirm {transaction_id}`."
+    )
+    raise typer.Exit(1)
 
 
 # What a plan does about what Etsy holds (issue 14): shared by `plan` and `sync`.

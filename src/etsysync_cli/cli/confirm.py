@@ -65,7 +65,11 @@ def confirm_cmd(
             return
         to_push = confirm.left_to_push(job)
         if not yes and common.interactive() and not as_json:
-            typer.confirm(f"Push {to_push} listing(s) to {session.account.shop_name}?", abort=True)
+            common.ask_to_push(
+                f"Push {to_push} listing(s) to {session.account.shop_name}?",
+                job.transaction_id,
+                job.expires_at,
+            )
         with (
             stop_on_signals() as stopper,
             PushProgress(to_push, enabled=not (as_json or quiet)) as progress,

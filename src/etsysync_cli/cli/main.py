@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError  # typer vendors click
 from typer.core import TyperGroup
 
 from etsysync_cli import __version__, logs
@@ -32,7 +33,9 @@ from etsysync_cli.cli import (
     unlock,
 )
 from etsysync_cli.cli.views import err, report_error
-from etsysync_cli.errors import EtsysyncError
+from etsysync_cli.errors import EtsysyncError, ExitCode
+
+DETAILED_EXITCODE = "--detailed-exitcode"
 
 
 class _ErrorBoundary(TyperGroup):
@@ -40,6 +43,10 @@ class _ErrorBoundary(TyperGroup):
 
     Anything else is a bug and stays a traceback. `--debug` (or ETSYSYNC_DEBUG=1) also prints the
     traceback of expected errors. Messages never carry secrets (see errors.py).
+
+    With `--detailed-exitcode` anywhere on the command line, as `terraform plan` has it, 2 means
+    "changes staged" and only that: every error exits 1 instead, usage errors (click's 2)
+    included, so a script can tell "something to push" from "the command failed".
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -47,10 +54,28 @@ class _ErrorBoundary(TyperGroup):
         helppages.tidy(self, HELP_OPTION_NAMES)
         return super().main(*args, **kwargs)
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        detailed = _asks_detailed_exitcode(args)
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except ClickUsageError as exc:  # a bad flag of `etsysync` itself
+            if detailed:
+                exc.exit_code = int(ExitCode.FAILURE)
+            raise
+        ctx.meta[DETAILED_EXITCODE] = detailed
+        return ctx
+
     # typer.Context is the click Context subclass typer passes here; typer vendors click.
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        detailed = bool(ctx.meta.get(DETAILED_EXITCODE))
         try:
             return super().invoke(ctx)
+        except ClickUsageError as exc:  # a bad flag or argument of the command
+            if detailed:
+                exc.exit_code = int(ExitCode.FAILURE)
+            raise
         except EtsysyncError as exc:
             logs.event(
                 "command_failed",
@@ -61,7 +86,14 @@ class _ErrorBoundary(TyperGroup):
             if _debug(ctx):
                 err.print(traceback.format_exc(), highlight=False, markup=False)
             report_error(exc)
-            raise typer.Exit(int(exc.exit_code)) from None
+            code = ExitCode.FAILURE if detailed else exc.exit_code
+            raise typer.Exit(int(code)) from None
+
+
+def _asks_detailed_exitcode(args: list[str]) -> bool:
+    """Whether the flag is on the command line (before a `--`, after which all is arguments)."""
+    options = args[: args.index("--")] if "--" in args else args
+    return DETAILED_EXITCODE in options
 
 
 HELP_OPTION_NAMES = ["-h", "--help"]

@@ -52,7 +52,9 @@ def plan_cmd(
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     detailed_exitcode: bool = typer.Option(
-        False, "--detailed-exitcode", help="Exit 0 if nothing to push, 2 if changes are staged."
+        False,
+        "--detailed-exitcode",
+        help="Exit 0 if nothing to push, 2 if changes are staged, 1 on any error (as terraform).",
     ),
     wait: float = typer.Option(
         0, "--wait", min=0, help="Seconds to wait for a push on the shop to finish."

@@ -89,8 +89,11 @@ class _View:
 
     def approve(self, result: PlanResult) -> bool:
         out.print(review.review_table(self.ws, result))
-        typer.confirm(
-            f"Push {result.job.total_products} listing(s) to {self.shop_name}?", abort=True
+        job = result.job
+        common.ask_to_push(
+            f"Push {job.total_products} listing(s) to {self.shop_name}?",
+            job.transaction_id,
+            job.expires_at,
         )
         return True
 

@@ -77,6 +77,14 @@ def statuses(settings: Settings, store: Store, home: Path, *, check: bool) -> Au
     return AuthStatusDocument(accounts=reports)
 
 
+def usable(found: AuthStatusDocument) -> bool:
+    """Whether there is a shop to work with: at least one with tokens, and (when they were
+    checked) none whose tokens Etsy refused. Cron scripts test `auth status` for exactly this."""
+    logged_in = [a for a in found.accounts if a.logged_in]
+    refused = [a for a in logged_in if a.check is not None and not a.check.ok]
+    return bool(logged_in) and not refused
+
+
 def _report(account: Account, storage: str | None, check: TokenCheck | None) -> AccountReport:
     return AccountReport(
         shop_id=account.shop_id,
