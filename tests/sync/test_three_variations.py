@@ -66,7 +66,7 @@ def test_a_third_option_etsy_cannot_take_is_invalid_in_the_review(cli, connected
     (reason,) = item["reasons"]
     assert "option 'Finish' (Matte, Satin, Gloss) cannot be a third variation" in reason
     assert "predefined properties with its predefined values" in reason
-    review = cli("plan", "--source", "file", str(catalog.path))
+    review = cli("plan", "--source", "file", str(catalog.path), env={"COLUMNS": "400"})
     assert "cannot be a third variation" in " ".join(review.stdout.split())
 
 
