@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from etsysync_cli.domain.listing import ListingDraft, ListingInventory
+from etsysync_cli.domain.listing import InventoryProduct, ListingDraft, ListingInventory
 
 MatchedBy = Literal["sku", "title"]
 WANTED_DRAFT_STATES = ("draft", "inactive")
@@ -303,7 +303,7 @@ def differences(draft: ListingDraft, shop: ShopListing) -> list[str]:
     if "production_partner_ids" in wanted:  # compared only when the draft names partners
         wanted["production_partner_ids"] = sorted(draft.production_partner_ids)
     found = [name for name in etsy if name in wanted and wanted[name] != etsy[name]]
-    if _inventory_key(draft.inventory) != _inventory_key(shop.inventory):
+    if inventory_key(draft.inventory) != inventory_key(shop.inventory):
         found.append("inventory")
     if _state_differs(draft, shop.state):
         found.append("state")
@@ -342,14 +342,21 @@ def _state_differs(draft: ListingDraft, state: str) -> bool:
 InventoryKey = Counter[tuple[str, tuple[tuple[int, tuple[str, ...]], ...], tuple[Any, ...]]]
 
 
-def _inventory_key(inventory: ListingInventory | None) -> InventoryKey:
+def variation_key(product: InventoryProduct) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Which variant a product is: its variation values, in property order."""
+    return tuple(sorted((v.property_id, tuple(v.values)) for v in product.property_values))
+
+
+def inventory_key(inventory: ListingInventory | None) -> InventoryKey:
+    """An inventory as compared: per product its SKU, variation values and offerings (price,
+    quantity, enabled); the processing profile and the products' order do not count."""
     if inventory is None:
         return Counter()
     # Products Etsy filled in (disabled, priced 0: etsy-api.md §10.3) are not the seller's.
     return Counter(
         (
             normalise_sku(product.sku),
-            tuple(sorted((v.property_id, tuple(v.values)) for v in product.property_values)),
+            variation_key(product),
             tuple((o.price, o.quantity, o.is_enabled) for o in product.offerings),
         )
         for product in inventory.products

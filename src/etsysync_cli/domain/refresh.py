@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.domain.listing import InventoryProduct, ListingDraft, ListingInventory
-from etsysync_cli.domain.matching import ShopListing
+from etsysync_cli.domain.matching import ShopListing, inventory_key, variation_key
 
 Resolution = Literal["keep_etsy", "store_wins", "conflict_store_wins"]
 RESOLUTIONS: tuple[Resolution, ...] = ("keep_etsy", "store_wins", "conflict_store_wins")
@@ -158,7 +158,7 @@ def reconcile(
         != _canon(name, etsy_fields[name] if name in etsy_fields else base_fields.get(name))
     ]
     result.send_inventory = stocked and (
-        _inventory_key(draft.inventory) != _inventory_key(etsy.inventory)
+        inventory_key(draft.inventory) != inventory_key(etsy.inventory)
     )
     result.send_images = not images_kept and (
         _sources(base) != _sources(store) or _ids_moved(base_image_ids, etsy)
@@ -217,12 +217,6 @@ class _Fields:
 
 # --- inventory ----------------------------------------------------------------------------------
 
-Key = tuple[tuple[int, tuple[str, ...]], ...]
-
-
-def _key(product: InventoryProduct) -> Key:
-    return tuple(sorted((v.property_id, tuple(v.values)) for v in product.property_values))
-
 
 def _inventory(
     base: ListingDraft, etsy: ShopListing, store: ListingDraft, fields: _Fields
@@ -231,15 +225,15 @@ def _inventory(
     quantities never above what Etsy has plus what the store gained."""
     if etsy.inventory is None:
         return store.inventory
-    held = {_key(p): p for p in etsy.inventory.without_filler().products}
-    was = {_key(p): p for p in base.inventory.products}
-    wants = {_key(p): p for p in store.inventory.products}
+    held = {variation_key(p): p for p in etsy.inventory.without_filler().products}
+    was = {variation_key(p): p for p in base.inventory.products}
+    wants = {variation_key(p): p for p in store.inventory.products}
     if set(held) != set(was):
         # Variations added or removed on Etsy (a third one, say): the products cannot be matched
         # one to one. Kept while the store's inventory is what was pushed; once the store
         # changes its inventory, the store's replaces Etsy's (reported as a conflict).
         values = (_skus(was.values()), _skus(held.values()), _skus(wants.values()))
-        if _inventory_key(store.inventory) != _inventory_key(base.inventory):
+        if inventory_key(store.inventory) != inventory_key(base.inventory):
             fields.store_wins("variants", *values, conflict=True)
         elif fields.keep("variants", *values):  # (the store wins with overwrite_edits)
             return etsy.inventory.without_filler()
@@ -304,19 +298,6 @@ def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: 
 
 def _skus(products: Any) -> list[str]:
     return sorted(p.sku for p in products)
-
-
-def _inventory_key(inventory: ListingInventory | None) -> list[Any]:
-    if inventory is None:
-        return []
-    return sorted(
-        (
-            p.sku.strip(),
-            _key(p),
-            tuple((str(o.price.normalize()), o.quantity, o.is_enabled) for o in p.offerings),
-        )
-        for p in inventory.without_filler().products
-    )
 
 
 def _cents(value: Decimal | str | int) -> Decimal:
