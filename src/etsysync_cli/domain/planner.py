@@ -35,6 +35,9 @@ from etsysync_cli.domain.refresh import (
 from etsysync_cli.domain.statuses import Action, LinkStatus
 
 Change = Literal["fields", "images", "inventory", "state"]
+# Links whose last push finished: what Etsy holds of them is compared three ways (a push that
+# failed or is pending left Etsy holding part of etsysync's own work, not a seller's edits).
+COMPARED_WITH_ETSY = (LinkStatus.SYNCED, LinkStatus.OUT_OF_SYNC)
 ALL_CHANGES: tuple[Change, ...] = ("fields", "images", "inventory", "state")
 
 
@@ -150,7 +153,7 @@ def plan_product(
     if (
         etsy is not None
         and link.synced_payload is not None
-        and link.sync_status in (LinkStatus.SYNCED, LinkStatus.OUT_OF_SYNC)
+        and link.sync_status in COMPARED_WITH_ETSY
     ):
         # A listing whose last push finished: what Etsy holds now is part of the decision.
         # (After a push that failed half-way, what Etsy holds is partly etsysync's own work,

@@ -60,6 +60,7 @@ class EtsyReader:
                 for link in links.linked(store, self.account_id)
                 if link.etsy_listing_id is not None
                 and link.synced_payload
+                and link.sync_status in planner.COMPARED_WITH_ETSY  # the others are not read
                 and not self._known_deleted(link.product_id, link.etsy_listing_id)
             ]
             self.read = refresh_listings(session.client, ids)
