@@ -7,17 +7,17 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from etsysync_cli.errors import ExitCode
-from etsysync_cli.sandbox import SandboxConfig
 from etsysync_cli.store.accounts import find_account
 from etsysync_cli.store.db import Store
-from tests.pacing import fast_config
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID, plan
 
@@ -42,27 +42,45 @@ def file_login(cli, sandbox) -> Any:
     return sandbox
 
 
-class TestOneWriterPerShop:
-    @pytest.fixture
-    def sandbox_config(self, callback_port: int) -> SandboxConfig:
-        # Slow enough that the first run is still pushing when the second one starts.
-        return fast_config(
-            latency_ms=60,
-            redirect_uris=[f"http://localhost:{callback_port}/callback"],
-        )
+@pytest.fixture
+def held_push(file_login: Any) -> Iterator[threading.Event]:
+    """The sandbox holds every createDraftListing answer until the test sets the event: the
+    first confirm is then still pushing, however slowly the second process starts (under
+    pytest-xdist on two cores a second `python -m etsysync_cli` can take seconds)."""
+    release = threading.Event()
 
-    def test_a_second_confirm_exits_locked_at_once(self, cli, file_login, catalog) -> None:
+    def hold(entry: dict[str, Any]) -> None:
+        if entry["operation"] == "createDraftListing":
+            release.wait(60)
+
+    file_login.app.on_request = hold
+    try:
+        yield release
+    finally:
+        release.set()
+        file_login.app.on_request = None
+
+
+def wait_until_pushing(sandbox: Any) -> None:
+    deadline = time.monotonic() + 30
+    while not any(e["operation"] == "createDraftListing" for e in sandbox.request_log()):
+        assert time.monotonic() < deadline, "the first confirm never started pushing"
+        time.sleep(0.05)
+
+
+class TestOneWriterPerShop:
+    def test_a_second_confirm_exits_locked_at_once(
+        self, cli, file_login, held_push, catalog
+    ) -> None:
         txn = plan(cli, catalog)["transaction_id"]
         first = etsysync("confirm", txn, "--yes", "--quiet")
-        deadline = time.monotonic() + 20
-        while not any(e["operation"] == "createDraftListing" for e in file_login.request_log()):
-            assert time.monotonic() < deadline, "the first confirm never started pushing"
-            time.sleep(0.05)
+        wait_until_pushing(file_login)
         started = time.monotonic()
         second = etsysync("confirm", txn, "--yes", "--quiet")
         _, err = second.communicate(timeout=30)
-        assert second.returncode == ExitCode.LOCKED
-        assert time.monotonic() - started < 10, "the second run should not wait"
+        held_push.set()
+        assert second.returncode == ExitCode.LOCKED, err
+        assert time.monotonic() - started < 20, "the second run should not wait"
         assert f"pid {first.pid}" in err
         assert f"etsysync confirm {txn}" in err
         assert "--wait" in err
@@ -70,14 +88,13 @@ class TestOneWriterPerShop:
         assert first.returncode == 0, first_err
         assert len(shop_listings(file_login)) == VALID
 
-    def test_wait_queues_behind_the_holder(self, cli, file_login, catalog) -> None:
+    def test_wait_queues_behind_the_holder(self, cli, file_login, held_push, catalog) -> None:
         txn = plan(cli, catalog)["transaction_id"]
         first = etsysync("confirm", txn, "--yes", "--quiet")
-        deadline = time.monotonic() + 20
-        while not any(e["operation"] == "createDraftListing" for e in file_login.request_log()):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until_pushing(file_login)
         second = etsysync("confirm", txn, "--yes", "--quiet", "--wait", "60")
+        time.sleep(1)  # the second one is starting up, then waits for the lock
+        held_push.set()
         _, err = second.communicate(timeout=90)
         first.communicate(timeout=60)
         # It waited for the lock, then found the job already done.
