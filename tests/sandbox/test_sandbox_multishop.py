@@ -325,11 +325,16 @@ def test_two_shops_log_in_plan_and_push_from_one_app_home(
     first, second = two_shops.shops()
     # The first login approves as the seller signed in (the first); the second picks the
     # other seller on the consent page.
-    assert cli("auth", "login", "--timeout", "20").exit_code == 0
+    alone = cli("auth", "login", "--timeout", "20")
+    assert alone.exit_code == 0, alone.stderr
+    assert "Also connected" not in alone.stderr
     monkeypatch.setenv("FAKE_BROWSER_CHOOSE", f"user_id={second['user_id']}")
     login = cli("auth", "login", "--timeout", "20")
     assert login.exit_code == 0, login.stderr
     assert "Connected shop SandboxShop2" in login.stderr
+    assert f"Also connected: {SELLER_SHOP_NAME}. Pick a shop per command with `--account" in (
+        " ".join(login.stderr.split())
+    )
     accounts = json.loads(cli("auth", "status", "--json").stdout)["accounts"]
     assert [(a["shop_id"], a["user_id"], a["is_active"]) for a in accounts] == [
         (first["shop_id"], first["user_id"], False),

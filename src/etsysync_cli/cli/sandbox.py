@@ -57,6 +57,9 @@ def serve_cmd(
 
     Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets a 429.
 
+    --shops N hosts N sellers with a shop each, all using this one app (and its limits); pick
+    who approves on the consent page, or with POST /_sandbox/signin {"user_id": N}.
+
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """
     from etsysync_cli.sandbox import SandboxConfig, serve
