@@ -330,24 +330,52 @@ def sandbox_options() -> str:
     return "\n".join(lines)
 
 
-# Generated sections of hand-written pages: file -> {marker name -> what goes between them}.
-SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
-    "README.md": {"exit-codes": exit_code_table},
-    "docs/catalogs.md": {"csv-columns": csv_columns},
-    "docs/sandbox.md": {"sandbox-options": sandbox_options},
+def example_file(path: str, language: str) -> Callable[[Path, str], str]:
+    """A section that shows the file `path` of the repository in a ```language block; while the
+    file does not exist, the section keeps what it holds (the example written in the page)."""
+
+    def make(root: Path, current: str) -> str:
+        example = root / path
+        if not example.is_file():
+            return current.removesuffix("\n")
+        return f"```{language}\n{example.read_text(encoding='utf-8').rstrip()}\n```"
+
+    return make
+
+
+def _code(make: Callable[[], str]) -> Callable[[Path, str], str]:
+    return lambda root, current: make()
+
+
+# Generated sections of hand-written pages: file -> {marker name -> what goes between them},
+# each made from the project root and what the section holds now.
+SECTIONS: dict[str, dict[str, Callable[[Path, str], str]]] = {
+    "README.md": {"exit-codes": _code(exit_code_table)},
+    "docs/catalogs.md": {
+        "catalog-json": example_file("examples/catalog.json", "json"),
+        "catalog-csv": example_file("examples/catalog.csv", "csv"),
+        "csv-columns": _code(csv_columns),
+    },
+    "docs/sandbox.md": {"sandbox-options": _code(sandbox_options)},
 }
 
 
-def render(text: str, sections: dict[str, Callable[[], str]], name: str = "the page") -> str:
+def render(
+    text: str,
+    sections: dict[str, Callable[[Path, str], str]],
+    name: str = "the page",
+    root: Path | None = None,
+) -> str:
     """`text` with each generated section between its markers made anew."""
     for section, make in sections.items():
         pattern = re.compile(
-            rf"(<!-- {section}:start -->\n).*?(<!-- {section}:end -->)", flags=re.DOTALL
+            rf"(<!-- {section}:start[^>]*-->\n)(.*?)(<!-- {section}:end -->)", flags=re.DOTALL
         )
         match = pattern.search(text)
         if match is None:
             raise ValueError(f"{name} has no <!-- {section}:start/end --> markers")
-        text = text[: match.end(1)] + make() + "\n" + text[match.start(2) :]
+        made = make(root or Path(), match.group(2))
+        text = text[: match.end(1)] + made + "\n" + text[match.start(3) :]
     return text
 
 
@@ -356,7 +384,7 @@ def generated_files(root: Path) -> dict[Path, str]:
     files = {root / name: make() for name, make in PAGES.items()}
     for name, sections in SECTIONS.items():
         path = root / name
-        files[path] = render(path.read_text(encoding="utf-8"), sections, name)
+        files[path] = render(path.read_text(encoding="utf-8"), sections, name, root)
     return files
 
 

@@ -154,3 +154,18 @@ def test_a_broken_link_is_reported(tmp_path: Path) -> None:
         "README.md:2: docs/gone.md: no such file",
         "README.md:2: docs/there.md#nowhere: no such heading",
     ]
+
+
+def test_a_page_shows_an_example_file_once_it_exists(tmp_path: Path) -> None:
+    page = (
+        "Intro\n<!-- ex:start: examples/x.csv -->\n```csv\nwritten,in,the,page\n```\n"
+        "<!-- ex:end -->\n"
+    )
+    sections = {"ex": docs.example_file("examples/x.csv", "csv")}
+    assert docs.render(page, sections, root=tmp_path) == page  # no file yet: kept as written
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples/x.csv").write_text("handle,title\nmug,Mug\n")
+    assert docs.render(page, sections, root=tmp_path) == (
+        "Intro\n<!-- ex:start: examples/x.csv -->\n```csv\nhandle,title\nmug,Mug\n```\n"
+        "<!-- ex:end -->\n"
+    )
