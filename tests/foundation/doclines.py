@@ -144,6 +144,7 @@ def problem(words: list[str], shapes: dict[tuple[str, ...], CommandShape]) -> st
     every command exists, and every option is one of the command it follows (global options go
     before the command)."""
     path: tuple[str, ...] = ("etsysync",)
+    arguments: list[str] = []
     rest = iter(words[1:])
     for raw in rest:
         word = raw.strip("[]")  # `etsysync auth login [--port N]`: the option is still checked
@@ -164,6 +165,13 @@ def problem(words: list[str], shapes: dict[tuple[str, ...], CommandShape]) -> st
             if word not in subcommands:
                 return f"`{' '.join(path)}` has no command `{word}`"
             path = (*path, word)
+        elif not subcommands:
+            arguments.append(word)
+    if path[1:2] == ("config",) and arguments and not arguments[0].isupper():
+        from etsysync_cli.config import setting_keys
+
+        if arguments[0] not in {info.key for info in setting_keys()}:
+            return f"`{arguments[0]}` is not a setting"
     return None  # a group named on its own (`etsysync auth`) is a pointer to its commands
 
 

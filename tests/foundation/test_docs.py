@@ -93,6 +93,7 @@ $ /usr/local/bin/etsysync confirm txn_1 --background && etsysync status --wach
 ETSYSYNC_HOME=/tmp/h etsysync --json status
 etsysync config set listing.state active \\
     --yes
+etsysync config set listing.colour blue
 ```
 
 ```console
@@ -116,8 +117,9 @@ def test_the_checker_catches_wrong_command_lines() -> None:
         (6, "`etsysync status` has no option `--wach`"),
         (7, "`etsysync` has no option `--json`"),
         (9, "`etsysync config set` has no option `--yes`"),
-        (13, None),
-        (16, None),
+        (10, "`listing.colour` is not a setting"),
+        (14, None),
+        (17, None),
     }, found
 
 
