@@ -60,7 +60,8 @@ CSV_COLUMNS: Mapping[str, str] = {
     "option2_name": "Second option's name.",
     "option2_value": "This variant's value for the second option.",
     "option3_name": "Third option's name: Etsy's third variation, one of the category's own "
-    "properties with its predefined values (see Variants); a fourth makes the product invalid.",
+    "properties with its predefined values (see Variants in mapping.md); a fourth makes the "
+    "product invalid.",
     "option3_value": "This variant's value for the third option.",
     "price": "Required (or price_<cur> columns). Price in major units: 12.50 is twelve fifty; "
     "a dot separates decimals.",
