@@ -188,3 +188,27 @@ def test_the_50_row_cut_says_how_to_see_the_rest(cli, connected, catalog, rows) 
     assert "prod_mug_42" not in cut.stdout
     every = cli("plan", "--source", "file", str(catalog.path), "--all")
     assert "prod_mug_42" in every.stdout and "first 50" not in every.stdout
+
+
+def test_plan_json_lists_each_change_with_old_and_new(cli, connected, catalog) -> None:  # noqa: F811
+    _synced(cli, catalog)
+    _edit_tee(catalog)
+    catalog.edit("prod_demo_mug", lambda p: p["variants"][0].update(inventory_quantity=4))
+    staged = plan(cli, catalog)
+    items = {i["product_id"]: i for i in staged["items"]}
+    tee = {(c["field"], c["sku"]): c for c in items["prod_demo_tee"]["diff"]}
+    assert tee["title", None]["old"] == "Hand-Dyed Linen T-Shirt"
+    assert tee["title", None]["new"] == "Hand-Dyed Linen T-Shirt in Indigo and Rust"
+    assert (tee["price", "TEE-S-IND"]["old"], tee["price", "TEE-S-IND"]["new"]) == (
+        "38.00",
+        "42.00",
+    )
+    assert tee["tags", None]["added"] == ["summer"] and tee["tags", None]["removed"] == ["t-shirt"]
+    assert (tee["images", None]["moved"], tee["images", None]["added"]) == (2, 0)
+    assert [c["field"] for c in items["prod_demo_mug"]["diff"]] == ["quantity"]
+    mug = items["prod_demo_mug"]["diff"][0]
+    assert (mug["old"], mug["new"], mug["sku"]) == (12, 4, None)
+    # Nothing else moved: the other rows carry no change.
+    assert all(
+        not i["diff"] for pid, i in items.items() if pid not in ("prod_demo_tee", "prod_demo_mug")
+    )
