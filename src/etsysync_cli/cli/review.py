@@ -21,10 +21,10 @@ from rich.text import Text
 
 from etsysync_cli.cli.views import SafeTable, add_column, out, print_json, safe
 from etsysync_cli.flows import plan as plans
+from etsysync_cli.flows.confirm import Job
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.flows.plan import PlanResult
 from etsysync_cli.reports import ChangeReport, PlanItem
-from etsysync_cli.store.jobs import Job
 
 BADGES = {
     "create": "bold green",
