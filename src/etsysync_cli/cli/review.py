@@ -159,7 +159,8 @@ def what(item: PlanItem) -> Text:
     or left out (the warnings, e.g. tags beyond Etsy's 13): a seller must see those before
     confirming. Invalid items keep every reason, one per line."""
     if item.action == "invalid":
-        return Text(safe("\n".join(item.reasons)))
+        reasons = item.reasons if len(item.reasons) < 2 else [f"• {r}" for r in item.reasons]
+        return Text(safe("\n".join(reasons)))  # every reason, each on its own line
     if item.action == "orphaned":
         return Text("no longer in the source (only --prune deactivates it)")
     if item.action == "deactivate":
