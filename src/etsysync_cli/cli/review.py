@@ -66,6 +66,10 @@ def _title(item: PlanItem) -> Text:
 
 def change_lines(item: PlanItem) -> list[str]:
     """What an update changes, one line per change, old → new."""
+    if item.diff and all(change.old is None for change in item.diff) and len(item.diff) > 3:
+        # An adopted listing that Etsy was not read for (--no-refresh): all of it is sent.
+        names = sorted({change.field for change in item.diff})
+        return [f"sends all of it ({', '.join(names)}): what Etsy holds was not read"]
     if item.diff:
         return [_change_line(change) for change in item.diff]
     # A plan staged before the values were recorded: the names of what is sent.

@@ -131,8 +131,15 @@ def _field(diff: _Diff, name: str, old: Any, new: Any) -> None:
 
 
 def _inventory(diff: _Diff, old: ListingInventory | None, new: ListingInventory) -> None:
-    was = {_label(p): p for p in (old.products if old else []) if not p.is_filler}
     wants = {_label(p): p for p in new.products}
+    if old is None:  # what the listing holds is not known: the new values only
+        for label, product in wants.items():
+            price, quantity = _offer(product)
+            sku = label if len(wants) > 1 else None
+            diff.add(FieldChange("price", None, price, sku=sku))
+            diff.add(FieldChange("quantity", None, quantity, sku=sku))
+        return
+    was = {_label(p): p for p in old.products if not p.is_filler}
     single = len(wants) == 1 and len(was) <= 1  # a listing without variants: no SKU label
     for label, product in wants.items():
         before = was.get(label)
