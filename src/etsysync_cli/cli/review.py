@@ -51,17 +51,14 @@ def _price(item: PlanItem) -> str:
     return f"{text} {item.currency_code}"
 
 
-def _title(item: PlanItem) -> Text:
-    """The title, then what the listing will be, compactly: price, quantity, images and
-    variants (dim, under it)."""
-    text = Text(safe(item.title or ""))
+def listing_line(item: PlanItem) -> str:
+    """What a new listing will be, compactly: price, quantity, images, variants."""
     if item.price_min is None:
-        return text
+        return ""
     parts = [_price(item), f"qty {item.quantity}", f"{item.images} img"]
     if item.variants and item.variants > 1:
         parts.append(f"{item.variants} variants")
-    text.append("\n" + " · ".join(parts), style="dim")
-    return text
+    return "new listing: " + " · ".join(parts)
 
 
 def change_lines(item: PlanItem) -> list[str]:
@@ -169,7 +166,11 @@ def what(item: PlanItem) -> Text:
         return Text("no longer in the source (only --prune deactivates it)")
     if item.action == "deactivate":
         return Text(f"no longer in the source: listing {item.listing_id} is set inactive")
-    text = Text(safe("\n".join(change_lines(item) if item.action == "update" else [])))
+    if item.action == "update":
+        lines = change_lines(item)
+    else:
+        lines = [listing_line(item)] if item.action == "create" else []
+    text = Text(safe("\n".join(lines)))
     for line in etsy_lines(item):
         text.append("\n" if text else "")
         text.append(safe(line), style="cyan")
@@ -192,19 +193,20 @@ def review_table(ws: Workspace, result: PlanResult, *, limit: int | None = ROWS_
     for column, is_id in (
         ("action", True),
         ("product", True),
-        ("title and listing", False),
+        ("title", False),
         ("changes and reasons", False),
     ):
         add_column(table, column, is_id=is_id)
     # What a seller reviews is the changes: they get the most room (at 80 columns, the old →
-    # new lines would otherwise wrap every other word); the title comes next.
+    # new lines would otherwise wrap every other word); the title comes next. A new listing's
+    # figures (price, quantity, images) go there too: a create has no changes to show.
     table.expand = True
     table.columns[2].ratio, table.columns[3].ratio = 2, 3
     for item in plans.items(ws.store, result.job, skip_unchanged=True, limit=limit):
         table.add_row(
             Text(item.action, style=BADGES.get(item.action, "")),
             item.product_id,
-            _title(item),
+            item.title or "",
             what(item),
         )
     return table
