@@ -291,6 +291,9 @@ def paged(result: PlanResult, *, pager: bool, show_all: bool) -> Iterator[int | 
     height = out.size.height
     long = rows * 2 + 8 > height  # a row takes two lines at least (the listing column)
     if pager and long:
+        # As git does: less shows the colours (R), quits when the review fits (F) and leaves
+        # it on the screen (X), unless the seller set LESS otherwise.
+        os.environ.setdefault("LESS", "FRX")
         with out.pager(styles=True):
             yield None
         return
