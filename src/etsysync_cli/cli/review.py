@@ -289,7 +289,7 @@ def paged(result: PlanResult, *, pager: bool, show_all: bool) -> Iterator[int | 
     the table would not fit the screen: then every row, since the pager scrolls."""
     rows = rows_to_review(result)
     height = out.size.height
-    long = rows * 2 + 8 > height  # a row takes two lines at least (the listing column)
+    long = rows * 2 + 8 > height  # a row takes two lines or more (titles and changes wrap)
     if pager and long:
         # As git does: less shows the colours (R), quits when the review fits (F) and leaves
         # it on the screen (X), unless the seller set LESS otherwise.
