@@ -44,13 +44,41 @@ class EtsyChangeReport(Report):
     )
 
 
+class ChangeReport(Report):
+    """One change an update makes, with the value before and after (issue 16)."""
+
+    field: str = Field(
+        description="A listing field (`title`, `tags`, …), `price` or `quantity` (of the "
+        "variant `sku`, or of the listing when it has no variants), `sku`, `variant` (a variant "
+        "added or removed: `PRICE, qty N`), `images` or `state`."
+    )
+    old: Any = Field(
+        description="What the listing holds: Etsy's value when the plan read Etsy, else what "
+        "etsysync last pushed; null when not known (an adopted listing not read) or added."
+    )
+    new: Any = Field(description="What the push sends; null for a variant removed.")
+    sku: str | None = Field(
+        default=None, description="The variant (its SKU, else its variation values)."
+    )
+    added: Any = Field(
+        default=None, description="Tags and materials: the values added; images: how many."
+    )
+    removed: Any = Field(
+        default=None, description="Tags and materials: the values removed; images: how many."
+    )
+    moved: int | None = Field(
+        default=None, description="Images: how many kept images change place."
+    )
+
+
 class PlanItem(Report):
     """One product of a plan: what the plan does with it and, after a run, what happened."""
 
     product_id: str = Field(description="The product's id in the source (Medusa id or handle).")
-    action: Literal["create", "update", "unchanged", "invalid", "orphaned"] = Field(
-        description="`create`, `update`, `unchanged`, `invalid` (never sent) or `orphaned` "
-        "(linked, but gone from the source: only `--prune` deactivates it)."
+    action: Literal["create", "update", "unchanged", "invalid", "orphaned", "deactivate"] = Field(
+        description="`create`, `update`, `unchanged`, `invalid` (never sent), `orphaned` "
+        "(linked, but gone from the source: only `--prune` deactivates it) or `deactivate` (an "
+        "orphan that this plan, made with `--prune`, deactivates)."
     )
     title: str | None = Field(description="The listing title.")
     listing_id: int | None = Field(description="The Etsy listing, once there is one.")
@@ -63,7 +91,9 @@ class PlanItem(Report):
         "what it concerns (tags beyond Etsy's 13, a tag or material mended, stock capped at "
         "999, …). Never blocks the product; the review table shows them too."
     )
-    reasons: list[str] = Field(description="For `invalid` and `orphaned`: why, in plain words.")
+    reasons: list[str] = Field(
+        description="For `invalid`, `orphaned` and `deactivate`: why, in plain words."
+    )
     outcome: Literal["synced", "failed"] | None = Field(
         description="After a run: `synced` or `failed`; null before (or if not pushed)."
     )
@@ -92,6 +122,12 @@ class PlanItem(Report):
     )
     sold_on_etsy: int = Field(
         default=0, description="Units that left Etsy since the last push (bought there)."
+    )
+    diff: list[ChangeReport] = Field(
+        default_factory=list,
+        description="For updates: each change with its old and new value (the review's "
+        "`old → new`): the fields in `changed_fields`, prices and quantities per variant, "
+        "images, state.",
     )
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from etsysync_cli.errors import ExitCode
+from etsysync_cli.sandbox import SELLER_SHOP_ID, sample_png
 from etsysync_cli.store.db import Store
 from tests.sync.conftest import etsy_requests, shop_listings
 from tests.sync.test_sync_e2e import VALID, confirm, link, plan
@@ -90,9 +91,19 @@ def test_adopting_part_of_the_catalog_then_syncing_leaves_one_listing_per_produc
     assert {pid: i["listing_id"] for pid, i in updates.items()} == {
         pid: m["listing_id"] for pid, m in matches.items()
     }
+    # Etsy was read: each adopted listing is sent only what it holds differently (issue 16),
+    # with the values. The mug adopt found already matching has no changed field; its images
+    # (Etsy gives no content to compare) are replaced only because their number differs.
+    mug_item = updates["prod_demo_mug"]
+    assert mug_item["changes"] == ["images"] and mug_item["changed_fields"] == []
+    (images,) = mug_item["diff"]
+    assert (images["field"], images["old"], images["new"], images["added"]) == ("images", 0, 3, 3)
+    assert updates["prod_demo_tee"]["changed_fields"] == ["title"]
+    (title,) = [c for c in updates["prod_demo_tee"]["diff"] if c["field"] == "title"]
+    assert (title["old"], title["new"]) == ("Linen tee, hand dyed", "Hand-Dyed Linen T-Shirt")
     # listing.state = draft (the default) is about new listings: it never unpublishes a
-    # live one, so the full update carries no state change.
-    assert all(set(i["changes"]) == {"fields", "images", "inventory"} for i in updates.values())
+    # live one, so no update carries a state change.
+    assert not any("state" in i["changes"] for i in updates.values())
     assert not [n for n in staged["notes"] if "would duplicate" in n]
     result = confirm(cli, staged["transaction_id"], "--json")
     assert result.exit_code == 0, result.stderr
@@ -318,3 +329,23 @@ def test_on_a_terminal_adopt_asks_first(cli, connected, seller, catalog, monkeyp
     assert accepted.exit_code == 0, accepted.stderr
     assert "Linked 1 listing(s)" in accepted.stderr
     assert link(cli, "prod_demo_mug")["sync_status"] == "synced"
+
+
+def test_the_plan_after_adopt_shows_no_change_on_listings_already_matching(
+    cli, connected, seller, catalog
+) -> None:
+    # Issue 16: adopt said "already matching", then the next plan listed 13 changed fields.
+    board = seller.copy_of("prod_demo_board", state="active")  # with one image
+    for n in range(len(seller.draft_of("prod_demo_board").images) - 1):  # as many as the store's
+        png = sample_png(4, 4, (n, 90, 90))
+        seller.client.upload_listing_image(SELLER_SHOP_ID, board, png, f"photo{n}.png")
+    found = adopt_json(cli, catalog, "--yes")
+    assert [m["status"] for m in found["matches"]] == ["synced"]
+    staged = plan(cli, catalog, "--product", "prod_demo_board")
+    (item,) = staged["items"]
+    assert item["action"] == "unchanged", item
+    assert item["changed_fields"] == [] and item["diff"] == []
+    assert staged["to_push"] == 0
+    # Recorded as pushed: the plan after that one compares with it, without reading more.
+    again = plan(cli, catalog, "--product", "prod_demo_board", "--no-refresh")
+    assert [i["action"] for i in again["items"]] == ["unchanged"]

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SELLER_SHOP_ID, sample_png
 from tests.adopt.conftest import Seller
 from tests.conformance.oas_check import Exchange, check_all, report
@@ -101,10 +102,12 @@ def test_a_sellers_run_through_the_cli_conforms(
     connected.expire_access_tokens()
     assert push(cli, catalog) != 0  # the bowl failed; everything else went through
 
-    # A product that left the source is deactivated (--prune), never deleted.
+    # A product that left the source is deactivated (--prune), never deleted. The listings
+    # are drafts (listing.state's default), which Etsy refuses to deactivate: that item fails
+    # (issue 16), the bowl goes through.
     catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=1002))
     catalog.remove("prod_demo_towel")
-    assert push(cli, catalog, "--prune") == 0
+    assert push(cli, catalog, "--prune") == ExitCode.PARTIAL
 
     # Listings made elsewhere (through the client library, so its requests are checked too)
     # are adopted: one by SKU, one by title.

@@ -26,6 +26,7 @@ EXPECTED = {(Change.STAGED, before, P) for before in (None, P, S, F, OUT)} | {
     (Change.SOURCE_CHANGED, S, OUT),
     (Change.ABANDONED, P, F),
     (Change.VERIFIED, OUT, S),
+    (Change.VERIFIED, S, S),  # an adopted listing found matching (no push recorded yet)
     *((Change.ADOPTED, before, after) for before in (None, S, F, OUT) for after in (S, OUT)),
     *((Change.RESTORED, P, after) for after in EVERY),
 }

@@ -302,14 +302,18 @@ def test_deactivate_a_listing_already_gone(sb, push, recorder, synced):
     assert outcome.ok and outcome.listing_state is None and listings(sb) == []
 
 
-def test_deactivate_a_draft_is_done(sb, push, recorder, synced):
+def test_deactivating_a_draft_etsy_refuses_is_a_failure(sb, push, recorder, synced):
+    # Etsy refuses to deactivate a draft: the listing is still there, so not "synced" (issue 16).
     draft, before = synced(images=(1,))
     item = replace(update_item(before, draft, set()), action="deactivate", draft=None)
 
-    push([item])
+    summary = push([item])
 
     outcome = recorder.outcomes[item.item_id]
-    assert outcome.ok and outcome.listing_state == "draft"  # never public: nothing to hide
+    assert summary.failed == 1 and not outcome.ok and outcome.listing_state == "draft"
+    assert outcome.error is not None
+    assert "refuses to deactivate a draft" in outcome.error
+    assert "Cannot deactivate a listing in this state" in outcome.error  # Etsy's own words
     assert listings(sb)[0].state == "draft"
 
 

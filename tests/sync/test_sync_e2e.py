@@ -332,11 +332,28 @@ def test_orphans_are_reported_and_pruned_only_on_request(cli, connected, catalog
     staged = plan(cli, catalog)
     assert staged["counts"].get("orphaned") == 1
     assert staged["to_push"] == 0
+    # With --prune the orphan is a deactivation: its own row, count and action (issue 16).
     pruned = plan(cli, catalog, "--prune")
-    assert pruned["to_push"] == 1
-    assert confirm(cli, pruned["transaction_id"]).exit_code == 0
+    assert pruned["to_push"] == 1 and pruned["deactivations"] == 1
+    assert pruned["counts"] == {"unchanged": VALID - 1, "invalid": 1, "deactivate": 1}
+    (row,) = [i for i in pruned["items"] if i["action"] == "deactivate"]
+    assert row["product_id"] == "prod_demo_towel" and row["listing_id"]
+    table = cli("plan", "--source", "file", str(catalog.path), "--prune")
+    assert "1 deactivate" in table.stdout and "deactivate " in table.stdout
+    assert "is set inactive" in " ".join(table.stdout.split())
+    # The listings were pushed as drafts (listing.state's default), and Etsy refuses to
+    # deactivate a draft: a failure that says so, never "synced".
+    txn = json.loads(cli("status", "--json").stdout)["jobs"][0]["transaction_id"]
+    pushed = confirm(cli, txn, "--json")
+    assert pushed.exit_code != 0
+    run = json.loads(pushed.stdout)
+    assert run["synced_count"] == 0 and run["failed_count"] == 1
+    failed = json.loads(cli("status", txn, "--json").stdout)
+    (towel_item,) = [i for i in failed["items"] if i["product_id"] == "prod_demo_towel"]
+    assert towel_item["outcome"] == "failed" and towel_item["action"] == "deactivate"
+    assert "refuses to deactivate a draft" in towel_item["error"]
     towel = next(x for x in shop_listings(connected) if x["title"] == "Linen Tea Towel")
-    assert towel["state"] in ("draft", "inactive")  # deactivated, never deleted
+    assert towel["state"] == "draft"  # never deleted
     assert len(shop_listings(connected)) == VALID
 
 

@@ -72,6 +72,18 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
+# How the review is shown (issue 16): shared by `plan` and `sync`.
+ALL_OPTION = typer.Option(
+    False, "--all", help="Show every row of the review (the table stops at 50 without it)."
+)
+PAGER_OPTION = typer.Option(
+    True,
+    "--pager/--no-pager",
+    help="On a terminal, show a long review through a pager ($PAGER; ETSYSYNC_PAGER=0 turns "
+    "it off).",
+)
+
+
 def ask_to_push(question: str, transaction_id: str, expires_at: datetime) -> None:
     """Ask before pushing; a "no" or Ctrl-C says what is left (the staged plan, until when, and
     how to push it later) and exits 1, where click would only say "Aborted."."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from etsysync_cli.cli import common
+from etsysync_cli.cli import common, review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.signals import Stopper, stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json
@@ -66,7 +66,7 @@ def confirm_cmd(
         to_push = confirm.left_to_push(job)
         if not yes and common.interactive() and not as_json:
             common.ask_to_push(
-                f"Push {to_push} listing(s) to {session.account.shop_name}?",
+                review.push_question(job, to_push, session.account.shop_name),
                 job.transaction_id,
                 job.expires_at,
             )

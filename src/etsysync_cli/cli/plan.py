@@ -49,6 +49,8 @@ def plan_cmd(
     overwrite_etsy_edits: bool = common.OVERWRITE_OPTION,
     recreate_deleted: bool = common.RECREATE_OPTION,
     reactivate: bool = common.REACTIVATE_OPTION,
+    show_all: bool = common.ALL_OPTION,
+    pager: bool = common.PAGER_OPTION,
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     detailed_exitcode: bool = typer.Option(
@@ -94,7 +96,7 @@ def plan_cmd(
         )
         with read_progress:
             result = plans.plan(ws.settings, ws.store, ws.session(account), spec, options)
-        show_plan(ws, result, as_json)
+        show_plan(ws, result, as_json, show_all=show_all, pager=pager)
         notify.deliver_pending(ws.store, ws.settings.notify.webhook_url, log=note)
     if detailed_exitcode and result.job.total_products:
         raise typer.Exit(DETAILED_CHANGES)

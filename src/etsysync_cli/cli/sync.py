@@ -12,7 +12,7 @@ from etsysync_cli.cli import common, review
 from etsysync_cli.cli.confirm import raise_for_run, report_run, run_document
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.signals import stop_on_signals
-from etsysync_cli.cli.views import note, out, print_json_line
+from etsysync_cli.cli.views import note, print_json_line
 from etsysync_cli.flows import sync as syncing
 from etsysync_cli.flows.confirm import Job, RunEvent
 from etsysync_cli.flows.context import Workspace
@@ -53,11 +53,26 @@ class _Lines:
 class _View:
     """How `sync` shows itself: a review and a question on a terminal, lines for --json."""
 
-    def __init__(self, ws: Workspace, shop_name: str, *, as_json: bool, quiet: bool) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        shop_name: str,
+        *,
+        as_json: bool,
+        quiet: bool,
+        asking: bool,
+        show_all: bool = False,
+        pager: bool = True,
+    ) -> None:
         self.ws = ws
         self.shop_name = shop_name
         self.lines = _Lines() if as_json else None
         self.quiet = quiet
+        # A person will be asked: the summary comes under the table, just above the question
+        # (printed first, it scrolled away before the question appeared).
+        self.asking = asking
+        self.show_all = show_all
+        self.pager = pager
 
     def note(self, text: str) -> None:
         note(text)
@@ -81,6 +96,8 @@ class _View:
                     notes=result.notes,
                 )
             )
+        if self.asking and not self.lines and job.total_products:
+            return  # `approve` shows the review, then the summary, then the question
         if not self.quiet and not self.lines:
             for line in review.footer_lines(result):
                 note(line)
@@ -88,10 +105,11 @@ class _View:
             note(f"Note: {result.prune_withheld}")
 
     def approve(self, result: PlanResult) -> bool:
-        out.print(review.review_table(self.ws, result))
+        pager = review.pager_wanted(self.pager and not self.quiet)
+        review.print_review(self.ws, result, pager=pager, show_all=self.show_all)
         job = result.job
         common.ask_to_push(
-            f"Push {job.total_products} listing(s) to {self.shop_name}?",
+            review.push_question(job, job.total_products, self.shop_name),
             job.transaction_id,
             job.expires_at,
         )
@@ -149,6 +167,8 @@ def sync_cmd(
     overwrite_etsy_edits: bool = common.OVERWRITE_OPTION,
     recreate_deleted: bool = common.RECREATE_OPTION,
     reactivate: bool = common.REACTIVATE_OPTION,
+    show_all: bool = common.ALL_OPTION,
+    pager: bool = common.PAGER_OPTION,
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(
         False, "--json", help="JSON Lines: a header, one line per product, a summary."
@@ -178,7 +198,15 @@ def sync_cmd(
             stop=stopper.stop,
             etsy=common.etsy_flags(refresh, overwrite_etsy_edits, recreate_deleted, reactivate),
         )
-        view = _View(ws, session.account.shop_name, as_json=as_json, quiet=quiet)
+        view = _View(
+            ws,
+            session.account.shop_name,
+            as_json=as_json,
+            quiet=quiet,
+            asking=request.interactive and not auto_approve and not as_json,
+            show_all=show_all,
+            pager=pager,
+        )
         outcome = syncing.sync(ws.settings, ws.store, session, request, view)
     if outcome.run is None:
         assert outcome.closed is not None

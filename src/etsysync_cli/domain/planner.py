@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from etsysync_cli.domain.diff import Before, FieldChange, update_changes
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, draft_fingerprint
-from etsysync_cli.domain.matching import ShopListing
+from etsysync_cli.domain.matching import ShopListing, differences
 from etsysync_cli.domain.refresh import (
     NOT_ACTIVE,
     EtsyChange,
@@ -99,6 +100,8 @@ class PlannedItem:
     sold_on_etsy: int = 0
     etsy_read: bool = False  # an EtsySide was given: its view is recorded
     verified: bool = False  # read on Etsy: the listing holds what the store wants
+    # For updates: each change with its old and new value, for the review (domain/diff.py).
+    diff: list[FieldChange] = field(default_factory=list)
 
     @property
     def etsy_differs(self) -> list[str]:
@@ -119,6 +122,33 @@ def plan_product(
     source_fingerprint: str | None,
     link: LinkSnapshot | None,
     etsy: EtsySide | None = None,
+) -> PlannedItem:
+    item = _plan_product(product_id, title, mapped, source_fingerprint, link, etsy)
+    if item.action == Action.UPDATE and item.draft is not None and link is not None:
+        item.diff = update_changes(
+            _before(link, etsy), item.draft, item.changes, item.changed_fields
+        )
+    return item
+
+
+def _before(link: LinkSnapshot, etsy: EtsySide | None) -> Before:
+    """What the listing holds before the push: Etsy's when read just now, else the last push
+    (as seen through the edits kept on Etsy), else nothing known (an adopted listing)."""
+    if etsy is not None and etsy.refreshed and etsy.listing is not None:
+        return Before.from_etsy(etsy.listing, link.synced_payload)
+    if link.synced_payload is not None:
+        kept = etsy.kept if etsy is not None else {}
+        return Before.from_draft(apply_kept(link.synced_payload, kept))
+    return Before(fields={}, inventory=None, state=None)
+
+
+def _plan_product(
+    product_id: str,
+    title: str,
+    mapped: MappedListing | InvalidListing,
+    source_fingerprint: str | None,
+    link: LinkSnapshot | None,
+    etsy: EtsySide | None,
 ) -> PlannedItem:
     if isinstance(mapped, InvalidListing):
         return PlannedItem(
@@ -170,6 +200,14 @@ def plan_product(
         item.etsy_kept = {name: dict(edit) for name, edit in etsy.kept.items()}
         item.etsy_state = None  # not read
         link = _with_kept_base(link, etsy)
+    if (
+        etsy is not None
+        and etsy.refreshed
+        and etsy.listing is not None
+        and link.synced_payload is None
+        and link.sync_status in COMPARED_WITH_ETSY
+    ):
+        return _against_adopted(item, etsy.listing)
     if link.sync_status == LinkStatus.SYNCED and link.payload_fingerprint == item.fingerprint:
         # The listing is what would be sent, whatever else moved in the store (a 14th tag, stock
         # above Etsy's cap): the link stays synced, or the next plan would push it for nothing.
@@ -263,6 +301,31 @@ def _against_etsy(
     if not changes:
         item.source_changed = False
         item.verified = link.sync_status == LinkStatus.OUT_OF_SYNC
+    return item
+
+
+def _against_adopted(item: PlannedItem, listing: ShopListing) -> PlannedItem:
+    """An adopted listing (no push of etsysync's own yet), read on Etsy just now: only what it
+    holds differently from the draft is sent, as `adopt` compared it (domain/matching.py). Its
+    images cannot be compared (Etsy gives no content hash): they are replaced only when their
+    number differs. Nothing differs: the listing is recorded as pushed (`verified`), so the
+    plan after `adopt` shows no change on a listing that adopt found already matching."""
+    assert item.draft is not None
+    draft = item.draft
+    item.etsy_read, item.etsy_state = True, listing.state
+    found = differences(draft, listing)
+    fields = sorted(name for name in found if name not in ("inventory", "state"))
+    changes: list[Change] = ["fields"] if fields else []
+    if len(draft.images) != len(listing.image_ids):
+        changes.append("images")
+    if "inventory" in found and draft.inventory.has_stock:
+        changes.append("inventory")
+    if "state" in found:
+        changes.append("state")
+    item.changes, item.changed_fields = changes, fields
+    item.action = Action.UPDATE if changes else Action.UNCHANGED
+    if not changes:
+        item.source_changed, item.verified = False, True
     return item
 
 

@@ -223,6 +223,10 @@ def _plan(
                 orphan = planner.orphan_item(link.snapshot())
                 estimate += 1 if stager.prune else 0
                 stager.add(orphan)
+        # Kept with the job (written as staging ends) so that `confirm`'s question can restate
+        # what the review said: requests and fees.
+        job_options["estimated_requests"] = estimate
+        job_options["publish_fees_usd"] = str(PUBLISH_FEE_USD * activations)
         job_id = stager.job_id
     # Reads the shop's listings only when something is to be created.
     notes.extend(adopt.duplicate_warnings(store, session, job_id))
@@ -400,12 +404,16 @@ def retry_spec(store: Store, transaction_id: str, account_id: int) -> tuple[Sour
 # --- the plan as reported ----------------------------------------------------------------------
 
 
-def item_report(row: dict[str, Any]) -> PlanItem:
-    """One plan item as `plan --json` and `status TXN --json` report it."""
+def item_report(row: dict[str, Any], *, prune: bool = False) -> PlanItem:
+    """One plan item as `plan --json` and `status TXN --json` report it; in a plan made with
+    `--prune` (`prune`), an orphan is reported as the deactivation it is."""
     detail = json.loads(row["changes"] or "{}")
+    action = row["action"]
+    if action == Action.ORPHANED and prune:
+        action = "deactivate"
     item = PlanItem(
         product_id=row["product_id"],
-        action=row["action"],
+        action=action,
         title=row["title"],
         listing_id=row["listing_id"],
         changes=detail.get("changes", []),
@@ -417,6 +425,7 @@ def item_report(row: dict[str, Any]) -> PlanItem:
         etsy_state=detail.get("etsy_state"),
         etsy_changes=detail.get("etsy_changes", []),
         sold_on_etsy=detail.get("sold_on_etsy", 0),
+        diff=detail.get("diff", []),
     )
     if not row["payload"]:
         return item
@@ -446,7 +455,7 @@ def items(
     for row in jobs.job_items(
         store, job.id, failed_only=failed_only, skip_unchanged=skip_unchanged, limit=limit
     ):
-        yield item_report(row)
+        yield item_report(row, prune=bool(job.options.get("prune")))
 
 
 def plan_document(store: Store, result: PlanResult) -> PlanDocument:

@@ -59,7 +59,8 @@ class EtsyReader:
                 link.etsy_listing_id
                 for link in links.linked(store, self.account_id)
                 if link.etsy_listing_id is not None
-                and link.synced_payload
+                # Adopted links (no synced payload yet) too: the planner compares them with
+                # what Etsy holds, so that a listing adopt found matching is not pushed again.
                 and link.sync_status in planner.COMPARED_WITH_ETSY  # the others are not read
                 and not self._known_deleted(link.product_id, link.etsy_listing_id)
             ]

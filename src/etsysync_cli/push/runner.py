@@ -47,8 +47,9 @@ fields PATCH; an activation too, unless images or inventory change first (it nee
 means the listing was deleted on Etsy only if getListing says so; then it is created again
 (`recreated=True`).
 
-**deactivate** sets `state=inactive` (never deletes). A listing already gone, or a draft (never
-published), counts as done.
+**deactivate** sets `state=inactive` (never deletes). A listing already gone, or already down
+(inactive, expired, sold out), counts as done; a draft, which Etsy refuses to deactivate (it was
+never published), is a failed item that says so.
 
 **Drafts that Etsy cannot publish.** A draft wanting `active` without any image, or with more
 than 20 images, fails before any request (mapping reports both as invalid at plan time, so this
@@ -472,11 +473,20 @@ class _Pusher:
             if self._listing_exists(item.listing_id):
                 raise
             p.state = None  # deleted on Etsy: nothing left to deactivate
-        except (EtsyValidationError, EtsyConflictError):
+        except (EtsyValidationError, EtsyConflictError) as refused:
             listing = self.client.get_listing(item.listing_id)
-            if listing.state not in ("draft", "inactive", "expired", "sold_out"):
+            p.listing, p.state = listing, listing.state
+            if listing.state == "draft":
+                # Etsy refuses to deactivate a draft (never published): the listing stays a
+                # draft on Etsy, which is not "synced" (issue 16): the seller must be told.
+                raise _ItemFailed(
+                    f"Etsy refuses to deactivate a draft (listing {item.listing_id}): "
+                    f"{refused.etsy_message or refused.message}. It is not for sale; delete it "
+                    "on Etsy if the product is gone for good"
+                ) from None
+            if listing.state not in ("inactive", "expired", "sold_out"):
                 raise
-            p.listing, p.state = listing, listing.state  # not public anyway: done
+            # Already down on Etsy (inactive, expired or sold out): not for sale, done.
         return self._succeeded(item, p)
 
     # --- requests ---------------------------------------------------------------------------

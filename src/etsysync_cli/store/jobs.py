@@ -115,7 +115,10 @@ class Stager:
             item.reasons = [f"another product in the source has the same id {original}"]
             item.product_id = f"{original} (duplicate {n})"
         self.seen.add(item.product_id)
-        self.counts[item.action] = self.counts.get(item.action, 0) + 1
+        # A linked product gone from the source that this plan deactivates (--prune) is
+        # counted apart from the orphans it only reports: the review shows them as such.
+        counted = "deactivate" if item.action == Action.ORPHANED and self.prune else item.action
+        self.counts[counted] = self.counts.get(counted, 0) + 1
         now = isoformat(utcnow())
         previous = links.get(self.store, self.account_id, item.product_id)
         staged = None
@@ -151,6 +154,7 @@ class Stager:
                     "etsy_state": item.etsy_state,
                     "etsy_changes": [change.to_dict() for change in item.etsy_changes],
                     "sold_on_etsy": item.sold_on_etsy,
+                    "diff": [change.to_dict() for change in item.diff],
                 }
             ),
             "reasons": json.dumps(item.reasons),

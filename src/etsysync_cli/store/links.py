@@ -74,7 +74,7 @@ ALLOWED: dict[Change, tuple[frozenset[Status], frozenset[Status]]] = {
     Change.ADOPTED: (frozenset({None, S, F, OUT}), frozenset({S, OUT})),
     Change.RESTORED: (frozenset({P}), frozenset({None, P, S, F, OUT})),
     Change.ABANDONED: (frozenset({P}), frozenset({F})),
-    Change.VERIFIED: (frozenset({OUT}), frozenset({S})),
+    Change.VERIFIED: (frozenset({OUT, S}), frozenset({S})),
 }
 
 
@@ -301,10 +301,12 @@ def verify(
     source_fingerprint: str | None,
 ) -> bool:
     """An out-of-sync product whose listing, read by this plan, already holds what the store
-    wants (issue 14): synced again, with that as the last push, without sending anything."""
+    wants (issue 14): synced again, with that as the last push, without sending anything. The
+    same for an adopted listing found matching (synced, but no push of its own recorded yet)."""
     with store.atomic():
         before = get(store, account_id, product_id)
-        if before is None or before.sync_status != OUT:
+        adopted = before is not None and before.sync_status == S and not before.synced_payload
+        if before is None or (before.sync_status != OUT and not adopted):
             return False
         check(Change.VERIFIED, before.sync_status, S)
         _update(
