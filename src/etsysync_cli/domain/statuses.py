@@ -14,8 +14,9 @@ class JobStatus(StrEnum):
     PAUSED = "paused"  # the run stopped part-way (quota, tokens); `confirm` resumes it
     COMPLETED = "completed"  # every pushed item synced
     FAILED = "failed"  # the run finished and some items failed
-    CANCELLED = "cancelled"  # closed before confirm: by the user, or replaced by a newer plan
+    CANCELLED = "cancelled"  # closed before confirm by the user (or a run given up part-way)
     EXPIRED = "expired"  # not confirmed within its lifetime
+    SUPERSEDED = "superseded"  # replaced by a newer plan before confirm (`superseded_by` names it)
 
     @property
     def unfinished_run(self) -> bool:
@@ -29,6 +30,8 @@ class JobStatus(StrEnum):
 
 RUN_STATUSES = (JobStatus.CONFIRMED, JobStatus.PROCESSING, JobStatus.PAUSED)
 DONE_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED)
+# Closed before any run: nothing was sent.
+CLOSED_STATUSES = (JobStatus.CANCELLED, JobStatus.EXPIRED, JobStatus.SUPERSEDED)
 
 
 class Action(StrEnum):
