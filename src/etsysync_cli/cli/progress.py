@@ -119,6 +119,7 @@ STATUS_STYLES = {
     "paused": "yellow",
     "pending": "cyan",
     "confirmed": "cyan",
+    "superseded": "dim",
 }
 EVENT_STYLES = {"synced": "green", "failed": "red", "job_failed": "red", "job_paused": "yellow"}
 FOOTER = "Ctrl-C stops watching; the push goes on."

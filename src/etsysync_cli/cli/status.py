@@ -112,6 +112,7 @@ def _job_view(data: JobDocument) -> Group:
         (data.status, JOB_STYLES.get(data.status, "")),
         f"  {data.synced_count} synced, {data.failed_count} failed of "
         f"{data.total_products} to push; created {data.created_at}",
+        f"; replaced by {data.superseded_by}" if data.superseded_by else "",
     )
     table = SafeTable(header_style="bold")
     for column in ("action", "product", "title", "outcome", "listing", "error / reasons"):
