@@ -184,3 +184,67 @@ def test_watch_in_a_pipe_picks_the_running_job_and_prints_lines(
     again = cli("status", txn, "--watch", "--json")
     assert again.exit_code == 0
     assert json.loads(again.stdout)["status"] == "completed"
+
+
+def _job_row(app_home: Any, status: str, **row: Any) -> str:
+    """A job in the given state, written straight into a store with one connected shop."""
+    from etsysync_cli.store.accounts import save_account
+
+    with Store.open(app_home) as store:
+        account = save_account(
+            store,
+            shop_id=5001,
+            shop_name="ClayShop",
+            user_id=7,
+            currency_code="USD",
+            scopes=["listings_r"],
+            keystring="k",
+            token_expires_at=None,
+            token_storage="keyring",
+        )
+        txn = f"txn_{status}"
+        with store.atomic() as db:
+            job_id = (
+                db.table("sync_jobs")
+                .insert(
+                    {
+                        "transaction_id": txn,
+                        "account_id": account.id,
+                        "source": "file:x",
+                        "status": status,
+                        "total_products": 4,
+                        "synced_count": 1,
+                        "created_at": "2026-12-01T03:00:00Z",
+                        "expires_at": "2099-01-01T00:00:00Z",
+                        "confirmed_at": "2026-12-01T03:00:00Z",
+                        "started_at": "2026-12-01T03:00:01Z",
+                        **row,
+                    }
+                )
+                .last_pk
+            )
+            if status == "paused":
+                db.table("events").insert(
+                    {
+                        "created_at": "2026-12-01T03:00:09Z",
+                        "kind": "job_paused",
+                        "account_id": account.id,
+                        "job_id": job_id,
+                        "message": f"plan {txn} paused: 1 synced, 0 failed (stopped: quota)",
+                        "data": json.dumps({"exit_code": int(ExitCode.QUOTA)}),
+                    }
+                )
+    return txn
+
+
+def test_watch_ends_a_run_that_cannot_go_on_with_confirms_exit_code(cli, app_home) -> None:
+    # Paused by Etsy's daily quota: exit 75, as that run's confirm had.
+    paused = cli("status", _job_row(app_home, "paused"), "--watch")
+    assert paused.exit_code == ExitCode.QUOTA, paused.stderr
+    assert "stopped: quota" in paused.stderr and "confirm txn_paused" in paused.stderr
+    assert "txn_paused on ClayShop: paused" in paused.stdout
+    # `processing`, and no process holds the shop: its run died; watching never ends otherwise.
+    died = cli("status", _job_row(app_home, "processing"), "--watch")
+    assert died.exit_code == ExitCode.FAILURE, died.stderr
+    assert "its run stopped before the end" in died.stderr
+    assert "`etsysync confirm txn_processing` to resume" in died.stderr
