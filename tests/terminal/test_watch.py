@@ -74,10 +74,18 @@ class _Terminal:
     """A command in an 80x24 pseudo-terminal; what it wrote, read as it comes."""
 
     def __init__(self, args: list[str], rows: int = 24, columns: int = 80) -> None:
-        self._primary, secondary = pty.openpty()
+        self.primary, secondary = pty.openpty()
         fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.proc = subprocess.Popen(
-            [*ETSYSYNC, *args], stdin=secondary, stdout=secondary, stderr=secondary, env=_env()
+            [*ETSYSYNC, *args],
+            stdin=secondary,
+            stdout=secondary,
+            stderr=secondary,
+            env=_env(),
+            # Its own session, with the pty as its controlling terminal: a Ctrl-C typed there
+            # reaches it as SIGINT, as in a real terminal.
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(secondary)
         self.screen = ""
@@ -88,11 +96,11 @@ class _Terminal:
         while text is None or text not in SGR.sub("", self.screen):
             left = deadline - time.monotonic()
             assert left > 0, f"{text!r} never came: {self.screen[-2000:]!r}"
-            ready, _, _ = select.select([self._primary], [], [], left)
+            ready, _, _ = select.select([self.primary], [], [], left)
             if not ready:
                 continue
             try:
-                data = os.read(self._primary, 65536)
+                data = os.read(self.primary, 65536)
             except OSError:  # the other end closed
                 data = b""
             if not data:
@@ -103,7 +111,7 @@ class _Terminal:
     def finish(self) -> int:
         self.read_until(None)
         code = self.proc.wait(timeout=60)
-        os.close(self._primary)
+        os.close(self.primary)
         return code
 
 
@@ -248,3 +256,13 @@ def test_watch_ends_a_run_that_cannot_go_on_with_confirms_exit_code(cli, app_hom
     assert died.exit_code == ExitCode.FAILURE, died.stderr
     assert "its run stopped before the end" in died.stderr
     assert "`etsysync confirm txn_processing` to resume" in died.stderr
+
+
+def test_ctrl_c_stops_watching_a_plan_that_waits_for_confirm(app_home) -> None:
+    txn = _job_row(app_home, "pending", started_at=None, confirmed_at=None)
+    watching = _Terminal(["status", txn, "--watch"])
+    watching.read_until(f"waiting for `etsysync confirm {txn}` to start it")
+    os.write(watching.primary, b"\x03")  # Ctrl-C, as the terminal sends it
+    assert watching.finish() == ExitCode.INTERRUPTED
+    assert f"Stopped watching {txn}" in SGR.sub("", watching.screen)
+    assert "Traceback" not in watching.screen
