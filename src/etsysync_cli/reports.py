@@ -149,8 +149,8 @@ class JobReport(Report):
     ] = Field(
         description="`pending` (staged), `confirmed` (about to start), `processing`, `paused` "
         "(stopped part-way, `confirm` resumes), `completed`, `failed` (some items failed), "
-        "`cancelled` (by the user), `expired`, `superseded` (replaced by a newer plan before "
-        "confirm: `superseded_by`)."
+        "`cancelled` (by the user), `expired`, `superseded` (replaced by a newer plan, named in "
+        "`superseded_by`: before confirm, or after its run stopped part-way)."
     )
     source: str = Field(description="Where the products came from, e.g. `file:/path`.")
     total_products: int = Field(description="Items to push.")

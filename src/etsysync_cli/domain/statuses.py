@@ -16,7 +16,9 @@ class JobStatus(StrEnum):
     FAILED = "failed"  # the run finished and some items failed
     CANCELLED = "cancelled"  # closed before confirm by the user (or a run given up part-way)
     EXPIRED = "expired"  # not confirmed within its lifetime
-    SUPERSEDED = "superseded"  # replaced by a newer plan before confirm (`superseded_by` names it)
+    # Replaced by a newer plan (`superseded_by` names it): before confirm, or after its run had
+    # stopped part-way and nobody ran it any more (the newer plan carries what is left).
+    SUPERSEDED = "superseded"
 
     @property
     def unfinished_run(self) -> bool:

@@ -236,6 +236,12 @@ def stage(
             .last_pk
         )
         assert job_id is not None
+        # Runs that stopped part-way were superseded just before (supersede_unfinished).
+        db.execute(
+            "UPDATE sync_jobs SET superseded_by = ? WHERE account_id = ? "
+            "AND status = 'superseded' AND superseded_by IS NULL",
+            [transaction_id, account_id],
+        )
         stager = Stager(store, int(job_id), account_id, bool(options.get("prune")))
         yield stager
         db.table("sync_jobs").update(
@@ -330,13 +336,14 @@ def supersede_unfinished(store: Store, account_id: int) -> list[Job]:
                 f"`etsysync confirm {job.transaction_id}` if its launch failed",
             )
         with store.atomic() as db:
+            # Superseded; `stage` names the plan that replaced it (superseded_by) when staged.
             db.execute(
-                "UPDATE sync_jobs SET status = 'cancelled', completed_at = ? WHERE id = ?",
+                "UPDATE sync_jobs SET status = 'superseded', completed_at = ? WHERE id = ?",
                 [isoformat(utcnow()), job.id],
             )
             insert_event(
                 db,
-                "job_cancelled",
+                "job_superseded",
                 f"plan {job.transaction_id} ({job.status}, {job.synced_count} synced) replaced "
                 "by a newer plan, which carries its unpushed products",
                 account_id=account_id,
@@ -546,8 +553,11 @@ def refusal(job: Job) -> PlanRefusedError | None:
     if job.status == JobStatus.SUPERSEDED:
         newer = job.superseded_by or "a newer plan"
         when = f" at {job.completed_at:%H:%M} UTC" if job.completed_at else ""
+        sent = "nothing was sent"
+        if job.started_at:  # a run that had stopped part-way: the newer plan carries the rest
+            sent = f"its run had synced {job.synced_count}, and the newer plan carries the rest"
         return PlanRefusedError(
-            f"plan {txn} was replaced by {newer}{when}; nothing was sent",
+            f"plan {txn} was replaced by {newer}{when}; {sent}",
             hint=f"review it with `etsysync status {newer}`, then `etsysync confirm {newer}`"
             if job.superseded_by
             else "run `etsysync plan` again",
