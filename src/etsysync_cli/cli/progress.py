@@ -195,7 +195,7 @@ class WatchView:
         head = Text.assemble(
             ("Job ", "bold"),
             (job.transaction_id, "bold"),
-            f" on {snapshot.shop_name}: ",
+            f" on {safe(snapshot.shop_name)}: ",
             (str(job.status), STATUS_STYLES.get(job.status, "")),
             no_wrap=True,
             overflow="ellipsis",
@@ -215,7 +215,10 @@ class WatchView:
             Text(_pace(snapshot), style="dim", no_wrap=True, overflow="ellipsis"),
             Text("last events:" if snapshot.recent else "no events yet", style="bold"),
         ]
-        for event in snapshot.recent:
+        # Six lines around the events, and one spare for the cursor: a short terminal shows
+        # fewer events rather than a block that scrolls and can no longer be redrawn in place.
+        room = max(self._console.height - 7, 0)
+        for event in snapshot.recent[-room:] if room else []:
             lines.append(
                 Text.assemble(
                     f"  {_clock(event.at)} ",

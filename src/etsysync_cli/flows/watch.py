@@ -13,9 +13,9 @@ was running" for "it went well". Only one run per shop can be under way (the sho
 
 from __future__ import annotations
 
-import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -193,27 +193,17 @@ class _Follower:
         return [event for _, _, event in sorted(merged, key=lambda m: (m[0], m[1]))]
 
 
-def follow(
-    store: Store,
-    job: Job,
-    *,
-    poll_seconds: float = POLL_SECONDS,
-    stop: threading.Event | None = None,
-    sleep: Callable[[float], object] | None = None,
-) -> Iterator[Snapshot]:
-    """Snapshots of the job, one per poll, until it ends (the last one has `ended`) or `stop`
-    is set."""
-    stop = stop or threading.Event()
-    wait = sleep or stop.wait
+def follow(store: Store, job: Job, *, poll_seconds: float = POLL_SECONDS) -> Iterator[Snapshot]:
+    """Snapshots of the job, one per poll, until it ends (the last one has `ended`)."""
     follower = _Follower(store, job)
     first = True
     while True:
         snapshot = follower.poll(first)
         first = False
         yield snapshot
-        if snapshot.ended or stop.is_set():
+        if snapshot.ended:
             return
-        wait(poll_seconds)
+        time.sleep(poll_seconds)
 
 
 def _stalled(store: Store, job: Job) -> str | None:
