@@ -157,6 +157,7 @@ def test_watch_follows_a_background_push_in_an_80x24_terminal(
 def test_watch_in_a_pipe_picks_the_running_job_and_prints_lines(
     cli,
     file_login,
+    app_home,
     catalog,  # noqa: F811
 ) -> None:
     nothing = cli("status", "--watch")
@@ -167,18 +168,27 @@ def test_watch_in_a_pipe_picks_the_running_job_and_prints_lines(
     staged = plan(cli, catalog)
     txn, n = staged["transaction_id"], staged["counts"]["create"]
     file_login.config.latency_ms = 100  # creates make more requests than updates
-    _background(cli, txn)
-    run = subprocess.run(
-        [*ETSYSYNC, "status", "--watch"], capture_output=True, text=True, env=_env(), timeout=120
-    )
+    with Store.open(app_home) as store, locks.hold(store, find_account(store, None), "a test"):
+        _background(cli, txn)  # confirmed; its run waits for the test to let go of the shop
+        watching = subprocess.Popen(
+            [*ETSYSYNC, "status", "--watch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        assert watching.stdout is not None
+        # Each line is written as it happens (flushed), not when the pipe's buffer fills.
+        first = watching.stdout.readline()
+    out, err = watching.communicate(timeout=120)
 
-    assert run.returncode == 0, run.stderr  # all synced
-    assert "\x1b[" not in run.stdout  # plain text, nothing redrawn
-    lines = run.stdout.splitlines()
-    assert lines[0].startswith(f"{txn} on SandboxCraftShop: ")  # the job it picked, as it was
+    assert watching.returncode == 0, err  # all synced
+    assert first == f"{txn} on SandboxCraftShop: confirmed\n"  # the job it picked, as it was
+    assert "\x1b[" not in out  # plain text, nothing redrawn
+    lines = [first.rstrip("\n"), *out.splitlines()]
     assert f"{txn} on SandboxCraftShop: processing" in lines
     synced = [line for line in lines if " synced prod_demo_" in line]
-    assert len(synced) == n, run.stdout  # one line per product, each once
+    assert len(synced) == n, out  # one line per product, each once
     assert any(" job_started " in line for line in lines)
     assert lines[-2] == f"{txn} on SandboxCraftShop: completed"
     assert lines[-1].startswith(f"{txn}: {n}/{n} done: {n} synced, 0 failed, 0 left; ")
