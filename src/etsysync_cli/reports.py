@@ -181,10 +181,12 @@ class JobReport(Report):
         "failed",
         "cancelled",
         "expired",
+        "superseded",
     ] = Field(
         description="`pending` (staged), `confirmed` (about to start), `processing`, `paused` "
         "(stopped part-way, `confirm` resumes), `completed`, `failed` (some items failed), "
-        "`cancelled` (by the user, or replaced by a newer plan), `expired`."
+        "`cancelled` (by the user), `expired`, `superseded` (replaced by a newer plan, named in "
+        "`superseded_by`: before confirm, or after its run stopped part-way)."
     )
     source: str = Field(description="Where the products came from, e.g. `file:/path`.")
     total_products: int = Field(description="Items to push.")
@@ -197,6 +199,9 @@ class JobReport(Report):
     confirmed_at: str | None = Field(description="When it was confirmed.")
     started_at: str | None = Field(description="When its run started.")
     completed_at: str | None = Field(description="When it ended (completed, failed, closed).")
+    superseded_by: str | None = Field(
+        default=None, description="For a superseded plan: the transaction id that replaced it."
+    )
 
 
 class RunDocument(JobReport):

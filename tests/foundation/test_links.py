@@ -211,5 +211,11 @@ def test_a_plan_replaces_a_run_nobody_runs_any_more(store: Store, account_id: in
     assert jobs.job_by_id(store, job.id).status == "paused"
     (closed,) = jobs.supersede_unfinished(store, account_id)
     assert closed.transaction_id == job.transaction_id
-    assert jobs.job_by_id(store, job.id).status == "cancelled"
+    assert jobs.job_by_id(store, job.id).status == "superseded"
     assert links.get(store, account_id, "a").sync_status == P  # carried by the next plan
+    newer = staged_job(store, account_id)
+    old = jobs.job_by_id(store, job.id)
+    assert old.superseded_by == newer.transaction_id  # named once the new plan is staged
+    refused = jobs.refusal(old)
+    assert refused is not None and "its run had synced 0" in refused.message
+    assert f"etsysync confirm {newer.transaction_id}" in (refused.hint or "")

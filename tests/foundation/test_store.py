@@ -73,6 +73,7 @@ EXPECTED_COLUMNS = {
         "confirmed_at",
         "started_at",
         "completed_at",
+        "superseded_by",
     },
     "plan_items": {
         "id",
@@ -218,6 +219,46 @@ def test_migration_0002_gives_each_listing_one_product(tmp_path: Path) -> None:
         assert "also linked to product rust" in rows["blue"]["sync_error"]
         (event,) = store.db.query("SELECT * FROM events WHERE kind = 'link_repaired'")
         assert event["product_id"] == "blue"
+
+
+def test_migration_0005_rebuilds_jobs_and_keeps_their_items_and_events(tmp_path: Path) -> None:
+    """0005 rebuilds sync_jobs (a wider CHECK for `superseded`): the rows, their plan items and
+    the feed's links to them all survive, and the foreign keys still cascade afterwards."""
+    from sqlite_utils import Database
+
+    from etsysync_cli.store.migrations import migrations
+
+    path = tmp_path / "state.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="0005_superseded_jobs")
+    old.execute(
+        "INSERT INTO accounts (id, shop_id, shop_name, user_id, created_at, updated_at) "
+        "VALUES (1, 10, 'Shop', 20, 'x', 'x')"
+    )
+    old.execute(
+        "INSERT INTO sync_jobs (id, transaction_id, account_id, source, status, synced_count, "
+        "created_at, expires_at) VALUES (7, 'txn_old', 1, 'file:x', 'completed', 3, 'c', 'e')"
+    )
+    old.execute("INSERT INTO plan_items (job_id, product_id, action) VALUES (7, 'p1', 'create')")
+    old.execute(
+        "INSERT INTO events (created_at, kind, job_id, message) VALUES ('x', 'job_done', 7, 'm')"
+    )
+    old.conn.commit()
+    old.close()
+    with Store(path) as store:
+        (job,) = store.db.query("SELECT * FROM sync_jobs")
+        kept = (job["transaction_id"], job["status"], job["synced_count"])
+        assert kept == ("txn_old", "completed", 3)
+        assert job["superseded_by"] is None
+        assert [r["job_id"] for r in store.db.query("SELECT job_id FROM plan_items")] == [7]
+        assert [r["job_id"] for r in store.db.query("SELECT job_id FROM events")] == [7]
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        store.db.execute("UPDATE sync_jobs SET status = 'superseded' WHERE id = 7")
+        with store.db.conn:
+            store.db.execute("DELETE FROM sync_jobs WHERE id = 7")
+        assert store.db.execute("SELECT count(*) FROM plan_items").fetchone()[0] == 0
+        indexes = {i.name for i in store.db["sync_jobs"].indexes}
+        assert {"sync_jobs_account", "sync_jobs_one_pending_plan"} <= indexes
 
 
 def test_the_schema_accepts_exactly_the_statuses_of_the_enums(tmp_path: Path) -> None:

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import time
+import contextlib
+from collections.abc import Callable
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.text import Text
 
 from etsysync_cli.cli import common, review
-from etsysync_cli.cli.views import SafeTable, add_column, err, note, out, print_json, safe
-from etsysync_cli.flows import status
+from etsysync_cli.cli.progress import STATUS_STYLES, WatchLines, WatchView
+from etsysync_cli.cli.views import SafeTable, add_column, note, out, print_json, safe
+from etsysync_cli.errors import ExitCode
+from etsysync_cli.flows import status, watch
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
 
-JOB_STYLES = {
-    "completed": "green",
-    "failed": "red",
-    "processing": "yellow",
-    "paused": "yellow",
-    "pending": "cyan",
-    "confirmed": "cyan",
-}
-RUNNING = ("processing", "confirmed")
+JOB_STYLES = STATUS_STYLES
 
 
 def status_cmd(
@@ -33,19 +27,26 @@ def status_cmd(
     product: str | None = typer.Option(None, "--product", help="Show this product's link."),
     failed: bool = typer.Option(False, "--failed", help="Only failed (and invalid) products."),
     show_feed: bool = typer.Option(False, "--feed", help="Show the event feed."),
-    watch: bool = typer.Option(False, "--watch", help="Refresh every second while a job runs."),
+    follow: bool = typer.Option(
+        False,
+        "--watch",
+        help="Follow the job (TXN, else the shop's running one) to its end, live; exit as "
+        "`confirm` would (0 all synced, 3 some failed). Exit 1 when no job is running.",
+    ),
     account: str | None = typer.Option(None, "--account", help=common.ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show sync status: per-product link counts, recent jobs, errors.
 
     With TXN: that job and its items. With --product: one product's listing. --feed: events.
+    --watch waits for a job not started yet, then follows it (a live view on a terminal, one
+    line per event in a pipe; with --json, the job's document at the end).
     """
     with common.workspace() as ws:
+        if follow:
+            _watch(ws, transaction_id, account, failed=failed, as_json=as_json)
+            return
         if transaction_id:
-            if watch and not as_json:
-                _watch(ws, transaction_id, failed)
-                return
             job = status.job_document(ws.store, transaction_id, failed=failed)
             if as_json:
                 print_json(job)
@@ -111,6 +112,7 @@ def _job_view(data: JobDocument) -> Group:
         (data.status, JOB_STYLES.get(data.status, "")),
         f"  {data.synced_count} synced, {data.failed_count} failed of "
         f"{data.total_products} to push; created {data.created_at}",
+        f"; replaced by {data.superseded_by}" if data.superseded_by else "",
     )
     table = SafeTable(header_style="bold")
     for column in ("action", "product", "title", "outcome", "listing", "error / reasons"):
@@ -127,14 +129,39 @@ def _job_view(data: JobDocument) -> Group:
     return Group(head, table)
 
 
-def _watch(ws: Workspace, transaction_id: str, failed: bool) -> None:
-    with Live(console=err if not out.is_terminal else out, refresh_per_second=2) as live:
-        while True:
-            data = status.job_document(ws.store, transaction_id, failed=failed)
-            live.update(_job_view(data))
-            if data.status not in RUNNING:
-                break
-            time.sleep(1)
+def _watch(
+    ws: Workspace, transaction_id: str | None, account: str | None, *, failed: bool, as_json: bool
+) -> None:
+    """Follow the job to its end, render each poll, then exit as its `confirm` would."""
+    job = watch.job_to_watch(ws.store, transaction_id, account)
+    last = None
+    try:
+        with contextlib.ExitStack() as stack:
+            render: Callable[[watch.Snapshot], None] = _silent  # --json: the document at the end
+            if not as_json:
+                render = (
+                    stack.enter_context(WatchView(out)).update
+                    if out.is_terminal
+                    else WatchLines(out).update
+                )
+            for last in watch.follow(ws.store, job):
+                render(last)
+    except KeyboardInterrupt:
+        note(
+            f"Stopped watching {job.transaction_id}; a run goes on without it "
+            f"(`etsysync status {job.transaction_id} --watch` follows it again)."
+        )
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if as_json:
+        print_json(status.job_document(ws.store, job.transaction_id, failed=failed))
+    assert last is not None
+    error = watch.outcome_error(ws.store, last)
+    if error is not None:
+        raise error
+
+
+def _silent(snapshot: watch.Snapshot) -> None:
+    return None
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,11 @@ class JobStatus(StrEnum):
     PAUSED = "paused"  # the run stopped part-way (quota, tokens); `confirm` resumes it
     COMPLETED = "completed"  # every pushed item synced
     FAILED = "failed"  # the run finished and some items failed
-    CANCELLED = "cancelled"  # closed before confirm: by the user, or replaced by a newer plan
+    CANCELLED = "cancelled"  # closed before confirm by the user (or a run given up part-way)
     EXPIRED = "expired"  # not confirmed within its lifetime
+    # Replaced by a newer plan (`superseded_by` names it): before confirm, or after its run had
+    # stopped part-way and nobody ran it any more (the newer plan carries what is left).
+    SUPERSEDED = "superseded"
 
     @property
     def unfinished_run(self) -> bool:
@@ -29,6 +32,8 @@ class JobStatus(StrEnum):
 
 RUN_STATUSES = (JobStatus.CONFIRMED, JobStatus.PROCESSING, JobStatus.PAUSED)
 DONE_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED)
+# Closed before any run: nothing was sent.
+CLOSED_STATUSES = (JobStatus.CANCELLED, JobStatus.EXPIRED, JobStatus.SUPERSEDED)
 
 
 class Action(StrEnum):

@@ -107,9 +107,13 @@ def _run_job(
     message = f"plan {job.transaction_id} {job.status}: {job.synced_count} synced, " + (
         f"{job.failed_count} failed"
     )
+    data: dict[str, Any] = {}
     if summary.stop_reason:
         message += f" (stopped: {summary.stop_reason})"
-    add_event(store, kind, message, account_id=job.account_id, job_id=job.id)
+        # `status --watch` ends a paused run with the exit code this run's confirm has.
+        cause = summary.stop_error
+        data = {"exit_code": int(cause.exit_code if cause else ExitCode.FAILURE)}
+    add_event(store, kind, message, account_id=job.account_id, job_id=job.id, data=data)
     _write_back(settings, store, job)
     return ConfirmResult(job, summary)
 

@@ -49,6 +49,7 @@ SENT_KINDS = (
     "listing_recreated",
     "job_expired",
     "job_cancelled",
+    "job_superseded",  # a staged plan replaced by a newer one (issue 16)
     "listings_adopted",
     "write_back_failed",
     "sales_written_back",

@@ -41,6 +41,7 @@ def job_report(job: Job) -> JobReport:
         confirmed_at=isoformat_or_none(job.confirmed_at),
         started_at=isoformat_or_none(job.started_at),
         completed_at=isoformat_or_none(job.completed_at),
+        superseded_by=job.superseded_by,
     )
 
 

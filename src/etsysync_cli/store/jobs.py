@@ -53,6 +53,7 @@ class Job:
     confirmed_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
+    superseded_by: str | None = None  # the newer plan that replaced this one
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -72,6 +73,7 @@ class Job:
             confirmed_at=parse_time(row["confirmed_at"]),
             started_at=parse_time(row["started_at"]),
             completed_at=parse_time(row["completed_at"]),
+            superseded_by=row.get("superseded_by"),
         )
 
     @property
@@ -204,6 +206,7 @@ def stage(
     """Stage one job in one transaction; on any error nothing is staged."""
     expire_stale(store)
     now = utcnow()
+    transaction_id = new_transaction_id()
     with store.atomic() as db:
         superseded = list(  # read first: _close_pending writes on this connection
             db.query(
@@ -212,15 +215,20 @@ def stage(
             )
         )
         for row in superseded:
-            # One reviewed plan per shop: a newer plan replaces an older one not yet confirmed.
+            # One reviewed plan per shop: a newer plan replaces an older one not yet confirmed,
+            # and the older one names it (`confirm OLD` then points at the new one).
             _close_pending(
-                store, row["transaction_id"], JobStatus.CANCELLED, "replaced by a newer plan"
+                store,
+                row["transaction_id"],
+                JobStatus.SUPERSEDED,
+                f"replaced by plan {transaction_id}",
+                superseded_by=transaction_id,
             )
         job_id = (
             db.table("sync_jobs")
             .insert(
                 {
-                    "transaction_id": new_transaction_id(),
+                    "transaction_id": transaction_id,
                     "account_id": account_id,
                     "source": source,
                     "status": "pending",
@@ -232,6 +240,12 @@ def stage(
             .last_pk
         )
         assert job_id is not None
+        # Runs that stopped part-way were superseded just before (supersede_unfinished).
+        db.execute(
+            "UPDATE sync_jobs SET superseded_by = ? WHERE account_id = ? "
+            "AND status = 'superseded' AND superseded_by IS NULL",
+            [transaction_id, account_id],
+        )
         stager = Stager(store, int(job_id), account_id, bool(options.get("prune")))
         yield stager
         db.table("sync_jobs").update(
@@ -326,13 +340,14 @@ def supersede_unfinished(store: Store, account_id: int) -> list[Job]:
                 f"`etsysync confirm {job.transaction_id}` if its launch failed",
             )
         with store.atomic() as db:
+            # Superseded; `stage` names the plan that replaced it (superseded_by) when staged.
             db.execute(
-                "UPDATE sync_jobs SET status = 'cancelled', completed_at = ? WHERE id = ?",
+                "UPDATE sync_jobs SET status = 'superseded', completed_at = ? WHERE id = ?",
                 [isoformat(utcnow()), job.id],
             )
             insert_event(
                 db,
-                "job_cancelled",
+                "job_superseded",
                 f"plan {job.transaction_id} ({job.status}, {job.synced_count} synced) replaced "
                 "by a newer plan, which carries its unpushed products",
                 account_id=account_id,
@@ -473,7 +488,14 @@ def cancel(store: Store, transaction_id: str) -> Job:
     return find_job(store, transaction_id)
 
 
-def _close_pending(store: Store, transaction_id: str, status: JobStatus, why: str) -> None:
+def _close_pending(
+    store: Store,
+    transaction_id: str,
+    status: JobStatus,
+    why: str,
+    *,
+    superseded_by: str | None = None,
+) -> None:
     job = find_job(store, transaction_id)
     restored = kept = 0
     staged = store.db.execute(
@@ -487,9 +509,10 @@ def _close_pending(store: Store, transaction_id: str, status: JobStatus, why: st
             restored += 1
         else:
             kept += 1  # changed since this plan staged it: never rolled back
-    store.db.table("sync_jobs").update(
-        job.id, {"status": str(status), "completed_at": isoformat(utcnow())}
-    )
+    closed: dict[str, Any] = {"status": str(status), "completed_at": isoformat(utcnow())}
+    if superseded_by:
+        closed["superseded_by"] = superseded_by
+    store.db.table("sync_jobs").update(job.id, closed)
     message = f"plan {transaction_id} {status}: {why}; links restored"
     if kept:
         message += f" ({kept} changed since the plan and kept as they are)"
@@ -499,7 +522,7 @@ def _close_pending(store: Store, transaction_id: str, status: JobStatus, why: st
         message,
         account_id=job.account_id,
         job_id=job.id,
-        data={"restored": restored, "kept": kept},
+        data={"restored": restored, "kept": kept, "superseded_by": superseded_by},
     )
 
 
@@ -516,25 +539,46 @@ def check_confirmable(store: Store, transaction_id: str, account_id: int) -> Job
             f"plan {transaction_id} is for shop {owner.shop_name}, not the account in use",
             hint=f"run `etsysync confirm {transaction_id} --account {owner.shop_name}`",
         )
+    refused = refusal(job)
+    if refused is not None:
+        raise refused
+    return job
+
+
+def refusal(job: Job) -> PlanRefusedError | None:
+    """Why `confirm` would refuse this job (closed before it ran, or already ran), else None."""
+    txn = job.transaction_id
     if job.status == JobStatus.EXPIRED:
-        raise PlanRefusedError(
-            f"plan {transaction_id} expired at {isoformat(job.expires_at)}; nothing was sent "
+        return PlanRefusedError(
+            f"plan {txn} expired at {isoformat(job.expires_at)}; nothing was sent "
             "and its links are as they were",
             hint="run `etsysync plan` again, then confirm the new plan",
         )
+    if job.status == JobStatus.SUPERSEDED:
+        newer = job.superseded_by or "a newer plan"
+        when = f" at {job.completed_at:%H:%M} UTC" if job.completed_at else ""
+        sent = "nothing was sent"
+        if job.started_at:  # a run that had stopped part-way: the newer plan carries the rest
+            sent = f"its run had synced {job.synced_count}, and the newer plan carries the rest"
+        return PlanRefusedError(
+            f"plan {txn} was replaced by {newer}{when}; {sent}",
+            hint=f"review it with `etsysync status {newer}`, then `etsysync confirm {newer}`"
+            if job.superseded_by
+            else "run `etsysync plan` again",
+        )
     if job.status == JobStatus.CANCELLED:
-        raise PlanRefusedError(
-            f"plan {transaction_id} was cancelled; nothing was sent",
+        return PlanRefusedError(
+            f"plan {txn} was cancelled; nothing was sent",
             hint="run `etsysync plan` again",
         )
     if job.status in DONE_STATUSES:
-        raise PlanRefusedError(
-            f"plan {transaction_id} already ran ({job.status}: {job.synced_count} synced, "
+        return PlanRefusedError(
+            f"plan {txn} already ran ({job.status}: {job.synced_count} synced, "
             f"{job.failed_count} failed)",
-            hint=f"`etsysync status {transaction_id}` shows it; "
-            f"`etsysync retry {transaction_id}` re-plans its failed products",
+            hint=f"`etsysync status {txn}` shows it; "
+            f"`etsysync retry {txn}` re-plans its failed products",
         )
-    return job
+    return None
 
 
 def mark_confirmed(store: Store, job: Job) -> Job:

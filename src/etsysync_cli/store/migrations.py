@@ -257,6 +257,72 @@ def m0004_sales(db: Database) -> None:
     )
 
 
+@migrations(name="0005_superseded_jobs", transactional=False)
+def m0005_superseded_jobs(db: Database) -> None:
+    """A plan replaced by a newer one before it was confirmed is `superseded`, not `cancelled`,
+    and names the plan that replaced it (issue 16). Its older rows stay `cancelled`: which of
+    them were replaced was only ever written in the feed.
+
+    SQLite cannot widen a CHECK constraint in place, so sync_jobs is rebuilt (SQLite's
+    twelve-step procedure). Dropping the old table with foreign keys on would delete every plan
+    item (ON DELETE CASCADE), and foreign keys cannot be turned off inside a transaction: so this
+    migration opens its own, with them off, and checks them before it commits. Re-run after a
+    crash between its commit and its record, it finds the column there and does nothing.
+    """
+    if "superseded_by" in db["sync_jobs"].columns_dict:
+        return
+    assert not db.conn.in_transaction
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            _run(
+                db,
+                """
+                CREATE TABLE sync_jobs_0005 (
+                    id INTEGER PRIMARY KEY,
+                    transaction_id TEXT NOT NULL UNIQUE,
+                    account_id INTEGER NOT NULL REFERENCES accounts(id),
+                    source TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN
+                        ('pending', 'confirmed', 'processing', 'paused', 'completed', 'failed',
+                         'cancelled', 'expired', 'superseded')),
+                    total_products INTEGER NOT NULL DEFAULT 0,
+                    synced_count INTEGER NOT NULL DEFAULT 0,
+                    failed_count INTEGER NOT NULL DEFAULT 0,
+                    error_log TEXT NOT NULL DEFAULT '[]',
+                    options TEXT NOT NULL DEFAULT '{}',
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    confirmed_at TEXT,
+                    started_at TEXT,
+                    completed_at TEXT,
+                    superseded_by TEXT            -- the transaction id of the plan that replaced it
+                );
+                INSERT INTO sync_jobs_0005 (id, transaction_id, account_id, source, status,
+                    total_products, synced_count, failed_count, error_log, options, created_at,
+                    expires_at, confirmed_at, started_at, completed_at)
+                SELECT id, transaction_id, account_id, source, status, total_products,
+                    synced_count, failed_count, error_log, options, created_at, expires_at,
+                    confirmed_at, started_at, completed_at FROM sync_jobs;
+                DROP TABLE sync_jobs;
+                ALTER TABLE sync_jobs_0005 RENAME TO sync_jobs;
+                CREATE INDEX sync_jobs_account ON sync_jobs(account_id, created_at);
+                CREATE UNIQUE INDEX sync_jobs_one_pending_plan
+                    ON sync_jobs(account_id) WHERE status = 'pending'
+                """,
+            )
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration 0005 would break foreign keys: {broken[:5]}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
 def _run(db: Database, script: str) -> None:
     # Not executescript(): it commits first, which would take the migration out of its
     # transaction. Statements here never contain a ";" except at their end.
