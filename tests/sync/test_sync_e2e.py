@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from etsysync_cli.errors import ExitCode
-from tests.sync.conftest import etsy_requests, shop_listings
+from tests.sync.conftest import (
+    EXPRESS_PROFILE_ID,
+    add_shipping_profile,
+    delete_shipping_profile,
+    etsy_requests,
+    shop_listings,
+)
 
 VALID = 11  # the sample catalog: 12 products, one invalid
 
@@ -234,21 +240,41 @@ def test_listing_deleted_between_plan_and_confirm_follows_the_setting(
     assert len(vases) == 1
 
 
-def test_validation_failure_fails_that_product_then_retry(cli, connected, catalog) -> None:
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=999999))
+def test_validation_failure_fails_that_product_then_retry(
+    cli, connected, catalog, monkeypatch
+) -> None:
+    """A product Etsy refuses at confirm fails alone; `retry` re-plans it. Here the shipping
+    profile it names is deleted on Etsy between plan and confirm (plan checks the profiles it
+    read; nothing offline can see a deletion made after)."""
+    from etsysync_cli.sandbox.seed import SHIPPING_PROFILE_ID
+
+    add_shipping_profile(connected)
+    monkeypatch.setenv("ETSYSYNC_LISTING_SHIPPING_PROFILE_ID", str(SHIPPING_PROFILE_ID))
+    express = {"etsy_shipping_profile_id": EXPRESS_PROFILE_ID}
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(express))
     staged = plan(cli, catalog)
+    delete_shipping_profile(connected)
     result = confirm(cli, staged["transaction_id"])
     assert result.exit_code == ExitCode.PARTIAL
     assert "1 of 11 products failed" in result.stderr
     assert f"etsysync retry {staged['transaction_id']}" in result.stderr
     bowl = link(cli, "prod_demo_bowl")
     assert bowl["sync_status"] == "failed"
-    assert "taxonomy" in bowl["sync_error"].lower()
+    assert "shipping profile" in bowl["sync_error"].lower()
     job = json.loads(cli("status", staged["transaction_id"], "--json", "--failed").stdout)
     assert job["status"] == "failed"
     assert [i["product_id"] for i in job["items"] if i["outcome"] == "failed"] == ["prod_demo_bowl"]
 
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=1002))
+    # Read again, the shop's profiles no longer have it: the retry's plan says so.
+    assert cli("shop", "--refresh").exit_code == 0
+    retried = json.loads(cli("retry", staged["transaction_id"], "--json").stdout)
+    assert retried["counts"] == {"invalid": 1}
+    assert retried["items"][0]["reasons"] == [
+        f"shipping profile {EXPRESS_PROFILE_ID} (metadata etsy_shipping_profile_id) is not one "
+        f"of the shop's: {SHIPPING_PROFILE_ID} (Standard shipping)"
+    ]
+
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].pop("etsy_shipping_profile_id"))
     retried = cli("retry", staged["transaction_id"], "--json")
     assert retried.exit_code == 0, retried.stderr
     again = json.loads(retried.stdout)
