@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sync.conftest import shop_listings
 
 from etsysync_cli.domain.listing import ListingDefaults
 from etsysync_cli.domain.mapping import MappedListing, map_product
 from etsysync_cli.domain.product import Product
 from etsysync_cli.sources.files import iter_products
-from tests.sync.conftest import shop_listings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
