@@ -91,3 +91,23 @@ def test_invalid_products_are_counted_listed_and_can_fail_cron(cli, connected, c
     assert json.loads(pushed.stdout)["invalid_count"] == 0
     assert link(cli, "prod_demo_mug")["sync_status"] == "synced"
     assert status(cli)["links"]["invalid"] == 4
+
+
+def test_a_taxonomy_etsy_cannot_give_is_said_not_guessed(cli, connected, catalog, monkeypatch):
+    """Etsy unreachable for its taxonomy (and no local copy): the plan says categories were not
+    checked and lets them through (Etsy checks them at confirm); the next plan reads it."""
+    from etsysync_cli.etsy import client as etsy_client
+    from etsysync_cli.etsy.retry import RetryPolicy
+
+    monkeypatch.setattr(etsy_client, "RetryPolicy", lambda: RetryPolicy.no_wait())
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=999999))
+    connected.set_fail_next(6, 503, operation="getSellerTaxonomyNodes")
+    unchecked = plan(cli, catalog)
+    assert any("taxonomy ids were not checked" in note for note in unchecked["notes"])
+    bowl = next(i for i in unchecked["items"] if i["product_id"] == "prod_demo_bowl")
+    assert bowl["action"] == "create"
+
+    checked = plan(cli, catalog)
+    assert not any("taxonomy" in note for note in checked["notes"])
+    bowl = next(i for i in checked["items"] if i["product_id"] == "prod_demo_bowl")
+    assert bowl["action"] == "invalid" and "999999" in bowl["reasons"][0]
