@@ -121,6 +121,11 @@ class SyncSettings(_Section):
         description="Create again a listing deleted on Etsy (as `plan --recreate-deleted`); "
         "off: it is shown in the review and left deleted.",
     )
+    fail_on_invalid: bool = Field(
+        False,
+        description="`sync` exits 3 when products were not sent because invalid (as `sync "
+        "--fail-on-invalid`), so that cron reports them; off: they are counted and exit 0.",
+    )
 
 
 class ImagesSettings(_Section):

@@ -192,6 +192,10 @@ class JobReport(Report):
     total_products: int = Field(description="Items to push.")
     synced_count: int = Field(description="Items pushed successfully.")
     failed_count: int = Field(description="Items that failed.")
+    invalid_count: int = Field(
+        description="Products not sent because invalid (`counts.invalid`; their reasons are in "
+        "`status TXN --failed`). Not failures: `sync --fail-on-invalid` makes them exit 3."
+    )
     counts: dict[str, int] = Field(description="Items per action, as planned.")
     error_log: list[ErrorLogEntry] = Field(description="The failures, in order.")
     created_at: str = Field(description="When it was planned.")
@@ -240,10 +244,11 @@ class LinkReport(Report):
     """`status --product ID --json`: one product's link to its listing."""
 
     product_id: str = Field(description="The product's id in the source.")
-    sync_status: Literal["pending", "synced", "failed", "out_of_sync"] = Field(
+    sync_status: Literal["pending", "synced", "failed", "out_of_sync", "invalid"] = Field(
         description="`pending` (a plan or a run has it), `synced`, `failed`, `out_of_sync` (the "
         "store changed since the last push, adopted and differing, or Etsy holds something "
-        "else: see `etsy_differs`)."
+        "else: see `etsy_differs`), `invalid` (the latest plan did not send it: see `reasons`; "
+        "a listing it had is left as it was)."
     )
     etsy_listing_id: int | None = Field(description="The listing, once there is one.")
     etsy_url: str | None = Field(
@@ -265,6 +270,9 @@ class LinkReport(Report):
     images: int = Field(description="Images on the listing as last synced.")
     last_synced_at: str | None = Field(description="When it was last pushed successfully.")
     sync_error: str | None = Field(description="Why the last push failed.")
+    reasons: list[str] = Field(
+        default_factory=list, description="For `invalid`: why, as the latest plan said it."
+    )
 
 
 class StatusDocument(Report):
@@ -273,11 +281,14 @@ class StatusDocument(Report):
     accounts: list[AccountSummary] = Field(description="Every connected shop.")
     active_shop: str | None = Field(description="The shop name in use, or null.")
     links: dict[str, int] = Field(
-        description="Products per link status (`pending`, `synced`, `failed`, `out_of_sync`)."
+        description="Products per status (`pending`, `synced`, `failed`, `out_of_sync`, "
+        "`invalid`): an invalid product counts as `invalid` only, linked or not."
     )
     jobs: list[JobReport] = Field(description="Recent jobs, newest first.")
     failed: list[LinkReport] | None = Field(
-        default=None, description="With `--failed`: the failed links."
+        default=None,
+        description="With `--failed`: the failed products, then the invalid ones with their "
+        "reasons.",
     )
 
 

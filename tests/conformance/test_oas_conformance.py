@@ -20,11 +20,17 @@ import pytest
 
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.sandbox import SELLER_SHOP_ID, sample_png
+from etsysync_cli.sandbox.seed import SHIPPING_PROFILE_ID
 from tests.adopt.conftest import Seller
 from tests.conformance.oas_check import Exchange, check_all, report
 from tests.conformance.oas_spec import EtsyOas
 from tests.conformance.recorder import Recorder
 from tests.faults.conftest import simple_product
+from tests.sync.conftest import (
+    EXPRESS_PROFILE_ID,
+    add_shipping_profile,
+    delete_shipping_profile,
+)
 
 API = "/v3/application"
 
@@ -63,8 +69,11 @@ def listing_id_of(cli: Any, product_id: str) -> int:
 
 
 def test_a_sellers_run_through_the_cli_conforms(
-    cli, recorder: Recorder, connected, catalog, oas: EtsyOas
+    cli, recorder: Recorder, connected, catalog, oas: EtsyOas, monkeypatch
 ) -> None:
+    # A second shipping profile, which the seller deletes on Etsy in the middle of a push.
+    add_shipping_profile(connected)
+    monkeypatch.setenv("ETSYSYNC_LISTING_SHIPPING_PROFILE_ID", str(SHIPPING_PROFILE_ID))
     assert cli("shop").exit_code == 0
     assert cli("taxonomy", "search", "mug", "--refresh").exit_code == 0
 
@@ -92,20 +101,24 @@ def test_a_sellers_run_through_the_cli_conforms(
 
     catalog.edit("prod_demo_tee", add_size)
     # A listing deleted on Etsy meanwhile (404, then created again), and a product Etsy
-    # refuses (400: no such taxonomy).
+    # refuses (400: its shipping profile was deleted on Etsy after the plan).
     vase_id = listing_id_of(cli, "prod_demo_vase")
     with connected.state.lock:
         del connected.state.listings[vase_id]
     catalog.edit("prod_demo_vase", lambda p: p["variants"][0]["prices"][0].update(amount=23))
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=999999))
+    express = {"etsy_shipping_profile_id": EXPRESS_PROFILE_ID}
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(express))
+    staged = plan(cli, catalog)
+    delete_shipping_profile(connected)
     # The access token expires: a 401, a refresh, the same request again.
     connected.expire_access_tokens()
-    assert push(cli, catalog) != 0  # the bowl failed; everything else went through
+    pushed = cli("confirm", staged["transaction_id"], "--yes")
+    assert pushed.exit_code != 0  # the bowl failed; everything else went through
 
     # A product that left the source is deactivated (--prune), never deleted. The listings
     # are drafts (listing.state's default), which Etsy refuses to deactivate: that item fails
     # (issue 16), the bowl goes through.
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=1002))
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].pop("etsy_shipping_profile_id"))
     catalog.remove("prod_demo_towel")
     assert push(cli, catalog, "--prune") == ExitCode.PARTIAL
 

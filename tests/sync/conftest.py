@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Callable
@@ -56,3 +57,28 @@ def etsy_requests(sandbox: Any, since: int) -> list[str]:
         for e in sandbox.request_log()[since:]
         if "/v3/application/" in e["path"]
     ]
+
+
+EXPRESS_PROFILE_ID = 184562937411  # a second shipping profile some tests give the shop
+
+
+def add_shipping_profile(sandbox: Any, profile_id: int = EXPRESS_PROFILE_ID) -> None:
+    """The sandbox seller makes a second shipping profile, as a seller does on etsy.com."""
+    from etsysync_cli.sandbox.seed import SELLER_SHOP_ID
+
+    with sandbox.state.lock:
+        profiles = sandbox.state.seed.shipping_profiles[SELLER_SHOP_ID]
+        profile = copy.deepcopy(profiles[0])
+        profile.update(shipping_profile_id=profile_id, title="Express shipping")
+        for destination in profile["shipping_profile_destinations"]:
+            destination["shipping_profile_id"] = profile_id
+        profiles.append(profile)
+
+
+def delete_shipping_profile(sandbox: Any, profile_id: int = EXPRESS_PROFILE_ID) -> None:
+    """The seller deletes the profile on etsy.com (after etsysync read the shop's profiles)."""
+    from etsysync_cli.sandbox.seed import SELLER_SHOP_ID
+
+    with sandbox.state.lock:
+        profiles = sandbox.state.seed.shipping_profiles[SELLER_SHOP_ID]
+        profiles[:] = [p for p in profiles if p["shipping_profile_id"] != profile_id]

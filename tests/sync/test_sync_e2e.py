@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from etsysync_cli.errors import ExitCode
-from tests.sync.conftest import etsy_requests, shop_listings
+from tests.sync.conftest import (
+    EXPRESS_PROFILE_ID,
+    add_shipping_profile,
+    delete_shipping_profile,
+    etsy_requests,
+    shop_listings,
+)
 
 VALID = 11  # the sample catalog: 12 products, one invalid
 
@@ -68,8 +74,9 @@ def test_first_sync_creates_every_valid_product(cli, connected, catalog) -> None
     assert mug["sync_status"] == "synced"
     assert mug["etsy_listing_id"] in {x["listing_id"] for x in listings}
     assert mug["etsy_url"].endswith(f"/edit/{mug['etsy_listing_id']}")  # a draft: edit page
-    # An invalid product is never sent and gets no link.
-    assert cli("status", "--product", "prod_demo_giftbox").exit_code == ExitCode.FAILURE
+    # An invalid product is never sent and gets no link; status says why.
+    giftbox = link(cli, "prod_demo_giftbox")
+    assert (giftbox["sync_status"], giftbox["etsy_listing_id"]) == ("invalid", None)
 
     status = json.loads(cli("status", "--json").stdout)
     assert status["links"]["synced"] == VALID
@@ -107,7 +114,8 @@ def test_an_out_of_sync_product_that_etsy_already_matches_is_synced_again(
     assert next(i for i in broken["items"] if i["product_id"] == "prod_demo_mug")["action"] == (
         "invalid"
     )
-    assert link(cli, "prod_demo_mug")["sync_status"] == "out_of_sync"
+    # Its link is out_of_sync; status shows why it is not pushed (issue 16: never `synced`).
+    assert link(cli, "prod_demo_mug")["sync_status"] == "invalid"
     catalog.edit("prod_demo_mug", lambda p: p["variants"][0]["prices"][0].update(amount=28))
     before = len(connected.request_log())
     mended = plan(cli, catalog)
@@ -234,21 +242,41 @@ def test_listing_deleted_between_plan_and_confirm_follows_the_setting(
     assert len(vases) == 1
 
 
-def test_validation_failure_fails_that_product_then_retry(cli, connected, catalog) -> None:
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=999999))
+def test_validation_failure_fails_that_product_then_retry(
+    cli, connected, catalog, monkeypatch
+) -> None:
+    """A product Etsy refuses at confirm fails alone; `retry` re-plans it. Here the shipping
+    profile it names is deleted on Etsy between plan and confirm (plan checks the profiles it
+    read; nothing offline can see a deletion made after)."""
+    from etsysync_cli.sandbox.seed import SHIPPING_PROFILE_ID
+
+    add_shipping_profile(connected)
+    monkeypatch.setenv("ETSYSYNC_LISTING_SHIPPING_PROFILE_ID", str(SHIPPING_PROFILE_ID))
+    express = {"etsy_shipping_profile_id": EXPRESS_PROFILE_ID}
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(express))
     staged = plan(cli, catalog)
+    delete_shipping_profile(connected)
     result = confirm(cli, staged["transaction_id"])
     assert result.exit_code == ExitCode.PARTIAL
     assert "1 of 11 products failed" in result.stderr
     assert f"etsysync retry {staged['transaction_id']}" in result.stderr
     bowl = link(cli, "prod_demo_bowl")
     assert bowl["sync_status"] == "failed"
-    assert "taxonomy" in bowl["sync_error"].lower()
+    assert "shipping profile" in bowl["sync_error"].lower()
     job = json.loads(cli("status", staged["transaction_id"], "--json", "--failed").stdout)
     assert job["status"] == "failed"
     assert [i["product_id"] for i in job["items"] if i["outcome"] == "failed"] == ["prod_demo_bowl"]
 
-    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].update(etsy_taxonomy_id=1002))
+    # Read again, the shop's profiles no longer have it: the retry's plan says so.
+    assert cli("shop", "--refresh").exit_code == 0
+    retried = json.loads(cli("retry", staged["transaction_id"], "--json").stdout)
+    assert retried["counts"] == {"invalid": 1}
+    assert retried["items"][0]["reasons"] == [
+        f"shipping profile {EXPRESS_PROFILE_ID} (metadata etsy_shipping_profile_id) is not one "
+        f"of the shop's: {SHIPPING_PROFILE_ID} (Standard shipping)"
+    ]
+
+    catalog.edit("prod_demo_bowl", lambda p: p["metadata"].pop("etsy_shipping_profile_id"))
     retried = cli("retry", staged["transaction_id"], "--json")
     assert retried.exit_code == 0, retried.stderr
     again = json.loads(retried.stdout)

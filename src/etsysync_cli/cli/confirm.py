@@ -9,7 +9,7 @@ from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.signals import Stopper, stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.flows import background, confirm, notify
-from etsysync_cli.flows.confirm import ConfirmResult
+from etsysync_cli.flows.confirm import ConfirmResult, Job
 from etsysync_cli.flows.status import job_report
 from etsysync_cli.reports import RunDocument
 
@@ -105,11 +105,20 @@ def report_run(result: ConfirmResult, as_json: bool, stopper: Stopper | None = N
     else:
         note(
             f"{job.transaction_id}: {job.status} — {job.synced_count} synced, "
-            f"{job.failed_count} failed, {summary.requests} Etsy requests."
+            f"{job.failed_count} failed{not_sent(job)}, {summary.requests} Etsy requests."
         )
         for entry in job.error_log[-10:]:
             note(f"  failed {entry['product_id']}: {entry['error']}")
+        if job.counts.get("invalid"):
+            note(f"  `etsysync status {job.transaction_id} --failed` lists why they are invalid.")
     raise_for_run(result, stopper)
+
+
+def not_sent(job: Job) -> str:
+    """', 3 not sent: invalid' for a summary line: products the plan did not send are part of
+    the outcome (a cron log must show them), though not failures."""
+    invalid = job.counts.get("invalid", 0)
+    return f", {invalid} not sent: invalid" if invalid else ""
 
 
 def raise_for_run(result: ConfirmResult, stopper: Stopper | None = None) -> None:

@@ -103,7 +103,16 @@ def _show_overview(data: StatusDocument) -> None:
     else:
         note("No jobs yet. Run `etsysync plan`.")
     for link in data.failed or []:
-        out.print(f"failed {link.product_id}: {link.sync_error}", highlight=False)
+        if link.sync_status == "invalid":
+            listing = link.etsy_listing_id
+            kept = f" (listing {listing} left as it was)" if listing else ""
+            why = "; ".join(link.reasons)
+            out.print(f"invalid {link.product_id}{kept}: {why}", highlight=False)
+        else:
+            out.print(f"failed {link.product_id}: {link.sync_error}", highlight=False)
+    invalid = data.links.get("invalid", 0)
+    if invalid and data.failed is None:
+        note(f"{invalid} product(s) are invalid and not sent: `etsysync status --failed` says why.")
 
 
 def _job_view(data: JobDocument) -> Group:
@@ -111,7 +120,9 @@ def _job_view(data: JobDocument) -> Group:
         (f"Job {data.transaction_id} ", "bold"),
         (data.status, JOB_STYLES.get(data.status, "")),
         f"  {data.synced_count} synced, {data.failed_count} failed of "
-        f"{data.total_products} to push; created {data.created_at}",
+        f"{data.total_products} to push"
+        + (f", {data.invalid_count} not sent: invalid" if data.invalid_count else "")
+        + f"; created {data.created_at}",
         f"; replaced by {data.superseded_by}" if data.superseded_by else "",
     )
     table = SafeTable(header_style="bold")

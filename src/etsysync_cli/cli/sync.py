@@ -160,6 +160,11 @@ def sync_cmd(
     auto_approve: bool = typer.Option(
         False, "--auto-approve", help="Push without review (required when not on a terminal)."
     ),
+    fail_on_invalid: bool = typer.Option(
+        False,
+        "--fail-on-invalid",
+        help="Exit 3 when products were not sent because invalid (setting sync.fail_on_invalid).",
+    ),
     wait: float = typer.Option(
         0, "--wait", min=0, help="Seconds to wait for another run on the shop to finish."
     ),
@@ -208,6 +213,7 @@ def sync_cmd(
             pager=pager,
         )
         outcome = syncing.sync(ws.settings, ws.store, session, request, view)
+        fail_on_invalid = fail_on_invalid or ws.settings.sync.fail_on_invalid
     if outcome.run is None:
         assert outcome.closed is not None
         if as_json:
@@ -222,7 +228,15 @@ def sync_cmd(
                 if outcome.plan is not None
                 else "Nothing to push: Etsy already matches the source."
             )
+            if outcome.closed.counts.get("invalid"):
+                # "Nothing to push" must not read as "all is well" in a cron log.
+                note(
+                    f"{outcome.closed.counts['invalid']} product(s) not sent: invalid "
+                    f"(`etsysync status {outcome.closed.transaction_id} --failed` lists why)."
+                )
         outcome.raise_for_write_back()
+        if fail_on_invalid:
+            outcome.raise_for_invalid()
         return
     if as_json:  # the run of the plan, or (stopped before planning) the resumed run
         document = run_document(outcome.run)
@@ -231,6 +245,8 @@ def sync_cmd(
     else:
         report_run(outcome.run, as_json=False, stopper=stopper)
     outcome.raise_for_write_back()
+    if fail_on_invalid:
+        outcome.raise_for_invalid()
 
 
 def register(app: typer.Typer) -> None:

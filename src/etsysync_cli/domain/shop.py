@@ -1,13 +1,15 @@
 """The connected shop's own ids (shipping profiles, return policies, processing profiles,
 production partners), and filling the listing defaults from them: `plan` fills in
 `listing.shipping_profile_id`, `return_policy_id` and `readiness_state_id` when the shop has
-exactly one of each, and names the choices when it has several; it checks each listing's
-production partners against the shop's (`partner_reasons`). Pure; etsy/shop.py reads the
-profiles from Etsy.
+exactly one of each, and names the choices when it has several. It checks each listing against
+what Etsy holds, so that what Etsy will certainly refuse is `invalid` at plan rather than a
+failure at confirm: profile ids (`profile_reasons`), production partners (`partner_reasons`) and
+the category (`taxonomy_reasons`). Pure; etsy/shop.py reads the profiles from Etsy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -107,6 +109,54 @@ def fill_defaults(
         elif len(choices) > 1:
             notes.append(f"listing.{name} is not set; the shop has {listed}")
     return defaults.model_copy(update=updates), notes
+
+
+# --- checks against the shop at plan time ------------------------------------------------------
+
+PROFILES_ON_ETSY = "Shop Manager → Settings on etsy.com"
+
+
+def profile_reasons(
+    draft: ListingDraft, profiles: ShopProfiles, *, from_metadata: Collection[str] = ()
+) -> list[str]:
+    """The draft's shipping profile, processing profile and return policy that the shop does
+    not have, each with the shop's choices (Etsy refuses an id that is not the shop's).
+
+    `from_metadata` names the settings (`shipping_profile_id`, …) that the product's own
+    metadata set, so that the reason says where to fix the id."""
+    reasons = []
+    for name, attribute, label, _ in SETTINGS:
+        value = getattr(draft, name)
+        if value is None:
+            continue  # a missing one is the mapping's reason (a download needs none)
+        choices: list[Choice] = getattr(profiles, attribute)
+        if value in {c.id for c in choices}:
+            continue
+        where = f"metadata etsy_{name}" if name in from_metadata else f"listing.{name}"
+        if not choices:
+            reasons.append(
+                f"{label} {value} ({where}) is not the shop's: the shop has no {label}s; "
+                f"create one in {PROFILES_ON_ETSY} (then `etsysync shop --refresh` lists it)"
+            )
+            continue
+        listed = ", ".join(f"{c.id} ({c.label})" for c in choices)
+        reasons.append(f"{label} {value} ({where}) is not one of the shop's: {listed}")
+    return reasons
+
+
+def taxonomy_reasons(
+    taxonomy_id: int, known: Collection[int] | None, *, from_metadata: bool
+) -> list[str]:
+    """A category id that is not a node of Etsy's seller taxonomy (createDraftListing refuses
+    it). `known` is None when the taxonomy could not be read: nothing is said here, the plan
+    says once that categories were not checked (flows/plan.py)."""
+    if known is None or taxonomy_id in known:
+        return []
+    where = "metadata etsy_taxonomy_id" if from_metadata else "listing.taxonomy_id"
+    return [
+        f"category {taxonomy_id} ({where}) is not in Etsy's seller taxonomy: "
+        "`etsysync taxonomy search WORDS` finds the id to use"
+    ]
 
 
 # --- production partners ---------------------------------------------------------------------

@@ -24,14 +24,21 @@ from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
 from etsysync_cli.domain.product import BadProduct, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
-from etsysync_cli.domain.shop import PARTNER_METADATA, fill_defaults, partner_reasons
+from etsysync_cli.domain.shop import (
+    PARTNER_METADATA,
+    ShopProfiles,
+    fill_defaults,
+    partner_reasons,
+    profile_reasons,
+    taxonomy_reasons,
+)
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.etsy.taxonomy import variation_lookup
 from etsysync_cli.flows import adopt
 from etsysync_cli.flows.refresh import EtsyFlags as EtsyFlags
 from etsysync_cli.flows.refresh import EtsyReader
-from etsysync_cli.flows.shop import shop_profiles
+from etsysync_cli.flows.shop import PROFILE_SETTINGS, shop_profiles, taxonomy_ids
 from etsysync_cli.push.loading import ImagePolicy, local_problem, url_problem
 from etsysync_cli.reports import PlanDocument, PlanItem
 from etsysync_cli.sources import SourceSpec as SourceSpec
@@ -123,6 +130,12 @@ def _plan(
     account = session.account
     profiles = shop_profiles(session, store)
     defaults, notes = fill_defaults(settings.listing, profiles)
+    categories = taxonomy_ids(settings, session, store)
+    if categories is None:
+        notes.append(
+            "Etsy's category list could not be read: taxonomy ids were not checked (Etsy "
+            "refuses an unknown one at confirm)"
+        )
     currency = profiles.currency_code or account.currency_code or "USD"
     wanted = set(options.products)
     skipped = 0
@@ -180,6 +193,7 @@ def _plan(
                 )
                 if isinstance(mapped, MappedListing):
                     problems = image_problems(mapped.draft, images)
+                    problems += shop_problems(mapped.draft, result.meta, profiles, categories)
                     problems += partner_reasons(
                         mapped.draft,
                         profiles.production_partners,
@@ -344,6 +358,22 @@ def image_policy(settings: Settings, source: str) -> ImagePolicy:
         allow_private_urls=settings.images.allow_private_urls,
         download_seconds=settings.images.download_seconds,
     )
+
+
+def shop_problems(
+    draft: ListingDraft,
+    meta: dict[str, Any],
+    profiles: ShopProfiles,
+    categories: set[int] | None,
+) -> list[str]:
+    """What Etsy would refuse because the shop (or Etsy) has no such id: the profiles, the
+    category. Each reason says whether the id came from the product's metadata or a setting."""
+    overridden = {name for name in PROFILE_SETTINGS if meta.get(f"etsy_{name}") is not None}
+    found = profile_reasons(draft, profiles, from_metadata=overridden)
+    found += taxonomy_reasons(
+        draft.taxonomy_id, categories, from_metadata=meta.get("etsy_taxonomy_id") is not None
+    )
+    return found
 
 
 def image_problems(draft: ListingDraft, policy: ImagePolicy) -> list[str]:

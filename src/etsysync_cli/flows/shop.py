@@ -10,6 +10,7 @@ from etsysync_cli.accounts.session import Session, open_session
 from etsysync_cli.clock import utcnow
 from etsysync_cli.config import Settings
 from etsysync_cli.domain.shop import Choice, ShopProfiles
+from etsysync_cli.errors import EtsyConnectionError, EtsyRateLimitError, EtsyServerError
 from etsysync_cli.etsy import taxonomy
 from etsysync_cli.etsy.models import TaxonomyNode
 from etsysync_cli.etsy.shop import read_profiles
@@ -62,6 +63,23 @@ def taxonomy_lookup(
 
     entries = taxonomy.load_entries(home, settings.etsy.api_url, fetch, refresh=refresh)
     return taxonomy.search(entries, wanted, limit=limit)
+
+
+def taxonomy_ids(settings: Settings, session: Session, store: Store) -> set[int] | None:
+    """The ids of Etsy's seller taxonomy, for `plan` to check categories with: the local copy
+    (`taxonomy search` keeps it in the app home, the store's folder), else read once (one
+    request). None when Etsy cannot be reached for it now: the plan says categories were not
+    checked rather than failing (confirm still meets Etsy's own check)."""
+    home = store.path.parent  # Store.open(home) keeps its file in the app home
+
+    def fetch() -> list[TaxonomyNode]:
+        return session.client.get_seller_taxonomy_nodes()
+
+    try:
+        entries = taxonomy.load_entries(home, settings.etsy.api_url, fetch)
+    except (EtsyConnectionError, EtsyServerError, EtsyRateLimitError):
+        return None
+    return {entry.id for entry in entries}
 
 
 PROFILE_SETTINGS = ("shipping_profile_id", "return_policy_id", "readiness_state_id")

@@ -21,9 +21,11 @@ from etsysync_cli.store import etsy_views, jobs, links
 from etsysync_cli.store.accounts import Account, find_account, list_accounts
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed as read_feed
+from etsysync_cli.store.invalid import InvalidProduct, invalid_product, invalid_products
 from etsysync_cli.store.jobs import Job
 
 RECENT_JOBS = 10
+INVALID = "invalid"  # a reported status, not a link's: the product was not sent (store/invalid.py)
 
 
 def job_report(job: Job) -> JobReport:
@@ -34,6 +36,7 @@ def job_report(job: Job) -> JobReport:
         total_products=job.total_products,
         synced_count=job.synced_count,
         failed_count=job.failed_count,
+        invalid_count=job.counts.get("invalid", 0),
         counts=job.counts,
         error_log=[ErrorLogEntry(**entry) for entry in job.error_log],
         created_at=isoformat(job.created_at),
@@ -45,14 +48,22 @@ def job_report(job: Job) -> JobReport:
     )
 
 
-def link_report(link: links.Link, view: etsy_views.EtsyView | None = None) -> LinkReport:
+def link_report(
+    link: links.Link,
+    view: etsy_views.EtsyView | None = None,
+    invalid: InvalidProduct | None = None,
+) -> LinkReport:
     """One link as `status --product` reports it. A synced listing that Etsy holds differently
-    (edits kept from Etsy, deleted there: the last refresh's view) is out of sync."""
+    (edits kept from Etsy, deleted there: the last refresh's view) is out of sync; a product
+    the latest plan found invalid is `invalid`, whatever its listing holds (never `synced`:
+    the store's product is not on Etsy)."""
     if view is not None and view.listing_id != link.etsy_listing_id:
         view = None  # what was seen of an older listing
     status = link.sync_status.value
     if view is not None and view.out_of_sync and link.sync_status == LinkStatus.SYNCED:
         status = LinkStatus.OUT_OF_SYNC.value
+    if invalid is not None:
+        status = INVALID
     return LinkReport(
         product_id=link.product_id,
         sync_status=status,
@@ -64,17 +75,54 @@ def link_report(link: links.Link, view: etsy_views.EtsyView | None = None) -> Li
         images=len(link.images),
         last_synced_at=link.last_synced_at,
         sync_error=link.sync_error,
+        reasons=invalid.reasons if invalid else [],
     )
 
 
+def invalid_report(invalid: InvalidProduct) -> LinkReport:
+    """A product that was never sent (invalid at its first plans): no link, only reasons."""
+    return LinkReport(
+        product_id=invalid.product_id,
+        sync_status=INVALID,
+        etsy_listing_id=None,
+        etsy_url=None,
+        listing_state=None,
+        images=0,
+        last_synced_at=None,
+        sync_error=None,
+        reasons=invalid.reasons,
+    )
+
+
+def invalid_reports(store: Store, account_id: int) -> list[LinkReport]:
+    """Every product the latest plans found invalid, with its link where it has one."""
+    found = []
+    for invalid in invalid_products(store, account_id):
+        link = links.get(store, account_id, invalid.product_id)
+        if link is None:
+            found.append(invalid_report(invalid))
+        else:
+            view = etsy_views.get(store, account_id, invalid.product_id)
+            found.append(link_report(link, view, invalid))
+    return found
+
+
 def link_counts(store: Store, account_id: int) -> dict[str, int]:
-    """Products per link status, a synced one that Etsy holds differently counted out of sync."""
+    """Products per status: a synced one that Etsy holds differently counted out of sync, and
+    one the latest plan found invalid counted as invalid only (linked or not)."""
     counts = links.counts(store, account_id)
     for view in etsy_views.out_of_sync(store, account_id):
         link = links.get(store, account_id, view.product_id)
         if link is not None and link_report(link, view).sync_status != link.sync_status.value:
             counts[LinkStatus.SYNCED.value] -= 1
             counts[LinkStatus.OUT_OF_SYNC.value] += 1
+    counts[INVALID] = 0
+    for invalid in invalid_products(store, account_id):
+        link = links.get(store, account_id, invalid.product_id)
+        if link is not None:
+            seen = etsy_views.get(store, account_id, invalid.product_id)
+            counts[link_report(link, seen).sync_status] -= 1
+        counts[INVALID] += 1
     return counts
 
 
@@ -104,8 +152,10 @@ def overview(store: Store, account: str | None, *, failed: bool = False) -> Stat
         ],
     )
     if failed and shop:
+        invalid = invalid_reports(store, shop.id)
+        shown = {x.product_id for x in invalid}
         failures = links.with_status(store, shop.id, LinkStatus.FAILED)
-        doc.failed = [link_report(x) for x in failures]
+        doc.failed = [link_report(x) for x in failures if x.product_id not in shown] + invalid
     return doc
 
 
@@ -120,12 +170,15 @@ def job_document(store: Store, transaction_id: str, *, failed: bool = False) -> 
 def product_link(store: Store, account: str | None, product_id: str) -> LinkReport:
     shop = find_account(store, account)
     link = links.get(store, shop.id, product_id)
+    invalid = invalid_product(store, shop.id, product_id)
+    if link is None and invalid is not None:
+        return invalid_report(invalid)
     if link is None:
         raise NotFoundError(
             f"product {product_id} has no link with shop {shop.shop_name}",
             hint="it has not been planned yet: run `etsysync plan`",
         )
-    return link_report(link, etsy_views.get(store, shop.id, product_id))
+    return link_report(link, etsy_views.get(store, shop.id, product_id), invalid)
 
 
 def feed(store: Store, account: str | None, limit: int = 50) -> FeedDocument:

@@ -76,6 +76,19 @@ class SyncOutcome:
     closed: Job | None = None
     write_back: sales.WriteBack = field(default_factory=sales.WriteBack)  # sales into the store
 
+    def raise_for_invalid(self) -> None:
+        """With `--fail-on-invalid` (or `sync.fail_on_invalid`): products the plan did not
+        send because invalid make the run exit 3, as failures do, so that cron hears of them."""
+        job = self.plan.job if self.plan is not None else None
+        invalid = job.counts.get("invalid", 0) if job is not None else 0
+        if job is None or not invalid:
+            return
+        raise PartialFailureError(
+            f"{invalid} product(s) were not sent because they are invalid (--fail-on-invalid)",
+            hint=f"`etsysync status {job.transaction_id} --failed` lists why; fix them in the "
+            "store and the next sync sends them",
+        )
+
     def raise_for_write_back(self) -> None:
         """A push that went well still exits 3 when sales could not be written back: cron
         must hear of it (they are retried on the next run)."""
