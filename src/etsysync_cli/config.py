@@ -11,6 +11,7 @@ Secrets (the Etsy shared secret, the Medusa API key) are accepted only from the 
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -253,6 +254,16 @@ class LoadedSettings:
     def origin(self, key: str) -> Origin:
         return self.origins.get(key, "default")
 
+    def value(self, key: str) -> Any:
+        section, _, name = key.partition(".")
+        return getattr(getattr(self.settings, section), name)
+
+    def source(self, key: str) -> str:
+        """Where the value of `key` comes from, in words: the file, the variable, or
+        "the default"."""
+        layer = self.layers.get(key)
+        return layer.source if layer is not None else "the default"
+
     def with_flags(self, overrides: Mapping[str, Any] | None) -> LoadedSettings:
         """These settings with command-line flags (by dotted key; None = not given) on top,
         validated again; the file and the environment are not read again."""
@@ -338,13 +349,15 @@ def _config_error(exc: ValidationError, sources: Mapping[str, str], path: Path) 
     first = exc.errors()[0]
     key = ".".join(str(part) for part in first["loc"][:2])
     where = sources.get(key, str(path))
+    hint = "see `etsysync config show` for the settings and their values"
     if first["type"] == "extra_forbidden":
         message = f"unknown setting {key} in {where}"
+        hint = _did_you_mean(key) or hint
     else:
         message = (
             f"invalid value for {key} in {where}: {first['msg'].removeprefix('Value error, ')}"
         )
-    return ConfigError(message, hint="see `etsysync config show` for the settings and their values")
+    return ConfigError(message, hint=hint)
 
 
 # --- editing config.toml -----------------------------------------------------------------------
@@ -385,8 +398,41 @@ def unset_value(key: str, *, home: Path | None = None) -> bool:
 def _check_key(key: str) -> None:
     if key not in {info.key for info in setting_keys()}:
         raise ConfigError(
-            f"unknown setting {key}", hint="see `etsysync config show` for the settings"
+            f"unknown setting {key}",
+            hint=_did_you_mean(key) or "see `etsysync config show` for the settings",
         )
+
+
+def close_keys(key: str) -> list[str]:
+    """The setting keys `key` was probably meant to be: a typo of a whole key
+    (`listing.taxonmy_id`), or a key's last part given alone or under the wrong section
+    (`taxonomy_id`, `etsy.redirect_port`)."""
+    keys = [info.key for info in setting_keys()]
+    found = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.75)
+    by_name = {k.partition(".")[2]: k for k in keys}
+    name = key.lower().rpartition(".")[2]
+    for near in difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.8):
+        if by_name[near] not in found:
+            found.append(by_name[near])
+    return found[:3]
+
+
+def _did_you_mean(key: str) -> str | None:
+    found = close_keys(key)
+    if not found:
+        return None
+    return (
+        "did you mean "
+        + " or ".join(f"`{k}`" for k in found)
+        + "? (`etsysync config show` lists every setting)"
+    )
+
+
+def describe_setting(key: str) -> SettingInfo:
+    """The key's environment variable and description; an unknown key is an error that names
+    the keys it is close to."""
+    _check_key(key)
+    return next(info for info in setting_keys() if info.key == key)
 
 
 def _check_settable(key: str) -> None:

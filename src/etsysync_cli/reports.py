@@ -485,6 +485,20 @@ class ConfigDocument(Report):
     settings: dict[str, SettingValue] = Field(description="By dotted key.")
 
 
+class ConfigValueDocument(Report):
+    """`config get KEY --json`: one setting's effective value and where it comes from."""
+
+    key: str = Field(description="The dotted key.")
+    value: Any = Field(description="The value in effect (secrets show as `(set)`).")
+    origin: Literal["default", "file", "env", "flag"] = Field(description="Where it comes from.")
+    source: str = Field(
+        description="The same in words: `the default`, the config.toml path, or "
+        "`the environment variable ETSYSYNC_…`."
+    )
+    env: str = Field(description="The environment variable that sets it.")
+    description: str = Field(description="What the setting does.")
+
+
 class MedusaStore(Report):
     id: str
     name: str
@@ -607,6 +621,7 @@ DOCUMENTS: dict[str, type[Report]] = {
     "shop --json": ShopDocument,
     "taxonomy search --json": TaxonomyDocument,
     "config show --json": ConfigDocument,
+    "config get KEY --json": ConfigValueDocument,
     "source check --json": SourceCheckDocument,
     "webhook body (notify.webhook_url)": WebhookEvent,
 }
