@@ -39,6 +39,21 @@ ETSY_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth
 ETSY_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
 
 
+def is_real_etsy(api_url: str) -> bool:
+    """Whether an API base URL is the real Etsy's (anything else is a sandbox or a stand-in)."""
+    return (urlsplit(api_url).hostname or "").lower() == urlsplit(ETSY_API_URL).hostname
+
+
+def etsy_name(api_url: str) -> str:
+    """Which Etsy an API base URL is, in words: "Etsy (api.etsy.com)" or "a sandbox at
+    http://127.0.0.1:8765" (what `auth status` says and the mix-up errors name)."""
+    parts = urlsplit(api_url)
+    if is_real_etsy(api_url):
+        return f"Etsy ({parts.hostname})"
+    host = (parts.hostname or "?") + (f":{parts.port}" if parts.port else "")
+    return f"a sandbox at {parts.scheme}://{host}"
+
+
 MAX_TTL_MINUTES = 7 * 24 * 60  # a week: a plan older than that reviews a shop that moved on
 
 
@@ -214,6 +229,26 @@ def app_home() -> Path:
     """ETSYSYNC_HOME if set, else the platform's user data folder."""
     explicit = os.environ.get("ETSYSYNC_HOME")
     return Path(explicit).expanduser() if explicit else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+SANDBOX_FOLDER = "sandbox"  # under the app home: the sandbox's shop, kept apart from the real one
+SANDBOX_STATE_FILE = "sandbox-state.json"
+
+
+def sandbox_home(explicit: Path | None = None) -> Path:
+    """The app home for a sandbox's shop: `explicit`, else ETSYSYNC_SANDBOX_HOME, else the
+    app home itself when it already holds a sandbox's state (the shell has the sandbox's
+    ETSYSYNC_HOME, or it is the demo's home), else `sandbox/` under the app home.
+
+    `sandbox serve` prints it as ETSYSYNC_HOME with the URLs, so a shop connected by pasting
+    those lines never lands in the home of the real shop."""
+    if explicit is not None:
+        return explicit.expanduser().absolute()
+    from_env = os.environ.get("ETSYSYNC_SANDBOX_HOME")
+    if from_env:
+        return Path(from_env).expanduser().absolute()
+    home = app_home().absolute()
+    return home if (home / SANDBOX_STATE_FILE).exists() else home / SANDBOX_FOLDER
 
 
 def private_folder(path: Path) -> Path:

@@ -413,6 +413,15 @@ class AccountReport(Report):
     token_expires_at: str | None = Field(description="When the access token expires.")
     token_storage: str | None = Field(description="`keyring` or `file`.")
     token_storage_detail: str | None = Field(description="Which keyring, or which file.")
+    etsy: str | None = Field(
+        description="Which Etsy it was connected on: `Etsy (api.etsy.com)` or `a sandbox at "
+        "http://127.0.0.1:PORT`; null for a shop connected before etsysync recorded it."
+    )
+    etsy_api_url: str | None = Field(description="The API base URL it was connected on.")
+    etsy_matches: bool | None = Field(
+        description="Whether the settings point at that same kind of Etsy now (false: `plan`, "
+        "`confirm` and `sync` refuse the shop); null when not recorded."
+    )
     check: TokenCheck | None = Field(default=None, description="With `--check`: the result.")
 
 

@@ -10,6 +10,7 @@ import typer
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.clock import isoformat, parse_time
+from etsysync_cli.config import etsy_name
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.flows import auth
 from etsysync_cli.reports import AccountReport
@@ -74,8 +75,8 @@ def login_cmd(
             no_browser=no_browser,
         )
     note(
-        f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}); "
-        "it is the active account."
+        f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}) on "
+        f"{etsy_name(account.api_url or ws.settings.etsy.api_url)}; it is the active account."
     )
 
 
@@ -112,12 +113,24 @@ def _account_block(a: AccountReport, check: bool) -> str:
         f"{a.currency_code or '?'}){'  active' if a.is_active else ''}",
         f"    token expires   {expires}",
         f"    tokens kept in  {a.token_storage_detail or '-'}",
+        f"    Etsy            {_etsy_line(a)}",
         f"    scopes          {' '.join(a.scopes)}",
     ]
     if check:
         result = "ok" if a.check and a.check.ok else ((a.check and a.check.error) or "not checked")
         lines.append(f"    check           {result}")
     return "\n".join(lines)
+
+
+def _etsy_line(a: AccountReport) -> str:
+    if a.etsy is None:
+        return "not recorded (connected before etsysync kept it; `etsysync auth login` records it)"
+    if a.etsy_matches is False:
+        return (
+            f"{a.etsy}, but the settings now point elsewhere: plan, confirm and sync refuse "
+            "this shop (`etsysync config get etsy.api_url`)"
+        )
+    return a.etsy
 
 
 @app.command("use")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from etsysync_cli.cli.views import out
+from etsysync_cli.config import SANDBOX_STATE_FILE, private_folder, sandbox_home
 
 app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no real Etsy involved).")
 
@@ -35,7 +37,15 @@ def serve_cmd(
     auto_approve: bool | None = typer.Option(
         None, "--auto-approve/--no-auto-approve", help="Skip the consent page."
     ),
-    state_file: Path | None = typer.Option(None, help="Keep the sandbox's state in this file."),
+    state_file: Path | None = typer.Option(
+        None, help="Keep the sandbox's state in this file [default: sandbox-state.json in --home]."
+    ),
+    home: Path | None = typer.Option(
+        None,
+        "--home",
+        help="The etsysync home for the sandbox's shop, printed as ETSYSYNC_HOME with the URLs "
+        "so it stays apart from your real shop's [default: the app home's sandbox/ folder].",
+    ),
     shop_currency: str | None = typer.Option(None, help="Currency of the seeded shop."),
     clock_offset: float | None = typer.Option(
         None, help="Seconds Etsy's clock runs ahead of this machine's (negative: behind)."
@@ -51,6 +61,10 @@ def serve_cmd(
     Like a new Etsy app: 10 requests a second, 10,000 a day, unless --rps/--rpd say otherwise.
 
     Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets a 429.
+
+    The export lines it prints include ETSYSYNC_HOME: the shop you connect after pasting them
+    lives in the sandbox's own home, and its state (listings, tokens) is kept there, so a
+    restart finds the same shop. A shell without those lines is back on the real Etsy.
 
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """
@@ -73,4 +87,11 @@ def serve_cmd(
         "escape_text": escape_text,
     }
     config = SandboxConfig.from_env(**{k: v for k, v in flags.items() if v is not None})
-    serve(config, out=lambda line: out.print(line, highlight=False, markup=False))
+    shop_home = private_folder(sandbox_home(home))
+    if config.state_file is None:
+        config.state_file = shop_home / SANDBOX_STATE_FILE
+    serve(
+        config,
+        out=lambda line: out.print(line, highlight=False, markup=False),
+        extra_env=[f"ETSYSYNC_HOME={shlex.quote(str(shop_home))}"],
+    )

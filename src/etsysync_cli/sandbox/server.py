@@ -116,7 +116,7 @@ class SandboxServer:
             f"ETSYSYNC_ETSY_SHARED_SECRET={self.config.shared_secret}",
         ]
 
-    def banner(self) -> list[str]:
+    def banner(self, extra_env: Sequence[str] = ()) -> list[str]:
         shop = self.state.seed.shops[SELLER_SHOP_ID]
         rps, rpd = self.config.rps, self.config.rpd
         whose = "Etsy's default" if (rps, rpd) == (ETSY_RPS, ETSY_RPD) else "set by --rps/--rpd"
@@ -131,7 +131,7 @@ class SandboxServer:
             f"{shop['currency_code']})",
             f"  Rate limits:  {rps:,}/s, {rpd:,}/day ({whose})",
             "Point etsysync at it (paste into another shell):",
-            *(f"export {line}" for line in self.env_lines()),
+            *(f"export {line}" for line in [*extra_env, *self.env_lines()]),
             "Press Ctrl-C to stop.",
         ]
 
@@ -350,12 +350,13 @@ def serve(
     log_requests: bool = True,
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
+    extra_env: Sequence[str] = (),
 ) -> None:
     """Run the sandbox in the foreground until Ctrl-C (or SIGTERM); then stop cleanly.
 
     Prints the URLs and the environment lines first, then one line per request.
     For callers running this on a thread: `ready` is set once the server listens, and setting
-    `stop` ends it.
+    `stop` ends it. `extra_env` lines (`NAME=value`) are printed with the environment lines.
     """
     server = SandboxServer(config)
     if log_requests:
@@ -366,7 +367,7 @@ def serve(
     stop = stop or threading.Event()
     try:
         server.start()
-        for line in server.banner():
+        for line in server.banner(extra_env):
             out(line)
         if ready is not None:
             ready.set()
