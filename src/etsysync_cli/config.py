@@ -237,8 +237,8 @@ SANDBOX_STATE_FILE = "sandbox-state.json"
 
 def sandbox_home(explicit: Path | None = None) -> Path:
     """The app home for a sandbox's shop: `explicit`, else ETSYSYNC_SANDBOX_HOME, else the
-    app home itself when it already holds a sandbox's state (the shell has the sandbox's
-    ETSYSYNC_HOME, or it is the demo's home), else `sandbox/` under the app home.
+    app home itself when it already is a sandbox's (the shell has the sandbox's ETSYSYNC_HOME,
+    or it is the demo's home), else `sandbox/` under the app home.
 
     `sandbox serve` prints it as ETSYSYNC_HOME with the URLs, so a shop connected by pasting
     those lines never lands in the home of the real shop."""
@@ -248,7 +248,8 @@ def sandbox_home(explicit: Path | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser().absolute()
     home = app_home().absolute()
-    return home if (home / SANDBOX_STATE_FILE).exists() else home / SANDBOX_FOLDER
+    already = home.name == SANDBOX_FOLDER or (home / SANDBOX_STATE_FILE).exists()
+    return home if already else home / SANDBOX_FOLDER
 
 
 def private_folder(path: Path) -> Path:

@@ -10,6 +10,7 @@ import typer
 
 from etsysync_cli.cli.views import out
 from etsysync_cli.config import SANDBOX_STATE_FILE, private_folder, sandbox_home
+from etsysync_cli.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no real Etsy involved).")
 
@@ -39,6 +40,12 @@ def serve_cmd(
     ),
     state_file: Path | None = typer.Option(
         None, help="Keep the sandbox's state in this file [default: sandbox-state.json in --home]."
+    ),
+    in_memory: bool = typer.Option(
+        False,
+        "--in-memory",
+        help="Keep the state in memory only: nothing is written, a restart starts afresh "
+        "(faster for big catalogs; the state file is rewritten after every change).",
     ),
     home: Path | None = typer.Option(
         None,
@@ -87,8 +94,12 @@ def serve_cmd(
         "escape_text": escape_text,
     }
     config = SandboxConfig.from_env(**{k: v for k, v in flags.items() if v is not None})
+    if in_memory and config.state_file is not None:
+        raise UsageError(
+            "--in-memory keeps nothing, --state-file keeps the state in a file: choose one"
+        )
     shop_home = private_folder(sandbox_home(home))
-    if config.state_file is None:
+    if config.state_file is None and not in_memory:
         config.state_file = shop_home / SANDBOX_STATE_FILE
     serve(
         config,
