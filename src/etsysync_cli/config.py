@@ -39,9 +39,12 @@ ETSY_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth
 ETSY_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
 
 
+ETSY_API_HOSTS = frozenset({"api.etsy.com", "openapi.etsy.com"})  # equivalent (etsy-api.md §2)
+
+
 def is_real_etsy(api_url: str) -> bool:
     """Whether an API base URL is the real Etsy's (anything else is a sandbox or a stand-in)."""
-    return (urlsplit(api_url).hostname or "").lower() == urlsplit(ETSY_API_URL).hostname
+    return (urlsplit(api_url).hostname or "").lower() in ETSY_API_HOSTS
 
 
 def etsy_name(api_url: str) -> str:
