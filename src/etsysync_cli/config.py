@@ -251,8 +251,13 @@ def sandbox_home(explicit: Path | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser().absolute()
     home = app_home().absolute()
-    already = home.name == SANDBOX_FOLDER or (home / SANDBOX_STATE_FILE).exists()
-    return home if already else home / SANDBOX_FOLDER
+    return home if is_sandbox_home(home) else home / SANDBOX_FOLDER
+
+
+def is_sandbox_home(home: Path) -> bool:
+    """Whether `home` is a sandbox's own: `sandbox/` under an app home, or a folder holding
+    a sandbox's state (the demo's)."""
+    return home.name == SANDBOX_FOLDER or (home / SANDBOX_STATE_FILE).exists()
 
 
 def private_folder(path: Path) -> Path:

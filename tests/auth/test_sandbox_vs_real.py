@@ -38,6 +38,10 @@ def test_a_sandbox_shop_is_refused_against_the_real_etsy_and_back(
     cli, connected, catalog, monkeypatch, app_home: Path
 ) -> None:
     sandbox = connected.base_url
+    # Connected with the sandbox's URLs but not its ETSYSYNC_HOME: said, once, at login.
+    again = cli("auth", "login", "--timeout", "20")
+    assert f"on a sandbox at {sandbox}; it is the active account" in again.stderr
+    assert f"this sandbox shop is kept in {app_home}, not in a sandbox's own home" in again.stderr
     code, account = auth_status(cli)
     assert code == 0
     assert account["etsy"] == f"a sandbox at {sandbox}"
@@ -143,6 +147,7 @@ def test_the_quick_start_keeps_the_sandbox_shop_in_its_own_home(
         login = cli("auth", "login", "--timeout", "20", env=pasted)
         assert login.exit_code == 0, login.stderr
         assert f"on a sandbox at {url}; it is the active account" in login.stderr
+        assert "not in a sandbox's own home" not in login.stderr
         status = cli("auth", "status", env=pasted)
         assert f"Etsy            a sandbox at {url}" in status.stdout
     finally:

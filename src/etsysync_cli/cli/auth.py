@@ -10,7 +10,7 @@ import typer
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.clock import isoformat, parse_time
-from etsysync_cli.config import etsy_name
+from etsysync_cli.config import etsy_name, is_real_etsy, is_sandbox_home
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.flows import auth
 from etsysync_cli.reports import AccountReport
@@ -78,6 +78,12 @@ def login_cmd(
         f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}) on "
         f"{etsy_name(account.api_url or ws.settings.etsy.api_url)}; it is the active account."
     )
+    if not is_real_etsy(ws.settings.etsy.api_url) and not is_sandbox_home(ws.home):
+        note(
+            f"Note: this sandbox shop is kept in {ws.home}, not in a sandbox's own home; "
+            "paste all the export lines `etsysync sandbox serve` prints (ETSYSYNC_HOME "
+            "included) to keep the sandbox apart from your real shop."
+        )
 
 
 @app.command("status")
