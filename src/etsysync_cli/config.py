@@ -239,17 +239,14 @@ SANDBOX_STATE_FILE = "sandbox-state.json"
 
 
 def sandbox_home(explicit: Path | None = None) -> Path:
-    """The app home for a sandbox's shop: `explicit`, else ETSYSYNC_SANDBOX_HOME, else the
-    app home itself when it already is a sandbox's (the shell has the sandbox's ETSYSYNC_HOME,
-    or it is the demo's home), else `sandbox/` under the app home.
+    """The app home for a sandbox's shop: `explicit` (`sandbox serve --home`, or
+    ETSYSYNC_SANDBOX_HOME), else the app home itself when it already is a sandbox's (the shell
+    has the sandbox's ETSYSYNC_HOME, or it is the demo's home), else `sandbox/` under it.
 
     `sandbox serve` prints it as ETSYSYNC_HOME with the URLs, so a shop connected by pasting
     those lines never lands in the home of the real shop."""
     if explicit is not None:
         return explicit.expanduser().absolute()
-    from_env = os.environ.get("ETSYSYNC_SANDBOX_HOME")
-    if from_env:
-        return Path(from_env).expanduser().absolute()
     home = app_home().absolute()
     return home if is_sandbox_home(home) else home / SANDBOX_FOLDER
 

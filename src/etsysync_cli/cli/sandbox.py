@@ -39,19 +39,21 @@ def serve_cmd(
         None, "--auto-approve/--no-auto-approve", help="Skip the consent page."
     ),
     state_file: Path | None = typer.Option(
-        None, help="Keep the sandbox's state in this file [default: sandbox-state.json in --home]."
+        None, help="Keep the sandbox's state in this file (default: sandbox-state.json in --home)."
     ),
     in_memory: bool = typer.Option(
         False,
         "--in-memory",
+        envvar="ETSYSYNC_SANDBOX_IN_MEMORY",
         help="Keep the state in memory only: nothing is written, a restart starts afresh "
         "(faster for big catalogs; the state file is rewritten after every change).",
     ),
     home: Path | None = typer.Option(
         None,
         "--home",
+        envvar="ETSYSYNC_SANDBOX_HOME",
         help="The etsysync home for the sandbox's shop, printed as ETSYSYNC_HOME with the URLs "
-        "so it stays apart from your real shop's [default: the app home's sandbox/ folder].",
+        "so it stays apart from your real shop's (default: sandbox/ in the app home).",
     ),
     shop_currency: str | None = typer.Option(None, help="Currency of the seeded shop."),
     clock_offset: float | None = typer.Option(
