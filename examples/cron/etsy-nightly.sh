@@ -15,6 +15,7 @@
 ETSYSYNC="${ETSYSYNC:-/home/seller/etsysync/.venv/bin/etsysync}"
 CATALOG="${CATALOG:-/srv/shop/catalog.jsonl}"
 LOG_FILE="${LOG_FILE:-$HOME/etsysync.log}"
+RETRY_AFTER="${RETRY_AFTER:-3600}"   # seconds to wait when Etsy's daily quota is spent
 
 if [ ! -x "$ETSYSYNC" ]; then
     echo "etsy-nightly: no etsysync at $ETSYSYNC; set ETSYSYNC to what \`command -v etsysync\` prints" >&2
@@ -27,8 +28,8 @@ for attempt in 1 2 3; do
     code=$?
     case $code in
         0)  exit 0 ;;                     # every product synced (or nothing to push)
-        75) echo "etsy-nightly: Etsy's daily quota is spent; trying again in an hour (attempt $attempt of 3)"
-            sleep 3600 ;;
+        75) echo "etsy-nightly: Etsy's daily quota is spent (attempt $attempt of 3)"
+            if [ "$attempt" -lt 3 ]; then sleep "$RETRY_AFTER"; fi ;;   # the run resumes where it stopped
         3)  echo "etsy-nightly: some products failed: run etsysync status --failed"; exit 3 ;;
         4)  echo "etsy-nightly: Etsy needs a new login: run etsysync auth login --insecure-storage"; exit 4 ;;
         5)  echo "etsy-nightly: refused (more changes than --max-creates/--max-updates?): run etsysync status"; exit 5 ;;

@@ -10,6 +10,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
+from etsysync_cli.errors import ExitCode
 from tests.sync.conftest import shop_listings
 from tests.sync.test_sync_e2e import VALID
 
@@ -70,6 +71,13 @@ def test_the_cron_recipe_runs_as_written(cli, sandbox, catalog, tmp_path: Path) 
     logged = log_file.read_text()
     assert f'command_started argv="--log-file {log_file} sync ' in logged
     assert logged.count("item_synced") == VALID
+
+    # Etsy's daily quota spent: three tries (an hour apart in real life), then exit 75.
+    sandbox.set_remaining_today(0)
+    spent = as_cron(RECIPE, {**paths, "RETRY_AFTER": "0"})
+    assert spent.returncode == ExitCode.QUOTA, spent.stdout + spent.stderr
+    assert spent.stdout.count("Etsy's daily quota is spent") == 3
+    assert "(attempt 3 of 3)" in spent.stdout
 
     # Not installed where the script says: a loud exit 127 with the fix, not a silent one.
     missing = as_cron(RECIPE, {**paths, "ETSYSYNC": str(tmp_path / "nowhere" / "etsysync")})
