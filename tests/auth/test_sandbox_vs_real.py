@@ -195,3 +195,19 @@ def test_the_demo_s_what_next_works_as_printed(cli, tmp_path: Path) -> None:
         assert "Nothing to push" in again.stdout + again.stderr
     finally:
         _stop(proc)
+
+
+def test_a_real_shop_connected_in_a_sandbox_home_is_told(
+    cli, sandbox, monkeypatch, tmp_path: Path
+) -> None:
+    """The reverse leak: the sandbox's ETSYSYNC_HOME still set, the URLs unset. The sandbox
+    stands in for the real Etsy here (its host counted as Etsy's), since no test reaches Etsy."""
+    from etsysync_cli import config
+
+    monkeypatch.setattr(config, "ETSY_API_HOSTS", frozenset({"127.0.0.1"}))
+    home = tmp_path / "apphome" / "sandbox"
+    login = cli("auth", "login", "--timeout", "20", env={"ETSYSYNC_HOME": str(home)})
+    assert login.exit_code == 0, login.stderr
+    assert "on Etsy (127.0.0.1)" in login.stderr
+    assert f"this real shop is kept in {home}, a sandbox's home" in login.stderr
+    assert "unset ETSYSYNC_HOME" in login.stderr

@@ -78,11 +78,18 @@ def login_cmd(
         f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}) on "
         f"{etsy_name(account.api_url or ws.settings.etsy.api_url)}; it is the active account."
     )
-    if not is_real_etsy(ws.settings.etsy.api_url) and not is_sandbox_home(ws.home):
+    real, in_sandbox_home = is_real_etsy(ws.settings.etsy.api_url), is_sandbox_home(ws.home)
+    if not real and not in_sandbox_home:
         note(
             f"Note: this sandbox shop is kept in {ws.home}, not in a sandbox's own home; "
             "paste all the export lines `etsysync sandbox serve` prints (ETSYSYNC_HOME "
             "included) to keep the sandbox apart from your real shop."
+        )
+    elif real and in_sandbox_home:
+        note(
+            f"Note: this real shop is kept in {ws.home}, a sandbox's home (ETSYSYNC_HOME is "
+            "still set from the sandbox's lines); unset ETSYSYNC_HOME and run `etsysync auth "
+            "login` again to keep it in the app home."
         )
 
 
