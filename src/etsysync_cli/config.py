@@ -11,6 +11,7 @@ Secrets (the Etsy shared secret, the Medusa API key) are accepted only from the 
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,24 @@ Origin = Literal["default", "file", "env", "flag"]
 # Where the real Etsy lives (the settings point elsewhere for the sandbox).
 ETSY_API_URL = "https://api.etsy.com/v3"  # + /application/... and /public/oauth/token
 ETSY_OAUTH_URL = "https://www.etsy.com"  # + /oauth/connect (the consent page)
+
+
+ETSY_API_HOSTS = frozenset({"api.etsy.com", "openapi.etsy.com"})  # equivalent (etsy-api.md §2)
+
+
+def is_real_etsy(api_url: str) -> bool:
+    """Whether an API base URL is the real Etsy's (anything else is a sandbox or a stand-in)."""
+    return (urlsplit(api_url).hostname or "").lower() in ETSY_API_HOSTS
+
+
+def etsy_name(api_url: str) -> str:
+    """Which Etsy an API base URL is, in words: "Etsy (api.etsy.com)" or "a sandbox at
+    http://127.0.0.1:8765" (what `auth status` says and the mix-up errors name)."""
+    parts = urlsplit(api_url)
+    if is_real_etsy(api_url):
+        return f"Etsy ({parts.hostname})"
+    host = (parts.hostname or "?") + (f":{parts.port}" if parts.port else "")
+    return f"a sandbox at {parts.scheme}://{host}"
 
 
 MAX_TTL_MINUTES = 7 * 24 * 60  # a week: a plan older than that reviews a shop that moved on
@@ -220,6 +239,29 @@ def app_home() -> Path:
     return Path(explicit).expanduser() if explicit else Path(platformdirs.user_data_dir(APP_NAME))
 
 
+SANDBOX_FOLDER = "sandbox"  # under the app home: the sandbox's shop, kept apart from the real one
+SANDBOX_STATE_FILE = "sandbox-state.json"
+
+
+def sandbox_home(explicit: Path | None = None) -> Path:
+    """The app home for a sandbox's shop: `explicit` (`sandbox serve --home`, or
+    ETSYSYNC_SANDBOX_HOME), else the app home itself when it already is a sandbox's (the shell
+    has the sandbox's ETSYSYNC_HOME, or it is the demo's home), else `sandbox/` under it.
+
+    `sandbox serve` prints it as ETSYSYNC_HOME with the URLs, so a shop connected by pasting
+    those lines never lands in the home of the real shop."""
+    if explicit is not None:
+        return explicit.expanduser().absolute()
+    home = app_home().absolute()
+    return home if is_sandbox_home(home) else home / SANDBOX_FOLDER
+
+
+def is_sandbox_home(home: Path) -> bool:
+    """Whether `home` is a sandbox's own: `sandbox/` under an app home, or a folder holding
+    a sandbox's state (the demo's)."""
+    return home.name == SANDBOX_FOLDER or (home / SANDBOX_STATE_FILE).exists()
+
+
 def private_folder(path: Path) -> Path:
     """Make `path` (and its parents) a folder only this user can open: the app home holds
     the database, the logs and maybe the tokens."""
@@ -257,6 +299,16 @@ class LoadedSettings:
 
     def origin(self, key: str) -> Origin:
         return self.origins.get(key, "default")
+
+    def value(self, key: str) -> Any:
+        section, _, name = key.partition(".")
+        return getattr(getattr(self.settings, section), name)
+
+    def source(self, key: str) -> str:
+        """Where the value of `key` comes from, in words: the file, the variable, or
+        "the default"."""
+        layer = self.layers.get(key)
+        return layer.source if layer is not None else "the default"
 
     def with_flags(self, overrides: Mapping[str, Any] | None) -> LoadedSettings:
         """These settings with command-line flags (by dotted key; None = not given) on top,
@@ -343,13 +395,15 @@ def _config_error(exc: ValidationError, sources: Mapping[str, str], path: Path) 
     first = exc.errors()[0]
     key = ".".join(str(part) for part in first["loc"][:2])
     where = sources.get(key, str(path))
+    hint = "see `etsysync config show` for the settings and their values"
     if first["type"] == "extra_forbidden":
         message = f"unknown setting {key} in {where}"
+        hint = _did_you_mean(key) or hint
     else:
         message = (
             f"invalid value for {key} in {where}: {first['msg'].removeprefix('Value error, ')}"
         )
-    return ConfigError(message, hint="see `etsysync config show` for the settings and their values")
+    return ConfigError(message, hint=hint)
 
 
 # --- editing config.toml -----------------------------------------------------------------------
@@ -390,8 +444,41 @@ def unset_value(key: str, *, home: Path | None = None) -> bool:
 def _check_key(key: str) -> None:
     if key not in {info.key for info in setting_keys()}:
         raise ConfigError(
-            f"unknown setting {key}", hint="see `etsysync config show` for the settings"
+            f"unknown setting {key}",
+            hint=_did_you_mean(key) or "see `etsysync config show` for the settings",
         )
+
+
+def close_keys(key: str) -> list[str]:
+    """The setting keys `key` was probably meant to be: a typo of a whole key
+    (`listing.taxonmy_id`), or a key's last part given alone or under the wrong section
+    (`taxonomy_id`, `etsy.redirect_port`)."""
+    keys = [info.key for info in setting_keys()]
+    found = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.75)
+    by_name = {k.partition(".")[2]: k for k in keys}
+    name = key.lower().rpartition(".")[2]
+    for near in difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.8):
+        if by_name[near] not in found:
+            found.append(by_name[near])
+    return found[:3]
+
+
+def _did_you_mean(key: str) -> str | None:
+    found = close_keys(key)
+    if not found:
+        return None
+    return (
+        "did you mean "
+        + " or ".join(f"`{k}`" for k in found)
+        + "? (`etsysync config show` lists every setting)"
+    )
+
+
+def describe_setting(key: str) -> SettingInfo:
+    """The key's environment variable and description; an unknown key is an error that names
+    the keys it is close to."""
+    _check_key(key)
+    return next(info for info in setting_keys() if info.key == key)
 
 
 def _check_settable(key: str) -> None:

@@ -465,6 +465,15 @@ class AccountReport(Report):
     token_expires_at: str | None = Field(description="When the access token expires.")
     token_storage: str | None = Field(description="`keyring` or `file`.")
     token_storage_detail: str | None = Field(description="Which keyring, or which file.")
+    etsy: str | None = Field(
+        description="Which Etsy it was connected on: `Etsy (api.etsy.com)` or `a sandbox at "
+        "http://127.0.0.1:PORT`; null for a shop connected before etsysync recorded it."
+    )
+    etsy_api_url: str | None = Field(description="The API base URL it was connected on.")
+    etsy_matches: bool | None = Field(
+        description="Whether the settings point at that same kind of Etsy now (false: `plan`, "
+        "`confirm` and `sync` refuse the shop); null when not recorded."
+    )
     check: TokenCheck | None = Field(default=None, description="With `--check`: the result.")
 
 
@@ -535,6 +544,20 @@ class ConfigDocument(Report):
     config_file: str = Field(description="The path of config.toml.")
     home: str = Field(description="The app home.")
     settings: dict[str, SettingValue] = Field(description="By dotted key.")
+
+
+class ConfigValueDocument(Report):
+    """`config get KEY --json`: one setting's effective value and where it comes from."""
+
+    key: str = Field(description="The dotted key.")
+    value: Any = Field(description="The value in effect (secrets show as `(set)`).")
+    origin: Literal["default", "file", "env", "flag"] = Field(description="Where it comes from.")
+    source: str = Field(
+        description="The same in words: `the default`, the config.toml path, or "
+        "`the environment variable ETSYSYNC_…`."
+    )
+    env: str = Field(description="The environment variable that sets it.")
+    description: str = Field(description="What the setting does.")
 
 
 class MedusaStore(Report):
@@ -659,6 +682,7 @@ DOCUMENTS: dict[str, type[Report]] = {
     "shop --json": ShopDocument,
     "taxonomy search --json": TaxonomyDocument,
     "config show --json": ConfigDocument,
+    "config get KEY --json": ConfigValueDocument,
     "source check --json": SourceCheckDocument,
     "webhook body (notify.webhook_url)": WebhookEvent,
 }

@@ -198,3 +198,10 @@ def test_connection_errors_name_the_host(exc: httpx.TransportError, words: str) 
 
 def test_connection_error_without_a_request() -> None:
     assert "Could not reach Etsy at Etsy" in str(connection_error(httpx.ConnectError("x")))
+
+
+def test_an_unreachable_sandbox_is_named_as_the_sandbox() -> None:
+    request = httpx.Request("GET", "http://127.0.0.1:41873/v3/application/users/me")
+    error = connection_error(httpx.ConnectError("Connection refused", request=request))
+    assert str(error).startswith("Could not reach the Etsy sandbox at 127.0.0.1:41873: ")
+    assert error.hint and "etsysync sandbox serve --port 41873" in error.hint

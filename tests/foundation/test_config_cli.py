@@ -138,3 +138,61 @@ def test_every_setting_has_an_env_name_and_a_description() -> None:
 def test_load_settings_error_type() -> None:
     with pytest.raises(ConfigError):
         config.load_settings({"sync.concurrency": 0})
+
+
+def test_config_get_says_where_the_value_comes_from(cli, app_home: Path) -> None:
+    result = cli("config", "get", "auth.redirect_port")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "3003\n"  # the value alone, for $(etsysync config get KEY)
+    assert "from the default" in result.stderr
+
+    cli("config", "set", "auth.redirect_port", "4004")
+    result = cli("config", "get", "auth.redirect_port")
+    assert result.stdout == "4004\n"
+    assert str(app_home / "config.toml") in result.stderr
+
+    result = cli("config", "get", "auth.redirect_port", env={"ETSYSYNC_AUTH_REDIRECT_PORT": "5005"})
+    assert result.stdout == "5005\n"
+    assert "the environment variable ETSYSYNC_AUTH_REDIRECT_PORT" in result.stderr
+
+    result = cli("config", "get", "listing.taxonomy_id")
+    assert result.exit_code == 0 and result.stdout == "\n"  # unset: an empty line
+
+
+def test_config_get_json_and_secrets(cli) -> None:
+    from etsysync_cli.reports import ConfigValueDocument
+    from tests.foundation.test_reports import assert_document
+
+    env = {"ETSYSYNC_ETSY_SHARED_SECRET": "s3cr3t-value"}
+    result = cli("config", "get", "etsy.shared_secret", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert_document(ConfigValueDocument, document)
+    assert document["value"] == "(set)"
+    assert document["origin"] == "env"
+    assert document["env"] == "ETSYSYNC_ETSY_SHARED_SECRET"
+    assert "s3cr3t-value" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "typo", "meant"),
+    [
+        (("get",), "listing.taxonmy_id", "listing.taxonomy_id"),
+        (("set",), "taxonomy_id", "listing.taxonomy_id"),
+        (("unset",), "etsy.redirect_port", "auth.redirect_port"),
+    ],
+)
+def test_unknown_keys_get_a_did_you_mean(cli, command, typo, meant) -> None:
+    args = [*command, typo] + (["1633"] if command == ("set",) else [])
+    result = cli("config", *args)
+    assert result.exit_code == ExitCode.CONFIG
+    assert f"unknown setting {typo}" in result.stderr
+    assert f"did you mean `{meant}`?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_key_in_the_file_gets_a_did_you_mean(cli, app_home: Path) -> None:
+    app_home.mkdir(parents=True)
+    (app_home / "config.toml").write_text("[auth]\nredirect_prot = 3003\n")
+    result = cli("config", "show")
+    assert "did you mean `auth.redirect_port`?" in result.stderr

@@ -23,6 +23,7 @@ EXPECTED_COLUMNS = {
         "token_expires_at",
         "token_storage",
         "api_config",
+        "api_url",
         "is_active",
         "created_at",
         "updated_at",

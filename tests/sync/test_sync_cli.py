@@ -77,7 +77,7 @@ def test_demo_runs_the_whole_flow(cli, tmp_path: Path) -> None:
     assert "holds 11 listings" in text
     assert (home / "etsysync.db").exists()
     assert (home / "credentials.json").exists()
-    assert f"export ETSYSYNC_HOME={home}" in text
+    assert f"etsysync sandbox serve --auto-approve --home {home}" in text
 
 
 def test_shop_listing_count_matches_links(cli, connected, catalog) -> None:

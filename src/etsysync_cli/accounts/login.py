@@ -142,6 +142,7 @@ def login(
         keystring=keys.keystring,
         token_expires_at=held.tokens.expires_at,
         token_storage=secrets.kind,
+        api_url=settings.etsy.api_url,
     )
     add_event(
         store,

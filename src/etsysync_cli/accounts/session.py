@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from etsysync_cli.accounts.credentials import SecretStore, open_store
-from etsysync_cli.config import Settings, env_name
+from etsysync_cli.config import Settings, env_name, etsy_name, is_real_etsy
 from etsysync_cli.errors import AuthError, ConfigError, NotConnectedError
 from etsysync_cli.etsy.auth import BearerAuth
 from etsysync_cli.etsy.client import EtsyClient
@@ -150,6 +150,7 @@ def open_session(
         raise NotConnectedError(
             f"shop {account.shop_name} is logged out", hint=f"{LOGIN_HINT} to connect it again"
         )
+    check_same_etsy(account, settings.etsy.api_url)
     tokens = AccountTokens(secret_store_for(account, home), store, account)
     keystring = account.keystring or settings.etsy.keystring
     secret = tokens.shared_secret() or (
@@ -165,6 +166,35 @@ def open_session(
         settings.etsy.api_url, keystring, secret, auth=auth, limiter=limiter, retry=retry
     )
     return Session(account, client, auth, tokens, refresher)
+
+
+def check_same_etsy(account: Account, api_url: str) -> None:
+    """Refuse to use a sandbox's shop against the real Etsy, or the real shop against a
+    sandbox: its tokens would go to an Etsy that never issued them (and a real shop's to
+    whatever the sandbox URL points at), and the answers would be about another shop.
+
+    A sandbox on another port is the same kind of Etsy and is allowed: a sandbox restarted
+    with its state file keeps its shop and tokens."""
+    if account.api_url is None or is_real_etsy(account.api_url) == is_real_etsy(api_url):
+        return
+    if is_real_etsy(api_url):
+        hint = (
+            "to keep working with the sandbox, paste the export lines `etsysync sandbox serve` "
+            "prints; for your real shop, use a home of its own (unset ETSYSYNC_HOME, or set it "
+            "to another folder) and run `etsysync auth login` there"
+        )
+    else:
+        hint = (
+            f"for the real shop, unset {env_name('etsy.api_url')} and "
+            f"{env_name('etsy.oauth_url')} (`etsysync config get etsy.api_url` says where the "
+            "value comes from); for the sandbox, use the home `etsysync sandbox serve` prints "
+            "(ETSYSYNC_HOME)"
+        )
+    raise ConfigError(
+        f"shop {account.shop_name} was connected on {etsy_name(account.api_url)}, but "
+        f"etsysync now talks to {etsy_name(api_url)}; nothing was sent",
+        hint=hint,
+    )
 
 
 def logout(store: Store, home: Path, account_name: str | None) -> Account:

@@ -10,6 +10,7 @@ import typer
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json
 from etsysync_cli.clock import isoformat, parse_time
+from etsysync_cli.config import etsy_name, is_real_etsy, is_sandbox_home
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.flows import auth
 from etsysync_cli.reports import AccountReport
@@ -75,14 +76,27 @@ def login_cmd(
         )
         others = auth.other_shops(ws.store, account)
     note(
-        f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}); "
-        "it is the active account."
+        f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}) on "
+        f"{etsy_name(account.api_url or ws.settings.etsy.api_url)}; it is the active account."
     )
     if others:
         names = ", ".join(a.shop_name for a in others)
         note(
             f"Also connected: {names}. Pick a shop per command with `--account NAME`, or "
             f"switch with `etsysync auth use NAME`."
+        )
+    real, in_sandbox_home = is_real_etsy(ws.settings.etsy.api_url), is_sandbox_home(ws.home)
+    if not real and not in_sandbox_home:
+        note(
+            f"Note: this sandbox shop is kept in {ws.home}, not in a sandbox's own home; "
+            "paste all the export lines `etsysync sandbox serve` prints (ETSYSYNC_HOME "
+            "included) to keep the sandbox apart from your real shop."
+        )
+    elif real and in_sandbox_home:
+        note(
+            f"Note: this real shop is kept in {ws.home}, a sandbox's home (ETSYSYNC_HOME is "
+            "still set from the sandbox's lines); unset ETSYSYNC_HOME and run `etsysync auth "
+            "login` again to keep it in the app home."
         )
 
 
@@ -119,12 +133,24 @@ def _account_block(a: AccountReport, check: bool) -> str:
         f"{a.currency_code or '?'}){'  active' if a.is_active else ''}",
         f"    token expires   {expires}",
         f"    tokens kept in  {a.token_storage_detail or '-'}",
+        f"    Etsy            {_etsy_line(a)}",
         f"    scopes          {' '.join(a.scopes)}",
     ]
     if check:
         result = "ok" if a.check and a.check.ok else ((a.check and a.check.error) or "not checked")
         lines.append(f"    check           {result}")
     return "\n".join(lines)
+
+
+def _etsy_line(a: AccountReport) -> str:
+    if a.etsy is None:
+        return "not recorded (connected before etsysync kept it; `etsysync auth login` records it)"
+    if a.etsy_matches is False:
+        return (
+            f"{a.etsy}, but the settings now point elsewhere: plan, confirm and sync refuse "
+            "this shop (`etsysync config get etsy.api_url`)"
+        )
+    return a.etsy
 
 
 @app.command("use")

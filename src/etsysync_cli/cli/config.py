@@ -7,7 +7,7 @@ import typer
 from etsysync_cli import config
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json, table
-from etsysync_cli.reports import ConfigDocument, SettingValue
+from etsysync_cli.reports import ConfigDocument, ConfigValueDocument, SettingValue
 
 app = typer.Typer(no_args_is_help=True, help="Show and change settings (config.toml).")
 
@@ -42,6 +42,35 @@ def show_cmd(
         origin_text = config.env_name(key) if origin == "env" else origin
         t.add_row(key, shown, origin_text)
     out.print(t)
+
+
+@app.command("get")
+def get_cmd(
+    key: str = typer.Argument(..., help="Dotted key, e.g. listing.taxonomy_id."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Print the value of KEY in effect, and where it comes from (default, file, environment).
+
+    The value goes to stdout alone (empty when unset), so `$(etsysync config get KEY)` works;
+    where it comes from goes to stderr. Secrets show as (set).
+    """
+    info = config.describe_setting(key)
+    loaded = common.loaded()
+    value = config.display_value(key, loaded.value(key))
+    if as_json:
+        print_json(
+            ConfigValueDocument(
+                key=key,
+                value=value,
+                origin=loaded.origin(key),
+                source=loaded.source(key),
+                env=info.env,
+                description=info.description,
+            )
+        )
+        return
+    typer.echo("" if value is None else str(value))
+    note(f"{key}: from {loaded.source(key)}")
 
 
 @app.command("set")

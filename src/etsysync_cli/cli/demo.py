@@ -8,6 +8,7 @@ one request with a 503 to show a retry.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import tempfile
 from datetime import timedelta
@@ -109,16 +110,15 @@ def demo_cmd(
 def _what_next(home: Path) -> None:
     _step("What next")
     out.print(
-        "Everything the demo did is kept in its home. To look around, restart its sandbox\n"
-        "with the same state and point etsysync at both:\n\n"
-        f"  etsysync sandbox serve --port 8765 --auto-approve "
-        f"--state-file {home / 'sandbox-state.json'}\n"
-        f"  export ETSYSYNC_HOME={home}\n"
-        "  export ETSYSYNC_ETSY_API_URL=http://127.0.0.1:8765/v3\n"
-        "  export ETSYSYNC_ETSY_OAUTH_URL=http://127.0.0.1:8765\n"
+        "Everything the demo did is kept in its home, apart from any real shop. To look\n"
+        "around, restart its sandbox on that home (it prints the export lines, ETSYSYNC_HOME\n"
+        "included):\n\n"
+        f"  etsysync sandbox serve --auto-approve --home {shlex.quote(str(home))}\n\n"
+        "then, in another shell, paste those export lines and run:\n\n"
         "  etsysync status\n"
-        f"  etsysync plan --source file {home / 'catalog' / 'catalog.json'}\n\n"
-        "Edit a price in the catalog and plan again: one update, one Etsy request.",
+        f"  etsysync plan --source file {shlex.quote(str(home / 'catalog' / 'catalog.json'))}\n\n"
+        "Edit a price in the catalog and plan again: one update, one Etsy request.\n"
+        "A shell without those lines talks to the real Etsy: see docs/sandbox-and-real-shop.md.",
         highlight=False,
     )
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from etsysync_cli.cli.views import out
+from etsysync_cli.config import SANDBOX_STATE_FILE, private_folder, sandbox_home
+from etsysync_cli.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no real Etsy involved).")
 
@@ -35,7 +38,23 @@ def serve_cmd(
     auto_approve: bool | None = typer.Option(
         None, "--auto-approve/--no-auto-approve", help="Skip the consent page."
     ),
-    state_file: Path | None = typer.Option(None, help="Keep the sandbox's state in this file."),
+    state_file: Path | None = typer.Option(
+        None, help="Keep the sandbox's state in this file (default: sandbox-state.json in --home)."
+    ),
+    in_memory: bool = typer.Option(
+        False,
+        "--in-memory",
+        envvar="ETSYSYNC_SANDBOX_IN_MEMORY",
+        help="Keep the state in memory only: nothing is written, a restart starts afresh "
+        "(faster for big catalogs; the state file is rewritten after every change).",
+    ),
+    home: Path | None = typer.Option(
+        None,
+        "--home",
+        envvar="ETSYSYNC_SANDBOX_HOME",
+        help="The etsysync home for the sandbox's shop, printed as ETSYSYNC_HOME with the URLs "
+        "so it stays apart from your real shop's (default: sandbox/ in the app home).",
+    ),
     shop_currency: str | None = typer.Option(None, help="Currency of the seeded shops."),
     shops: int | None = typer.Option(
         None,
@@ -60,6 +79,10 @@ def serve_cmd(
     --shops N hosts N sellers with a shop each, all using this one app (and its limits); pick
     who approves on the consent page, or with POST /_sandbox/signin {"user_id": N}.
 
+    The export lines it prints include ETSYSYNC_HOME: the shop you connect after pasting them
+    lives in the sandbox's own home, and its state (listings, tokens) is kept there, so a
+    restart finds the same shop. A shell without those lines is back on the real Etsy.
+
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """
     from etsysync_cli.sandbox import SandboxConfig, serve
@@ -82,4 +105,15 @@ def serve_cmd(
         "escape_text": escape_text,
     }
     config = SandboxConfig.from_env(**{k: v for k, v in flags.items() if v is not None})
-    serve(config, out=lambda line: out.print(line, highlight=False, markup=False))
+    if in_memory and config.state_file is not None:
+        raise UsageError(
+            "--in-memory keeps nothing, --state-file keeps the state in a file: choose one"
+        )
+    shop_home = private_folder(sandbox_home(home))
+    if config.state_file is None and not in_memory:
+        config.state_file = shop_home / SANDBOX_STATE_FILE
+    serve(
+        config,
+        out=lambda line: out.print(line, highlight=False, markup=False),
+        extra_env=[f"ETSYSYNC_HOME={shlex.quote(str(shop_home))}"],
+    )

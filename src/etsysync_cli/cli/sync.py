@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 
+from etsysync_cli import logs
 from etsysync_cli.cli import common, review
 from etsysync_cli.cli.confirm import raise_for_run, report_run, run_document
 from etsysync_cli.cli.progress import PushProgress
@@ -179,6 +181,12 @@ def sync_cmd(
         False, "--json", help="JSON Lines: a header, one line per product, a summary."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    log_file: str | None = typer.Option(
+        None,
+        "--log-file",
+        help="Append structured log lines here: the same as `etsysync --log-file PATH sync`, "
+        "accepted after `sync` too since cron lines are often written so.",
+    ),
 ) -> None:
     """Plan and confirm in one run: the command for cron.
 
@@ -186,6 +194,9 @@ def sync_cmd(
     review), and without --auto-approve when nobody is at a terminal. A run that stopped
     part-way is resumed first.
     """
+    if log_file:
+        logs.setup(log_file)
+        logs.event("command_started", argv=" ".join(sys.argv[1:]) or None)
     with common.workspace() as ws, stop_on_signals() as stopper:
         stopper.resume = "run `etsysync sync` again (it resumes the stopped run first)"
         session = ws.session(account, max_requests=max_requests)

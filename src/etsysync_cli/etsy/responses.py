@@ -260,6 +260,13 @@ def connection_error(exc: httpx.TransportError) -> EtsyConnectionError:
         reason = f"could not connect ({_clean(str(exc)) or type(exc).__name__})"
     else:
         reason = f"the connection failed ({_clean(str(exc)) or type(exc).__name__})"
+    if host in ("127.0.0.1", "localhost", "::1"):  # a sandbox on this machine, not running
+        port = exc.request.url.port
+        return EtsyConnectionError(
+            f"Could not reach the Etsy sandbox at {host}:{port}: {reason}",
+            hint=f"start it again (`etsysync sandbox serve --port {port}` keeps its address), "
+            "or, for the real Etsy, use a shell without the sandbox's export lines",
+        )
     return EtsyConnectionError(
         f"Could not reach Etsy at {host}: {reason}",
         hint="check the network connection (and ETSYSYNC_ETSY_API_URL, if set), then try again",

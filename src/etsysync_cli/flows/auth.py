@@ -16,7 +16,7 @@ from etsysync_cli.accounts.session import (
     secret_store_for,
 )
 from etsysync_cli.clock import isoformat_or_none
-from etsysync_cli.config import Settings
+from etsysync_cli.config import Settings, etsy_name, is_real_etsy, redact_url
 from etsysync_cli.errors import EtsysyncError, NotConnectedError
 from etsysync_cli.reports import AccountReport, AuthStatusDocument, TokenCheck
 from etsysync_cli.store.accounts import (
@@ -79,19 +79,24 @@ def statuses(settings: Settings, store: Store, home: Path, *, check: bool) -> Au
             except EtsysyncError as exc:
                 result = TokenCheck(ok=False, error=exc.message)
             account = get_account(store, account.id)  # a check may have refreshed the tokens
-        reports.append(_report(account, storage, result))
+        reports.append(_report(account, storage, result, settings.etsy.api_url))
     return AuthStatusDocument(accounts=reports)
 
 
 def usable(found: AuthStatusDocument) -> bool:
     """Whether there is a shop to work with: at least one with tokens, and (when they were
-    checked) none whose tokens Etsy refused. Cron scripts test `auth status` for exactly this."""
-    logged_in = [a for a in found.accounts if a.logged_in]
+    checked) none whose tokens Etsy refused. A shop connected on another Etsy than the one the
+    settings point at (a sandbox's, with the sandbox URLs unset) is not one to work with.
+    Cron scripts test `auth status` for exactly this."""
+    logged_in = [a for a in found.accounts if a.logged_in and a.etsy_matches is not False]
     refused = [a for a in logged_in if a.check is not None and not a.check.ok]
     return bool(logged_in) and not refused
 
 
-def _report(account: Account, storage: str | None, check: TokenCheck | None) -> AccountReport:
+def _report(
+    account: Account, storage: str | None, check: TokenCheck | None, api_url: str
+) -> AccountReport:
+    connected = account.api_url
     return AccountReport(
         shop_id=account.shop_id,
         shop_name=account.shop_name,
@@ -103,6 +108,9 @@ def _report(account: Account, storage: str | None, check: TokenCheck | None) -> 
         token_expires_at=isoformat_or_none(account.token_expires_at),
         token_storage=account.token_storage,
         token_storage_detail=storage,
+        etsy=etsy_name(connected) if connected else None,
+        etsy_api_url=redact_url(connected) if connected else None,
+        etsy_matches=is_real_etsy(connected) == is_real_etsy(api_url) if connected else None,
         check=check,
     )
 

@@ -114,7 +114,7 @@ class SandboxServer:
             f"ETSYSYNC_ETSY_SHARED_SECRET={self.config.shared_secret}",
         ]
 
-    def banner(self) -> list[str]:
+    def banner(self, extra_env: Sequence[str] = ()) -> list[str]:
         rps, rpd = self.config.rps, self.config.rpd
         whose = "Etsy's default" if (rps, rpd) == (ETSY_RPS, ETSY_RPD) else "set by --rps/--rpd"
         return [
@@ -128,7 +128,7 @@ class SandboxServer:
             f"  Rate limits:  {rps:,}/s, {rpd:,}/day ({whose})"
             + (", shared by every shop (one app)" if self.config.shops > 1 else ""),
             "Point etsysync at it (paste into another shell):",
-            *(f"export {line}" for line in self.env_lines()),
+            *(f"export {line}" for line in [*extra_env, *self.env_lines()]),
             "Press Ctrl-C to stop.",
         ]
 
@@ -373,12 +373,13 @@ def serve(
     log_requests: bool = True,
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
+    extra_env: Sequence[str] = (),
 ) -> None:
     """Run the sandbox in the foreground until Ctrl-C (or SIGTERM); then stop cleanly.
 
     Prints the URLs and the environment lines first, then one line per request.
     For callers running this on a thread: `ready` is set once the server listens, and setting
-    `stop` ends it.
+    `stop` ends it. `extra_env` lines (`NAME=value`) are printed with the environment lines.
     """
     server = SandboxServer(config)
     if log_requests:
@@ -389,7 +390,7 @@ def serve(
     stop = stop or threading.Event()
     try:
         server.start()
-        for line in server.banner():
+        for line in server.banner(extra_env):
             out(line)
         if ready is not None:
             ready.set()

@@ -28,6 +28,7 @@ class Account:
     token_expires_at: datetime | None
     token_storage: str | None
     is_active: bool
+    api_url: str | None = None  # the Etsy API base it was connected against (None: not known)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Account:
@@ -42,6 +43,7 @@ class Account:
             token_expires_at=parse_time(row["token_expires_at"]),
             token_storage=row["token_storage"],
             is_active=bool(row["is_active"]),
+            api_url=row.get("api_url"),
         )
 
     @property
@@ -60,6 +62,7 @@ def save_account(
     keystring: str | None,
     token_expires_at: datetime | None,
     token_storage: str,
+    api_url: str | None = None,
     make_active: bool = True,
 ) -> Account:
     now = isoformat(utcnow())
@@ -74,6 +77,8 @@ def save_account(
         "token_storage": token_storage,
         "updated_at": now,
     }
+    if api_url is not None:
+        row["api_url"] = api_url
     with store.atomic() as db:
         existing = _row(store, "shop_id = ?", [shop_id])
         if existing:

@@ -323,6 +323,14 @@ def m0005_superseded_jobs(db: Database) -> None:
         db.execute("PRAGMA foreign_keys = ON")
 
 
+@migrations(name="0006_account_api_url")
+def m0006_account_api_url(db: Database) -> None:
+    """Which Etsy an account was connected against (issue 16): the API base URL of its login,
+    so tokens of a sandbox's shop are never sent to the real Etsy, nor the real shop's to a
+    sandbox. NULL for accounts connected before: they are not checked."""
+    db.execute("ALTER TABLE accounts ADD COLUMN api_url TEXT")
+
+
 def _run(db: Database, script: str) -> None:
     # Not executescript(): it commits first, which would take the migration out of its
     # transaction. Statements here never contain a ";" except at their end.
