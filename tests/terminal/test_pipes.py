@@ -42,6 +42,9 @@ def test_piped_status_is_plain_and_80_columns(cli, connected, catalog) -> None: 
     assert "pending" in run.stdout and "stat\n" not in run.stdout  # words whole
     assert ESC not in run.stdout
     assert any(transaction_id in line for line in lines)  # the id whole, on one line
+    assert max(len(line) for line in lines) <= 80, run.stdout  # the shop's line wraps too
+    for header in ("transaction", "status", "created", "to push", "synced", "failed"):
+        assert header in run.stdout, run.stdout  # every header whole, none cut to fit
 
 
 def test_status_in_an_80_column_terminal_honours_no_color(cli, connected, catalog) -> None:  # noqa: F811

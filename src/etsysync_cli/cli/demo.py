@@ -109,18 +109,22 @@ def demo_cmd(
 
 def _what_next(home: Path) -> None:
     _step("What next")
-    out.print(
-        "Everything the demo did is kept in its home, apart from any real shop. To look\n"
-        "around, restart its sandbox on that home (it prints the export lines, ETSYSYNC_HOME\n"
-        "included):\n\n"
-        f"  etsysync sandbox serve --auto-approve --home {shlex.quote(str(home))}\n\n"
-        "then, in another shell, paste those export lines and run:\n\n"
-        "  etsysync status\n"
-        f"  etsysync plan --source file {shlex.quote(str(home / 'catalog' / 'catalog.json'))}\n\n"
-        "Edit a price in the catalog and plan again: one update, one Etsy request.\n"
-        "A shell without those lines talks to the real Etsy: see docs/sandbox-and-real-shop.md.",
-        highlight=False,
-    )
+    catalog = shlex.quote(str(home / "catalog" / "catalog.json"))
+    # Prose is wrapped at words to the terminal (or 80 columns in a pipe); the commands are
+    # printed whole, so they can be copied.
+    paragraphs = [
+        "Everything the demo did is kept in its home, apart from any real shop. To look "
+        "around, restart its sandbox on that home (it prints the export lines, ETSYSYNC_HOME "
+        "included):",
+        f"  etsysync sandbox serve --auto-approve --home {shlex.quote(str(home))}",
+        "then, in another shell, paste those export lines and run:",
+        f"  etsysync status\n  etsysync plan --source file {catalog}",
+        "Edit a price in the catalog and plan again: one update, one Etsy request. A shell "
+        "without those lines talks to the real Etsy: see docs/sandbox-and-real-shop.md.",
+    ]
+    for i, text in enumerate(paragraphs):
+        command = text.startswith("  ")
+        out.print(("" if i == 0 else "\n") + text, highlight=False, soft_wrap=command)
 
 
 def register(app: typer.Typer) -> None:

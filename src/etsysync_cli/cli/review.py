@@ -226,7 +226,8 @@ def footer_lines(result: PlanResult, *, shown: int | None = ROWS_SHOWN) -> list[
     lines = [
         f"{counts_text(job.counts) or 'no products'}"
         + (f"; {result.skipped} not published in the store (skipped)" if result.skipped else ""),
-        f"About {result.estimated_requests} Etsy requests, "
+        f"About {result.estimated_requests} Etsy "
+        f"{'request' if result.estimated_requests == 1 else 'requests'}, "
         f"~{result.estimated_requests / plans.ETSY_RATE:.0f} s at {plans.ETSY_RATE} requests/s; "
         f"publish fees ${result.publish_fees} ($0.20 per listing that goes active).",
     ]

@@ -83,21 +83,29 @@ def _show_overview(data: StatusDocument) -> None:
     else:
         shop = next(a for a in data.accounts if a.shop_name == data.active_shop)
         counts = ", ".join(f"{n} {s}" for s, n in data.links.items())
-        out.print(f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}", highlight=False)
+        out.print(
+            f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}",
+            highlight=False,
+            soft_wrap=False,  # wrapped at words, to the width
+        )
     table = SafeTable(title="Recent jobs", title_justify="left", header_style="bold")
-    for column in ("transaction", "status", "created", "to push", "synced", "failed", "source"):
-        # Only the source (a path or URL) wraps: ids, states, times and counts stay whole.
+    # Ids, states, times and counts stay whole. At 80 columns they fill the page, so the
+    # source (a path or URL, the one column that could wrap) is shown only on a wider one;
+    # `status --json` always has it.
+    wide = out.width >= 100
+    columns = ("transaction", "status", "created", "to push", "synced", "failed")
+    for column in (*columns, "source") if wide else columns:
         add_column(table, column, is_id=column != "source")
     for job in data.jobs:
-        table.add_row(
+        row = [
             job.transaction_id,
             Text(job.status, style=JOB_STYLES.get(job.status, "")),
-            job.created_at,
+            _short_time(job.created_at),
             str(job.total_products),
             str(job.synced_count),
             str(job.failed_count),
-            job.source,
-        )
+        ]
+        table.add_row(*row, *([job.source] if wide else []))
     if data.jobs:
         out.print(table)
     else:
@@ -113,6 +121,11 @@ def _show_overview(data: StatusDocument) -> None:
     invalid = data.links.get("invalid", 0)
     if invalid and data.failed is None:
         note(f"{invalid} product(s) are invalid and not sent: `etsysync status --failed` says why.")
+
+
+def _short_time(iso: str) -> str:
+    """`2026-12-02T02:44:12Z` as `2026-12-02 02:44` (UTC, as every time etsysync prints)."""
+    return iso[:16].replace("T", " ") if len(iso) >= 16 and iso[10:11] == "T" else iso
 
 
 def _job_view(data: JobDocument) -> Group:
