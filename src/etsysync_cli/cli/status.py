@@ -51,7 +51,7 @@ def status_cmd(
             if as_json:
                 print_json(job)
             else:
-                out.print(_job_view(job))
+                out.print(_job_view(job), soft_wrap=False)  # the head wraps at words
             return
         if product:
             link = status.product_link(ws.store, account, product)
@@ -138,17 +138,25 @@ def _job_view(data: JobDocument) -> Group:
         + f"; created {data.created_at}",
         f"; replaced by {data.superseded_by}" if data.superseded_by else "",
     )
+    # The outcome, then the error or what the plan did, in one column that wraps at words: at
+    # 80 columns six narrow columns folded words in two ("characte rs"). The title is shown
+    # only on a page wide enough for it (the product id names the product; --json has both).
+    wide = out.width >= 120
     table = SafeTable(header_style="bold")
-    for column in ("action", "product", "title", "outcome", "listing", "error / reasons"):
-        add_column(table, column, is_id=column in ("product", "listing"))
+    for column in ("action", "product", *(("title",) if wide else ()), "listing", "outcome"):
+        add_column(table, column, is_id=column in ("action", "product", "listing"))
     for item in data.items[: review.ROWS_SHOWN * 4]:
+        outcome = Text(item.outcome or "")
+        detail = Text(safe(item.error)) if item.error else review.what(item)
+        if detail:
+            outcome.append("\n" if outcome else "")
+            outcome.append_text(detail)
         table.add_row(
             Text(item.action, style=review.BADGES.get(item.action, "")),
             item.product_id,
-            item.title or "",
-            item.outcome or "",
+            *((item.title or "",) if wide else ()),
             str(item.listing_id or ""),
-            Text(safe(item.error)) if item.error else review.what(item),
+            outcome,
         )
     return Group(head, table)
 
