@@ -76,3 +76,16 @@ def test_status_in_an_80_column_terminal_honours_no_color(cli, connected, catalo
         rows = [line for line in plain.splitlines() if line[:1] in "┏┃┡│└"]
         assert rows and max(len(line) for line in rows) <= 80, plain
         assert any(transaction_id in line for line in plain.splitlines())
+
+
+def test_piped_job_view_wraps_words_not_ids(cli, connected, catalog) -> None:  # noqa: F811
+    # The demo catalog's gift box is invalid with two long reasons: at 80 columns they wrap
+    # at words in the one outcome column (six narrow columns used to fold "characte|rs").
+    transaction_id = _staged(cli, catalog)
+    job = [*STATUS, transaction_id]
+    run = subprocess.run(job, capture_output=True, text=True, env=_env(), timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, run.stdout
+    words = set(re.sub(r"[│┃┏┓┗┛┡┩━─┳╇┴└┘]", " ", run.stdout).split())
+    assert {"characters;", "etsy_title)", "prod_demo_giftbox", transaction_id} <= words, words
