@@ -33,9 +33,7 @@ def _argument_name(param: Any) -> str:
 
 def command_reference() -> str:
     """Every command with its arguments and options, from the Typer app itself."""
-    import typer.main
-
-    from etsysync_cli.cli.main import app
+    from etsysync_cli.cli.app import command_tree
 
     lines: list[str] = []
 
@@ -62,7 +60,7 @@ def command_reference() -> str:
             lines.extend(["", *options])
         lines.append("")
 
-    walk(typer.main.get_command(app), ["etsysync"])
+    walk(command_tree(), ["etsysync"])
     return "\n".join(lines).rstrip()
 
 

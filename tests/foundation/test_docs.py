@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from etsysync_cli import docs
-from etsysync_cli.cli.main import app
+from etsysync_cli.cli.app import command_tree
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -28,7 +26,7 @@ def test_generated_pages_are_current() -> None:
 
 
 def test_every_command_has_help() -> None:
-    command = typer.main.get_command(app)
+    command = command_tree()
 
     def walk(cmd, path):  # type: ignore[no-untyped-def]
         assert (cmd.help or "").strip(), f"`{' '.join(path)}` has no help text"

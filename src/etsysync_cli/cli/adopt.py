@@ -156,7 +156,3 @@ def _print(t: Table, total: int) -> None:
             f"(the first {ROWS_SHOWN} of {total}; `etsysync adopt --json` lists them all)",
             highlight=False,
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("adopt")(adopt_cmd)

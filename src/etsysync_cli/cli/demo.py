@@ -121,7 +121,3 @@ def _what_next(home: Path) -> None:
         "Edit a price in the catalog and plan again: one update, one Etsy request.",
         highlight=False,
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo_cmd)

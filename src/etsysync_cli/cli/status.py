@@ -135,7 +135,3 @@ def _watch(ws: Workspace, transaction_id: str, failed: bool) -> None:
             if data.status not in RUNNING:
                 break
             time.sleep(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("status")(status_cmd)

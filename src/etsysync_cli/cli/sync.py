@@ -203,7 +203,3 @@ def sync_cmd(
     else:
         report_run(outcome.run, as_json=False, stopper=stopper)
     outcome.raise_for_write_back()
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sync")(sync_cmd)
