@@ -17,7 +17,6 @@ from typer.core import TyperCommand, TyperGroup
 from etsysync_cli.cli import helppages
 from etsysync_cli.cli.main import COMMANDS, DETAILED_EXITCODE, HELP_OPTION_NAMES, closest, load
 
-
 # A command's summary in a list of commands is its help's first sentence, whole: click would cut
 # it at the width left (`Read products, map and...`), where the list wraps it instead.
 WHOLE = 10_000

@@ -13,7 +13,6 @@ tests/foundation/test_import_set.py checks what `--version`, `--help` and `statu
 from __future__ import annotations
 
 import sys
-from difflib import get_close_matches
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -84,9 +83,7 @@ COMMANDS: dict[str, Entry] = {
     "config": Entry("config:app", "Show and change settings (config.toml)."),
     "sandbox": Entry("sandbox:app", "Run the local Etsy sandbox (no real Etsy involved)."),
     "taxonomy": Entry("shop:taxonomy_app", "Find Etsy seller taxonomy (category) ids."),
-    "source": Entry(
-        "source:app", "Connect the product source (a Medusa v2 store) and check it."
-    ),
+    "source": Entry("source:app", "Connect the product source (a Medusa v2 store) and check it."),
 }
 
 
@@ -121,5 +118,7 @@ def load(name: str) -> Any:
 
 def closest(name: str, names: list[str]) -> str | None:
     """The one command `name` was most likely meant to be, if any is close."""
+    from difflib import get_close_matches  # only a mistyped command pays for it
+
     matches = get_close_matches(name, names, n=1)
     return matches[0] if matches else None

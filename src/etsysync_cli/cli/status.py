@@ -6,10 +6,9 @@ import time
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.text import Text
 
-from etsysync_cli.cli import common, review
+from etsysync_cli.cli import common
 from etsysync_cli.cli.views import SafeTable, add_column, err, note, out, print_json, safe
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
@@ -106,6 +105,8 @@ def _show_overview(data: StatusDocument) -> None:
 
 
 def _job_view(data: JobDocument) -> Group:
+    from etsysync_cli.cli import review  # the plan's views: not on the path of the overview
+
     head = Text.assemble(
         (f"Job {data.transaction_id} ", "bold"),
         (data.status, JOB_STYLES.get(data.status, "")),
@@ -128,6 +129,8 @@ def _job_view(data: JobDocument) -> Group:
 
 
 def _watch(ws: Workspace, transaction_id: str, failed: bool) -> None:
+    from rich.live import Live
+
     with Live(console=err if not out.is_terminal else out, refresh_per_second=2) as live:
         while True:
             data = status.job_document(ws.store, transaction_id, failed=failed)

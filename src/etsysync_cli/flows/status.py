@@ -6,7 +6,6 @@ from __future__ import annotations
 from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import NotConnectedError, NotFoundError
-from etsysync_cli.flows.plan import items
 from etsysync_cli.reports import (
     AccountSummary,
     ErrorLogEntry,
@@ -109,6 +108,8 @@ def overview(store: Store, account: str | None, *, failed: bool = False) -> Stat
 
 
 def job_document(store: Store, transaction_id: str, *, failed: bool = False) -> JobDocument:
+    from etsysync_cli.flows.plan import items  # the planner's imports: not for the overview
+
     jobs.expire_stale(store)
     job = jobs.find_job(store, transaction_id)
     return JobDocument(

@@ -38,14 +38,16 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.planner import LinkSnapshot
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import ListingTakenError
 from etsysync_cli.store.db import Store
+
+if TYPE_CHECKING:  # the planner (mapping and all) is not on the path of `status`
+    from etsysync_cli.domain.planner import LinkSnapshot
 
 ABSENT = '{"absent": true}'  # the snapshot of a product that had no link before its plan
 
@@ -137,6 +139,8 @@ class Link:
 
     def snapshot(self) -> LinkSnapshot:
         """What the planner needs of the link."""
+        from etsysync_cli.domain.planner import LinkSnapshot
+
         return LinkSnapshot(
             product_id=self.product_id,
             etsy_listing_id=self.etsy_listing_id,
