@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.cli.views import SafeTable, out, print_json, safe
+from etsysync_cli.cli.views import SafeTable, out, print_json_streamed, safe
 from etsysync_cli.flows import plan as plans
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.flows.plan import PlanResult
@@ -174,7 +174,7 @@ def footer_lines(result: PlanResult) -> list[str]:
 def show_plan(ws: Workspace, result: PlanResult, as_json: bool) -> None:
     """The review of a staged plan on stdout: the document, or the table and what next."""
     if as_json:
-        print_json(plans.plan_document(ws.store, result))
+        print_json_streamed(plans.plan_head(result), items=plans.items(ws.store, result.job))
         return
     if result.job.counts.keys() - {"unchanged"} or result.etsy_changed:
         out.print(review_table(ws, result))

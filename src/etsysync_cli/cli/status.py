@@ -9,7 +9,16 @@ from rich.console import Group
 from rich.text import Text
 
 from etsysync_cli.cli import common
-from etsysync_cli.cli.views import SafeTable, add_column, err, note, out, print_json, safe
+from etsysync_cli.cli.views import (
+    SafeTable,
+    add_column,
+    err,
+    note,
+    out,
+    print_json,
+    print_json_streamed,
+    safe,
+)
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
@@ -45,11 +54,11 @@ def status_cmd(
             if watch and not as_json:
                 _watch(ws, transaction_id, failed)
                 return
-            job = status.job_document(ws.store, transaction_id, failed=failed)
             if as_json:
-                print_json(job)
+                job, items = status.job_parts(ws.store, transaction_id, failed=failed)
+                print_json_streamed(job, items=items)
             else:
-                out.print(_job_view(job))
+                out.print(_job_view(status.job_document(ws.store, transaction_id, failed=failed)))
             return
         if product:
             link = status.product_link(ws.store, account, product)
@@ -68,11 +77,12 @@ def status_cmd(
                 for e in reversed(feed.events):
                     out.print(f"{e.created_at}  {e.kind:18} {e.message}", highlight=False)
             return
+        if as_json:
+            shops, failures = status.overview_parts(ws.store, account, failed=failed)
+            print_json_streamed(shops, **({} if failures is None else {"failed": failures}))
+            return
         overview = status.overview(ws.store, account, failed=failed)
-    if as_json:
-        print_json(overview)
-    else:
-        _show_overview(overview)
+    _show_overview(overview)
 
 
 def _show_overview(data: StatusDocument) -> None:
