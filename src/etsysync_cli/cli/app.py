@@ -3,7 +3,6 @@ table), suggests the command meant, and turns expected errors into exit codes.""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
@@ -114,7 +113,6 @@ class _ErrorBoundary(_SuggestingGroup):
 
     # typer.Context is the click Context subclass typer passes here; typer vendors click.
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        from etsysync_cli import logs
         from etsysync_cli.errors import EtsysyncError, ExitCode
 
         detailed = bool(ctx.meta.get(DETAILED_EXITCODE))
@@ -125,6 +123,9 @@ class _ErrorBoundary(_SuggestingGroup):
                 exc.exit_code = int(ExitCode.FAILURE)
             raise
         except EtsysyncError as exc:
+            import logging
+
+            from etsysync_cli import logs
             from etsysync_cli.cli.views import err, report_error
 
             logs.event(

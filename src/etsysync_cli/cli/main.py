@@ -12,13 +12,16 @@ tests/foundation/test_import_set.py checks what `--version`, `--help` and `statu
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 from etsysync_cli import __version__
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing for --version
 if TYPE_CHECKING:
+    from typing import Any
+
     import typer
 
 DETAILED_EXITCODE = "--detailed-exitcode"
@@ -92,6 +95,9 @@ def run() -> None:
         # The one answer that needs nothing: typer alone costs ~5x a bare interpreter.
         sys.stdout.write(f"etsysync {__version__}\n")
         return
+    # etsysync uses no pydantic plugin, and looking for them reads the metadata of every
+    # installed distribution on each start; a value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from etsysync_cli.cli.app import app
 
     app(prog_name="etsysync")

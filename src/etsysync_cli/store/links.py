@@ -181,12 +181,17 @@ class Link:
 
 
 def get(store: Store, account_id: int, product_id: str) -> Link | None:
-    rows = store.db.query(
+    # A plain execute, not sqlite-utils' query(): this runs about three times per product of a
+    # plan, and query() wraps each SELECT in a savepoint of its own (two more statements).
+    cursor = store.db.execute(
         "SELECT * FROM product_links WHERE account_id = ? AND product_id = ?",
         [account_id, product_id],
     )
-    row = next(iter(rows), None)
-    return Link.from_row(row) if row else None
+    rows = cursor.fetchall()  # to the end: a statement left mid-way keeps its read open
+    if not rows:
+        return None
+    names = [column[0] for column in cursor.description]
+    return Link.from_row(dict(zip(names, rows[0], strict=True)))
 
 
 def owner_of(store: Store, account_id: int, listing_id: int) -> str | None:
