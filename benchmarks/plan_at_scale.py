@@ -18,17 +18,17 @@ peak RSS = the child's VmHWM, interpreter and imports included):
 Where a first plan's time goes (cProfile of 10,000 and 100,000 products, issue 17; shares of
 the total, the same at both sizes, so the plan is linear):
 
-- mapping and Etsy's rules, ~40%: `map_product` per product, mostly the per-character checks of
+- mapping and Etsy's rules, ~42%: `map_product` per product, mostly the per-character checks of
   titles and tags (`rules._title_char_ok`, `_tag_char_ok`, `_hidden_char`: ~150 calls per
   product), building the inventory and `check_draft`;
-- staging in SQLite, ~20%: `jobs.Staging.add` reads the link up to three times per product
-  (`links.get`), stages it and inserts the plan item, two transactions per product; ~13
-  statements per product before `links.get` stopped going through sqlite-utils' `query()`
-  (a savepoint around every SELECT), ~7 after;
-- fingerprints, ~10%: `product.fingerprint` and `draft_fingerprint` dump canonical JSON and hash
-  it;
+- staging in SQLite, ~22%: `jobs.Stager.add` reads the link up to three times per product
+  (`links.get`), stages it and inserts the plan item, two transactions per product: 13
+  statements per product while `links.get` went through sqlite-utils' `query()` (a savepoint
+  around every SELECT, 11% of the plan), 7 since (5%);
+- fingerprints, ~13%: `product.fingerprint` and `draft_fingerprint` dump canonical JSON and
+  hash it;
 - reading the file, ~10%: `parse_jsonl` validates every product with pydantic;
-- JSON encoding of payloads and changes for the store, ~8%; the rest is the planner itself.
+- the planner's own decisions, ~5%; the loop around them the rest.
 
 A plan under ~15 s at 100,000 products would need the per-character rules compiled into
 regular expressions, one transaction per batch of products, and a single read of each link.

@@ -1,5 +1,5 @@
-"""The `etsysync` command: the Typer app, its command table, and the one place errors become
-exit codes.
+"""The `etsysync` command's entry point and its command table; the Typer app, the group that
+loads commands and the one place errors become exit codes are in cli/app.py.
 
 Start-up is paid by every command, in a prompt or a watch loop all day, so a command imports
 only what it uses (issue 17): the table below names each command's module and attribute and
@@ -40,7 +40,7 @@ class Entry:
 
 
 # In the order `--help` lists them. tests/foundation/test_import_set.py checks that each summary
-# is its command's first help line.
+# is its command's first help sentence. A new command is one line here.
 COMMANDS: dict[str, Entry] = {
     "plan": Entry(
         "plan:plan_cmd",
