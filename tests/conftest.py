@@ -24,8 +24,13 @@ from typer.testing import CliRunner, Result
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
 
+import etsysync_cli.cli.views  # noqa: F401  (see below)
 from etsysync_cli.demo.local import free_port
 from tests.pacing import fast_config
+
+# The CLI imports a command's modules when the command runs (issue 17), and Rich's consoles in
+# cli/views.py keep the COLUMNS they are created with. Created here, before any test sets
+# COLUMNS, they follow each test's COLUMNS, as a real process's consoles follow its own.
 
 
 class MemoryKeyring(KeyringBackend):

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Each model's validator is built when the model is first used, not at import: a command
+    # builds its own few documents, and building all of them cost more than the rest of
+    # `status` (issue 17).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

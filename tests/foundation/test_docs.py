@@ -7,10 +7,9 @@ import shlex
 from pathlib import Path
 
 import pytest
-import typer
 
 from etsysync_cli import docs
-from etsysync_cli.cli.main import app
+from etsysync_cli.cli.app import command_tree
 from etsysync_cli.errors import ExitCode
 from tests.foundation import doclines
 
@@ -54,7 +53,7 @@ def test_every_exit_code_is_documented() -> None:
 
 
 def test_every_command_has_help() -> None:
-    command = typer.main.get_command(app)
+    command = command_tree()
 
     def walk(cmd, path):  # type: ignore[no-untyped-def]
         assert (cmd.help or "").strip(), f"`{' '.join(path)}` has no help text"

@@ -64,7 +64,10 @@ def _report_in(annotation: Any) -> type[BaseModel] | None:
 def run_json(cli: Any, *args: str, codes: tuple[int, ...] = (0,)) -> Any:
     result = cli(*args, "--json")
     assert result.exit_code in codes, result.stderr
-    return json.loads(result.stdout)
+    data = json.loads(result.stdout)
+    # Byte for byte what cli/views.print_json writes, streamed lists included (issue 17).
+    assert result.stdout == json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return data
 
 
 def test_every_document_matches_its_model(cli, connected, tmp_path) -> None:

@@ -212,21 +212,3 @@ def test_plan_json_lists_each_change_with_old_and_new(cli, connected, catalog) -
     assert all(
         not i["diff"] for pid, i in items.items() if pid not in ("prod_demo_tee", "prod_demo_mug")
     )
-
-
-def test_docs_review_names_only_real_options() -> None:
-    """Every `etsysync COMMAND … --option` that docs/review.md shows is a real option."""
-    import typer.main
-
-    from etsysync_cli.cli.main import app
-
-    root = typer.main.get_command(app)
-    page = (Path(__file__).parents[2] / "docs" / "review.md").read_text()
-    found = re.findall(r"`etsysync ([a-z]+)([^`]*)`", page)
-    assert found
-    for name, rest in found:
-        command = root.commands[name]  # type: ignore[attr-defined]
-        known = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
-        for option in re.findall(r"--[a-z-]+", rest):
-            assert option in known, f"etsysync {name} has no {option}"
-    assert {("plan", " --all"), ("sync", " --all")} <= set(found)

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from etsysync_cli.cli import common
-from etsysync_cli.cli.views import note, out, print_json, table
+from etsysync_cli.cli.views import note, out, print_json_streamed, table
 from etsysync_cli.flows import adopt, notify
 from etsysync_cli.flows.plan import source_from
 from etsysync_cli.reports import AdoptDocument
@@ -58,7 +58,8 @@ def adopt_cmd(
                 "again with --yes to record them."
             )
     if as_json:
-        print_json(adopt.document(found, result))
+        head, lists = adopt.document_parts(found, result)
+        print_json_streamed(head, **lists)
     elif result is not None:
         for m, why in result.left_alone:
             note(f"  left alone {m.product_id}: {why}")
@@ -156,7 +157,3 @@ def _print(t: Table, total: int) -> None:
             f"(the first {ROWS_SHOWN} of {total}; `etsysync adopt --json` lists them all)",
             highlight=False,
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("adopt")(adopt_cmd)

@@ -37,7 +37,3 @@ def cancel_cmd(
         )
     else:
         note(f"Plan {job.transaction_id} cancelled; nothing was sent and links are as before.")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("cancel")(cancel_cmd)

@@ -128,7 +128,3 @@ def raise_for_run(result: ConfirmResult, stopper: Stopper | None = None) -> None
         left = confirm.left_to_push(job)
         stopper.raise_if_stopped(f"{job.synced_count} synced, {left} left to push")
     confirm.raise_for_outcome(job, result.summary)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("confirm")(confirm_cmd)

@@ -125,7 +125,3 @@ def _what_next(home: Path) -> None:
     for i, text in enumerate(paragraphs):
         command = text.startswith("  ")
         out.print(("" if i == 0 else "\n") + text, highlight=False, soft_wrap=command)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo_cmd)

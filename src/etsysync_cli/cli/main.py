@@ -1,165 +1,130 @@
-"""The `etsysync` command: the Typer app and the one place errors become exit codes."""
+"""The `etsysync` command's entry point and its command table; the Typer app, the group that
+loads commands and the one place errors become exit codes are in cli/app.py.
+
+Start-up is paid by every command, in a prompt or a watch loop all day, so a command imports
+only what it uses (issue 17): the table below names each command's module and attribute and
+keeps its one-line summary, so `etsysync --help` lists every command without importing any of
+them; a command's module is imported only when that command runs or its own help is asked for.
+`etsysync --version` alone skips typer altogether (`run`). Help pages are click's plain
+layout: Rich's help panels alone cost more to import than the whole budget of `--help`.
+tests/foundation/test_import_set.py checks what `--version`, `--help` and `status` import.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import traceback
-from typing import Any
+from importlib import import_module
 
-import typer
-from typer._click.exceptions import UsageError as ClickUsageError  # typer vendors click
-from typer.core import TyperGroup
+from etsysync_cli import __version__
 
-from etsysync_cli import __version__, logs
-from etsysync_cli.cli import (
-    adopt,
-    auth,
-    cancel,
-    common,
-    config,
-    confirm,
-    demo,
-    helppages,
-    plan,
-    retry,
-    sales,
-    sandbox,
-    shop,
-    source,
-    status,
-    sync,
-    unlock,
-)
-from etsysync_cli.cli.views import err, report_error
-from etsysync_cli.errors import EtsysyncError, ExitCode
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing for --version
+if TYPE_CHECKING:
+    from typing import Any
+
+    import typer
 
 DETAILED_EXITCODE = "--detailed-exitcode"
-
-
-class _ErrorBoundary(TyperGroup):
-    """Turns an expected `EtsysyncError` into its message on stderr and its exit code.
-
-    Anything else is a bug and stays a traceback. `--debug` (or ETSYSYNC_DEBUG=1) also prints the
-    traceback of expected errors. Messages never carry secrets (see errors.py).
-
-    With `--detailed-exitcode` anywhere on the command line, as `terraform plan` has it, 2 means
-    "changes staged" and only that: every error exits 1 instead, usage errors (click's 2)
-    included, so a script can tell "something to push" from "the command failed".
-    """
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        # Typer has built the whole command tree (completion options included) by now.
-        helppages.tidy(self, HELP_OPTION_NAMES)
-        return super().main(*args, **kwargs)
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> Any:
-        detailed = _asks_detailed_exitcode(args)
-        try:
-            ctx = super().make_context(info_name, args, parent, **extra)
-        except ClickUsageError as exc:  # a bad flag of `etsysync` itself
-            if detailed:
-                exc.exit_code = int(ExitCode.FAILURE)
-            raise
-        ctx.meta[DETAILED_EXITCODE] = detailed
-        return ctx
-
-    # typer.Context is the click Context subclass typer passes here; typer vendors click.
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        detailed = bool(ctx.meta.get(DETAILED_EXITCODE))
-        try:
-            return super().invoke(ctx)
-        except ClickUsageError as exc:  # a bad flag or argument of the command
-            if detailed:
-                exc.exit_code = int(ExitCode.FAILURE)
-            raise
-        except EtsysyncError as exc:
-            logs.event(
-                "command_failed",
-                logging.ERROR,
-                message=exc.message,
-                exit_code=int(exc.exit_code),
-            )
-            if _debug(ctx):
-                err.print(traceback.format_exc(), highlight=False, markup=False)
-            report_error(exc)
-            code = ExitCode.FAILURE if detailed else exc.exit_code
-            raise typer.Exit(int(code)) from None
-
-
-def _asks_detailed_exitcode(args: list[str]) -> bool:
-    """Whether the flag is on the command line (before a `--`, after which all is arguments)."""
-    options = args[: args.index("--")] if "--" in args else args
-    return DETAILED_EXITCODE in options
-
-
 HELP_OPTION_NAMES = ["-h", "--help"]
 
 
-def _debug(ctx: typer.Context) -> bool:
-    return bool((ctx.obj or {}).get("debug")) or os.environ.get("ETSYSYNC_DEBUG") == "1"
+class Entry:
+    """One command of the table: where it lives (`module:attribute` under etsysync_cli.cli; the
+    attribute is a command function or a group's `typer.Typer`) and its one-line summary."""
+
+    __slots__ = ("attribute", "module", "summary")
+
+    def __init__(self, target: str, summary: str) -> None:
+        self.module, self.attribute = target.split(":")
+        self.summary = summary
 
 
-app = typer.Typer(
-    cls=_ErrorBoundary,
-    no_args_is_help=True,
-    # Rich's pretty tracebacks can print local variables, which may hold tokens.
-    pretty_exceptions_enable=False,
-    # --install-completion / --show-completion for bash, zsh, fish and PowerShell.
-    add_completion=True,
-    # -h as --help everywhere, and each option's default in its help (the sub-apps inherit both).
-    context_settings={"help_option_names": HELP_OPTION_NAMES, "show_default": True},
-    help="List a store's products on Etsy and keep them in step.",
-)
-app.add_typer(auth.app, name="auth")
-app.add_typer(config.app, name="config")
-app.add_typer(sandbox.app, name="sandbox")
-for command in (
-    plan,
-    confirm,
-    cancel,
-    retry,
-    adopt,
-    sales,
-    status,
-    shop,
-    demo,
-    sync,
-    unlock,
-    source,
-):
-    command.register(app)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"etsysync {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
-    log_file: str | None = typer.Option(
-        None,
-        "--log-file",
-        envvar="ETSYSYNC_LOG_FILE",
-        help="Append structured log lines here (tokens are always redacted).",
+# In the order `--help` lists them. tests/foundation/test_import_set.py checks that each summary
+# is its command's first help sentence. A new command is one line here.
+COMMANDS: dict[str, Entry] = {
+    "plan": Entry(
+        "plan:plan_cmd",
+        "Read products, map and validate them, diff against Etsy, and stage a plan to review.",
     ),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    "confirm": Entry(
+        "confirm:confirm_cmd",
+        "Push exactly the reviewed plan to Etsy, recording each product's outcome as it goes.",
     ),
-) -> None:
-    """List a store's products on Etsy and keep them in step."""
-    ctx.obj = {"debug": debug}
-    loaded = common.begin()  # the one read of config.toml and the environment
-    logs.setup(log_file or (loaded.settings.log.file if loaded else None))
-    logs.event("command_started", argv=" ".join(sys.argv[1:]) or None)
+    "cancel": Entry(
+        "cancel:cancel_cmd",
+        "Cancel a plan that was not confirmed; every link goes back to what it was.",
+    ),
+    "retry": Entry(
+        "retry:retry_cmd",
+        "Stage a new plan for the products that failed in job TXN (read again from its source).",
+    ),
+    "adopt": Entry(
+        "adopt:adopt_cmd",
+        "Link listings already on Etsy to the source's products, instead of creating duplicates.",
+    ),
+    "sales": Entry(
+        "sales:sales_cmd",
+        "Read the shop's sales from Etsy and show units sold and cancelled per SKU.",
+    ),
+    "status": Entry(
+        "status:status_cmd", "Show sync status: per-product link counts, recent jobs, errors."
+    ),
+    "shop": Entry(
+        "shop:shop_cmd",
+        "Show the shop's ids: shipping, return and processing profiles, production partners.",
+    ),
+    "demo": Entry(
+        "demo:demo_cmd",
+        "Run the whole flow on a sample catalog against a local Etsy sandbox (nothing real).",
+    ),
+    "sync": Entry("sync:sync_cmd", "Plan and confirm in one run: the command for cron."),
+    "unlock": Entry(
+        "unlock:unlock_cmd",
+        "Remove a shop's lock by hand, for a run that died on another machine.",
+    ),
+    "auth": Entry("auth:app", "Connect Etsy shops (OAuth) and manage their tokens."),
+    "config": Entry("config:app", "Show and change settings (config.toml)."),
+    "sandbox": Entry("sandbox:app", "Run the local Etsy sandbox (no real Etsy involved)."),
+    "taxonomy": Entry("shop:taxonomy_app", "Find Etsy seller taxonomy (category) ids."),
+    "source": Entry("source:app", "Connect the product source (a Medusa v2 store) and check it."),
+}
 
 
 def run() -> None:
+    if sys.argv[1:] == ["--version"]:
+        # The one answer that needs nothing: typer alone costs ~5x a bare interpreter.
+        sys.stdout.write(f"etsysync {__version__}\n")
+        return
+    # etsysync uses no pydantic plugin, and looking for them reads the metadata of every
+    # installed distribution on each start; a value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from etsysync_cli.cli.app import app
+
     app(prog_name="etsysync")
+
+
+def __getattr__(name: str) -> Any:
+    # `app` is built on first use, so that `run()` can answer --version without typer.
+    if name == "app":
+        from etsysync_cli.cli.app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    app: typer.Typer
+
+
+def load(name: str) -> Any:
+    """The command or group object of `name` (its module imported now)."""
+    entry = COMMANDS[name]
+    return getattr(import_module(f"etsysync_cli.cli.{entry.module}"), entry.attribute)
+
+
+def closest(name: str, names: list[str]) -> str | None:
+    """The one command `name` was most likely meant to be, if any is close."""
+    from difflib import get_close_matches  # only a mistyped command pays for it
+
+    matches = get_close_matches(name, names, n=1)
+    return matches[0] if matches else None

@@ -100,7 +100,3 @@ def plan_cmd(
         notify.deliver_pending(ws.store, ws.settings.notify.webhook_url, log=note)
     if detailed_exitcode and result.job.total_products:
         raise typer.Exit(DETAILED_CHANGES)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("plan")(plan_cmd)

@@ -19,7 +19,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.cli.views import err, safe
+from etsysync_cli.cli.views import JOB_STYLES, err, safe
 from etsysync_cli.flows.confirm import RunEvent
 from etsysync_cli.flows.watch import Snapshot
 
@@ -112,15 +112,6 @@ class PushProgress(_TerminalProgress):
 
 # --- status --watch ----------------------------------------------------------------------------
 
-STATUS_STYLES = {
-    "completed": "green",
-    "failed": "red",
-    "processing": "yellow",
-    "paused": "yellow",
-    "pending": "cyan",
-    "confirmed": "cyan",
-    "superseded": "dim",
-}
 EVENT_STYLES = {"synced": "green", "failed": "red", "job_failed": "red", "job_paused": "yellow"}
 FOOTER = "Ctrl-C stops watching; the push goes on."
 
@@ -196,7 +187,7 @@ class WatchView:
             ("Job ", "bold"),
             (job.transaction_id, "bold"),
             f" on {safe(snapshot.shop_name)}: ",
-            (str(job.status), STATUS_STYLES.get(job.status, "")),
+            (str(job.status), JOB_STYLES.get(job.status, "")),
             no_wrap=True,
             overflow="ellipsis",
         )

@@ -26,7 +26,3 @@ def retry_cmd(
             ws.settings, ws.store, ws.session(account), transaction_id, ttl=ttl, warn=note
         )
         show_plan(ws, result, as_json)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("retry")(retry_cmd)

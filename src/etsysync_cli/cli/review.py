@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from etsysync_cli.cli.views import SafeTable, add_column, out, print_json, safe
+from etsysync_cli.cli.views import SafeTable, add_column, out, print_json_streamed, safe
 from etsysync_cli.flows import plan as plans
 from etsysync_cli.flows.confirm import Job
 from etsysync_cli.flows.context import Workspace
@@ -316,7 +316,7 @@ def show_plan(
 ) -> None:
     """The review of a staged plan on stdout: the document, or the table and what next."""
     if as_json:
-        print_json(plans.plan_document(ws.store, result))
+        print_json_streamed(plans.plan_head(result), items=plans.items(ws.store, result.job))
         return
     print_review(ws, result, pager=pager_wanted(pager), show_all=show_all)
     job = result.job

@@ -97,7 +97,3 @@ def _show(doc: SalesDocument) -> None:
     sold = sum(s.units_sold for s in doc.skus)
     cancelled = sum(s.units_cancelled for s in doc.skus)
     note(f"{sold} unit(s) sold, {cancelled} cancelled, over {len(doc.skus)} SKU(s).")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sales")(sales_cmd)

@@ -142,8 +142,3 @@ def search_cmd(
         "Use one with `etsysync config set listing.taxonomy_id ID`, "
         "or per product with metadata `etsy_taxonomy_id`."
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("shop")(shop_cmd)
-    app.add_typer(taxonomy_app, name="taxonomy")

@@ -101,7 +101,3 @@ def _show(report: SourceCheckDocument) -> None:
         lines.append("Etsy shop        none connected (`etsysync auth login`)")
     for line in lines:
         out.print(line, highlight=False)
-
-
-def register(main: typer.Typer) -> None:
-    main.add_typer(app, name="source")

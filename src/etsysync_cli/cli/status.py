@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Group
 from rich.text import Text
 
-from etsysync_cli.cli import common, review
-from etsysync_cli.cli.progress import STATUS_STYLES, WatchLines, WatchView
-from etsysync_cli.cli.views import SafeTable, add_column, note, out, print_json, safe
+from etsysync_cli.cli import common
+from etsysync_cli.cli.views import (
+    JOB_STYLES,
+    SafeTable,
+    add_column,
+    note,
+    out,
+    print_json,
+    print_json_streamed,
+    safe,
+)
 from etsysync_cli.errors import ExitCode
-from etsysync_cli.flows import status, watch
+from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
 from etsysync_cli.reports import JobDocument, StatusDocument
 
-JOB_STYLES = STATUS_STYLES
+if TYPE_CHECKING:
+    from etsysync_cli.flows.watch import Snapshot
 
 
 def status_cmd(
@@ -47,10 +57,11 @@ def status_cmd(
             _watch(ws, transaction_id, account, failed=failed, as_json=as_json)
             return
         if transaction_id:
-            job = status.job_document(ws.store, transaction_id, failed=failed)
             if as_json:
-                print_json(job)
+                job, items = status.job_parts(ws.store, transaction_id, failed=failed)
+                print_json_streamed(job, items=items)
             else:
+                job = status.job_document(ws.store, transaction_id, failed=failed)
                 out.print(_job_view(job), soft_wrap=False)  # the head wraps at words
             return
         if product:
@@ -70,11 +81,12 @@ def status_cmd(
                 for e in reversed(feed.events):
                     out.print(f"{e.created_at}  {e.kind:18} {e.message}", highlight=False)
             return
+        if as_json:
+            shops, failures = status.overview_parts(ws.store, account, failed=failed)
+            print_json_streamed(shops, **({} if failures is None else {"failed": failures}))
+            return
         overview = status.overview(ws.store, account, failed=failed)
-    if as_json:
-        print_json(overview)
-    else:
-        _show_overview(overview)
+    _show_overview(overview)
 
 
 def _show_overview(data: StatusDocument) -> None:
@@ -129,6 +141,8 @@ def _short_time(iso: str) -> str:
 
 
 def _job_view(data: JobDocument) -> Group:
+    from etsysync_cli.cli import review  # the plan's views: not on the path of the overview
+
     head = Text.assemble(
         (f"Job {data.transaction_id} ", "bold"),
         (data.status, JOB_STYLES.get(data.status, "")),
@@ -165,11 +179,15 @@ def _watch(
     ws: Workspace, transaction_id: str | None, account: str | None, *, failed: bool, as_json: bool
 ) -> None:
     """Follow the job to its end, render each poll, then exit as its `confirm` would."""
+    # The live views and the watch loop: not on the path of a plain `status`.
+    from etsysync_cli.cli.progress import WatchLines, WatchView
+    from etsysync_cli.flows import watch
+
     job = watch.job_to_watch(ws.store, transaction_id, account)
     last = None
     try:
         with contextlib.ExitStack() as stack:
-            render: Callable[[watch.Snapshot], None] = _silent  # --json: the document at the end
+            render: Callable[[Snapshot], None] = _silent  # --json: the document at the end
             if not as_json:
                 render = (
                     stack.enter_context(WatchView(out)).update
@@ -192,9 +210,5 @@ def _watch(
         raise error
 
 
-def _silent(snapshot: watch.Snapshot) -> None:
+def _silent(snapshot: Snapshot) -> None:
     return None
-
-
-def register(app: typer.Typer) -> None:
-    app.command("status")(status_cmd)

@@ -258,7 +258,3 @@ def sync_cmd(
     outcome.raise_for_write_back()
     if fail_on_invalid:
         outcome.raise_for_invalid()
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sync")(sync_cmd)

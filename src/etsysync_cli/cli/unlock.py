@@ -30,7 +30,3 @@ def unlock_cmd(
             )
         unlock.unlock(ws.store, account)
     note(f"Removed the lock of {account.shop_name} (was {current.describe()}).")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("unlock")(unlock_cmd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
@@ -18,6 +19,18 @@ from etsysync_cli.reports import Report
 # that recolour, clear or retitle it; NUL; a CR that overwrites the line) and bidirectional
 # overrides that make text read otherwise than it is. Line breaks and tabs stay.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+# A job's state as `status`, `status --watch` and the progress views colour it.
+JOB_STYLES = {
+    "completed": "green",
+    "failed": "red",
+    "processing": "yellow",
+    "paused": "yellow",
+    "pending": "cyan",
+    "confirmed": "cyan",
+    "superseded": "dim",
+}
 
 
 def safe(text: str) -> str:
@@ -61,6 +74,34 @@ def print_json(data: Report | dict[str, Any]) -> None:
     """One JSON document on stdout (reports.py defines each; never a secret)."""
     body = data.to_json() if isinstance(data, Report) else data
     sys.stdout.write(json.dumps(body, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_json_streamed(head: Report, **lists: Iterable[Report]) -> None:
+    """`print_json` of `head` with each field named in `lists` written item by item as the
+    iterable yields it, so that a document of 100,000 items is never whole in memory (issue 17).
+
+    The bytes are those of `print_json` of the whole document: `head` is rendered with a mark in
+    place of each list, and each list is written at the mark, its items indented as
+    `json.dumps(indent=2)` would (a JSON string never holds a raw line break, so indenting is
+    adding spaces after each one). Each item goes through its own model (`to_json`), so a field
+    added to the model is in the output with no change here.
+    """
+    body = head.to_json()
+    marks = {name: f"\x00{name}\x00" for name in lists}
+    body.update(marks)
+    rest = json.dumps(body, indent=2, sort_keys=True, default=str)
+    write = sys.stdout.write
+    for name in sorted(lists):  # the marks come in the order of the sorted keys
+        before, rest = rest.split(json.dumps(marks[name]), 1)
+        write(before)
+        empty = True
+        for item in lists[name]:
+            text = json.dumps(item.to_json(), indent=2, sort_keys=True, default=str)
+            write(("[\n    " if empty else ",\n    ") + text.replace("\n", "\n    "))
+            empty = False
+        write("[]" if empty else "\n  ]")
+    write(rest + "\n")
     sys.stdout.flush()
 
 

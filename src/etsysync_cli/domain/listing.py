@@ -116,10 +116,12 @@ class ListingDefaults(BaseModel):
         return list(dict.fromkeys(value))
 
 
+# The draft's models build their validators on first use (defer_build): `status` and
+# `--version` never use them, and building them at import was a good part of start-up.
 class ImageRef(BaseModel):
     """One listing image: an http(s) URL, or a local file path (absolute once a source read it)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: str
 
@@ -131,6 +133,8 @@ class ImageRef(BaseModel):
 class PropertyValue(BaseModel):
     """One variation value of an inventory product (Etsy's custom properties 513 and 514, or
     a property of the listing's taxonomy)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     property_id: int = Field(gt=0)
     property_name: str | None = None
@@ -150,6 +154,8 @@ class PropertyValue(BaseModel):
 
 
 class Offering(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     price: Decimal  # in the shop's currency, major units (12.50), never minor units
     quantity: int = Field(ge=0)
     is_enabled: bool = True
@@ -165,6 +171,8 @@ class Offering(BaseModel):
 
 
 class InventoryProduct(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     sku: str = ""  # "" rather than null: what Etsy returns for "no SKU", and valid either way
     property_values: list[PropertyValue] = Field(default_factory=list)
     offerings: list[Offering]
@@ -192,6 +200,8 @@ class ListingInventory(BaseModel):
     """A listing's inventory: what mapping wants, what Etsy holds (etsy/inventory.py reads
     Etsy's answer into this), and what updateListingInventory takes. Etsy replaces it wholesale,
     so it always lists every product. Prices are exact Decimals end to end."""
+
+    model_config = ConfigDict(defer_build=True)
 
     products: list[InventoryProduct]
     price_on_property: list[int] = Field(default_factory=list)
@@ -240,7 +250,7 @@ class ListingInventory(BaseModel):
 class ListingDraft(BaseModel):
     """A product as an Etsy listing: valid against every rule that can be checked offline."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     currency_code: str  # the shop's currency, upper case; prices below are in it
     title: str

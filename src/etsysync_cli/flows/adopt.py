@@ -18,7 +18,7 @@ A `listings_adopted` event goes to the feed. Nothing is ever written to Etsy her
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -58,6 +58,7 @@ from etsysync_cli.reports import (
     AdoptSkipped,
     AdoptUnmatchedListing,
     AdoptUnmatchedProduct,
+    Report,
 )
 from etsysync_cli.sources import SourceSpec, read_source
 from etsysync_cli.store import jobs, links, locks
@@ -328,25 +329,22 @@ def duplicate_warnings(store: Store, session: Session, job_id: int) -> list[str]
 
 def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
     """`adopt --json`: the preview, and what was recorded (nothing when `result` is None)."""
+    head, lists = document_parts(found, result)
+    for name, items in lists.items():
+        setattr(head, name, list(items))
+    return head
+
+
+def document_parts(
+    found: AdoptPreview, result: AdoptResult | None
+) -> tuple[AdoptDocument, dict[str, Iterator[Report]]]:
+    """`document` with its long lists (one entry per listing or product) left empty, and
+    those lists as iterators: a view can write them one entry at a time."""
     matching = found.matching
     matches = matching.matches
     done = result or AdoptResult()
-    return AdoptDocument(
-        shop_name=found.shop_name,
-        source=found.source,
-        listings_read=found.listings_read,
-        requests=found.requests,
-        counts=AdoptCounts(
-            matches=len(matches),
-            synced=sum(m.status == "synced" for m in matches),
-            out_of_sync=sum(m.status == "out_of_sync" for m in matches),
-            already_linked=len(found.already_linked),
-            unmatched_products=len(matching.unmatched_products),
-            unmatched_listings=len(matching.unmatched_listings),
-            conflicts=len(matching.conflicts),
-            skipped=len(found.skipped),
-        ),
-        matches=[
+    lists: dict[str, Iterator[Report]] = {
+        "matches": (
             AdoptMatch(
                 product_id=m.product_id,
                 title=m.candidate.title,
@@ -361,13 +359,13 @@ def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
                 warnings=list(m.warnings),
             )
             for m in matches
-        ],
-        already_linked=[AdoptAlreadyLinked(**asdict(x)) for x in found.already_linked],
-        unmatched_products=[
+        ),
+        "already_linked": (AdoptAlreadyLinked(**asdict(x)) for x in found.already_linked),
+        "unmatched_products": (
             AdoptUnmatchedProduct(product_id=c.product_id, title=c.title, skus=sorted(c.skus))
             for c in matching.unmatched_products
-        ],
-        unmatched_listings=[
+        ),
+        "unmatched_listings": (
             AdoptUnmatchedListing(
                 listing_id=x.listing_id,
                 title=x.title,
@@ -376,7 +374,28 @@ def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
                 url=x.url,
             )
             for x in matching.unmatched_listings
-        ],
+        ),
+        "skipped": (AdoptSkipped(**asdict(x)) for x in found.skipped),
+    }
+    head = AdoptDocument(
+        shop_name=found.shop_name,
+        source=found.source,
+        listings_read=found.listings_read,
+        requests=found.requests,
+        counts=AdoptCounts(
+            matches=len(matches),
+            synced=sum(m.status == "synced" for m in matches),
+            out_of_sync=sum(m.status == "out_of_sync" for m in matches),
+            already_linked=len(found.already_linked),
+            unmatched_products=len(matching.unmatched_products),
+            unmatched_listings=len(matching.unmatched_listings),
+            conflicts=len(matching.conflicts),
+            skipped=len(found.skipped),
+        ),
+        matches=[],
+        already_linked=[],
+        unmatched_products=[],
+        unmatched_listings=[],
         conflicts=[
             AdoptConflict(
                 kind=c.kind,
@@ -386,7 +405,7 @@ def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
             )
             for c in matching.conflicts
         ],
-        skipped=[AdoptSkipped(**asdict(x)) for x in found.skipped],
+        skipped=[],
         pending_plans=found.pending_plans,
         notes=found.notes,
         recorded=result is not None,
@@ -397,3 +416,4 @@ def document(found: AdoptPreview, result: AdoptResult | None) -> AdoptDocument:
         ],
         cancelled_plans=done.cancelled_plans,
     )
+    return head, lists

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from etsysync_cli.accounts.session import Session, open_session
 from etsysync_cli.config import Settings
-from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.store.db import Store
+
+if TYPE_CHECKING:
+    from etsysync_cli.accounts.session import Session
 
 
 @dataclass
@@ -32,6 +34,10 @@ class Workspace:
     def session(self, account: str | None = None, *, max_requests: int | None = None) -> Session:
         """An authenticated Etsy session for the account (default: the active one), closed
         with the workspace. `max_requests` stops the session's runs after that many requests."""
+        # The Etsy client (httpx and all) is imported by the commands that talk to Etsy only.
+        from etsysync_cli.accounts.session import open_session
+        from etsysync_cli.etsy.ratelimit import RateLimiter
+
         limiter = RateLimiter(max_requests=max_requests) if max_requests else None
         session = open_session(self.settings, self.store, self.home, account, limiter=limiter)
         return self._stack.enter_context(session)

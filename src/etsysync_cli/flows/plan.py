@@ -489,6 +489,13 @@ def items(
 
 
 def plan_document(store: Store, result: PlanResult) -> PlanDocument:
+    document = plan_head(result)
+    document.items = list(items(store, result.job))
+    return document
+
+
+def plan_head(result: PlanResult) -> PlanDocument:
+    """`plan_document` without its items, for a view that writes them as `items()` reads them."""
     job = result.job
     return PlanDocument(
         transaction_id=job.transaction_id,
@@ -505,7 +512,7 @@ def plan_document(store: Store, result: PlanResult) -> PlanDocument:
         notes=result.notes,
         refreshed=result.refreshed,
         refresh_requests=result.refresh_requests,
-        items=list(items(store, job)),
+        items=[],
     )
 
 

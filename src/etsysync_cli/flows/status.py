@@ -3,10 +3,12 @@ link, and the feed. Reading only (but plans past their lifetime are expired firs
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import NotConnectedError, NotFoundError
-from etsysync_cli.flows.plan import items
 from etsysync_cli.reports import (
     AccountSummary,
     ErrorLogEntry,
@@ -15,6 +17,7 @@ from etsysync_cli.reports import (
     JobDocument,
     JobReport,
     LinkReport,
+    PlanItem,
     StatusDocument,
 )
 from etsysync_cli.store import etsy_views, jobs, links
@@ -137,6 +140,17 @@ def shop_or_none(store: Store, name: str | None) -> Account | None:
 
 
 def overview(store: Store, account: str | None, *, failed: bool = False) -> StatusDocument:
+    document, failures = overview_parts(store, account, failed=failed)
+    if failures is not None:
+        document.failed = list(failures)
+    return document
+
+
+def overview_parts(
+    store: Store, account: str | None, *, failed: bool = False
+) -> tuple[StatusDocument, Iterator[LinkReport] | None]:
+    """The overview without its failed links, and (with `failed`, for a shop) those links as
+    they are read: a view can write them one by one."""
     jobs.expire_stale(store)
     shop = shop_or_none(store, account)
     doc = StatusDocument(
@@ -151,19 +165,32 @@ def overview(store: Store, account: str | None, *, failed: bool = False) -> Stat
             for job in jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS)
         ],
     )
-    if failed and shop:
-        invalid = invalid_reports(store, shop.id)
-        shown = {x.product_id for x in invalid}
-        failures = links.with_status(store, shop.id, LinkStatus.FAILED)
-        doc.failed = [link_report(x) for x in failures if x.product_id not in shown] + invalid
-    return doc
+    if not (failed and shop):
+        return doc, None
+    invalid = invalid_reports(store, shop.id)
+    shown = {x.product_id for x in invalid}
+    failures = links.with_status(store, shop.id, LinkStatus.FAILED)
+    return doc, itertools.chain(
+        (link_report(x) for x in failures if x.product_id not in shown), invalid
+    )
 
 
 def job_document(store: Store, transaction_id: str, *, failed: bool = False) -> JobDocument:
+    document, items = job_parts(store, transaction_id, failed=failed)
+    document.items = list(items)
+    return document
+
+
+def job_parts(
+    store: Store, transaction_id: str, *, failed: bool = False
+) -> tuple[JobDocument, Iterator[PlanItem]]:
+    """The job without its items, and its items as they are read (see `overview_parts`)."""
+    from etsysync_cli.flows.plan import items  # the planner's imports: not for the overview
+
     jobs.expire_stale(store)
     job = jobs.find_job(store, transaction_id)
-    return JobDocument(
-        **job_report(job).model_dump(), items=list(items(store, job, failed_only=failed))
+    return JobDocument(**job_report(job).model_dump(), items=[]), items(
+        store, job, failed_only=failed
     )
 
 

@@ -17,16 +17,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
-from etsysync_cli.domain.planner import LinkSnapshot, PlannedItem
 from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
 from etsysync_cli.errors import LockedError, PlanRefusedError
 from etsysync_cli.store import links
 from etsysync_cli.store.accounts import get_account
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import insert_event
+
+if TYPE_CHECKING:  # the planner (mapping and all) is not on the path of `status`
+    from etsysync_cli.domain.planner import LinkSnapshot, PlannedItem
 
 # The items a run pushes (the parameter: whether the plan was made with --prune).
 PUSHED = "(action IN ('create', 'update') OR (action = 'orphaned' AND ?))"

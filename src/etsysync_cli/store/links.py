@@ -38,14 +38,16 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.planner import LinkSnapshot
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import ListingTakenError
 from etsysync_cli.store.db import Store
+
+if TYPE_CHECKING:  # the planner (mapping and all) is not on the path of `status`
+    from etsysync_cli.domain.planner import LinkSnapshot
 
 ABSENT = '{"absent": true}'  # the snapshot of a product that had no link before its plan
 
@@ -137,6 +139,8 @@ class Link:
 
     def snapshot(self) -> LinkSnapshot:
         """What the planner needs of the link."""
+        from etsysync_cli.domain.planner import LinkSnapshot
+
         return LinkSnapshot(
             product_id=self.product_id,
             etsy_listing_id=self.etsy_listing_id,
@@ -177,12 +181,17 @@ class Link:
 
 
 def get(store: Store, account_id: int, product_id: str) -> Link | None:
-    rows = store.db.query(
+    # A plain execute, not sqlite-utils' query(): this runs about three times per product of a
+    # plan, and query() wraps each SELECT in a savepoint of its own (two more statements).
+    cursor = store.db.execute(
         "SELECT * FROM product_links WHERE account_id = ? AND product_id = ?",
         [account_id, product_id],
     )
-    row = next(iter(rows), None)
-    return Link.from_row(row) if row else None
+    rows = cursor.fetchall()  # to the end: a statement left mid-way keeps its read open
+    if not rows:
+        return None
+    names = [column[0] for column in cursor.description]
+    return Link.from_row(dict(zip(names, rows[0], strict=True)))
 
 
 def owner_of(store: Store, account_id: int, listing_id: int) -> str | None:
