@@ -109,9 +109,9 @@ def store(tmp_path: Path) -> Iterator[Any]:
         yield opened
 
 
-@pytest.fixture
-def account(store: Any) -> Any:
-    """One connected account in `store` (tokens are not the store's business)."""
+def connect_shop(store: Any) -> Any:
+    """Write one connected account (shop SHOP_ID, SHOP_NAME) straight into `store`, as
+    `auth login` leaves it; the tokens are not the store's business."""
     from etsysync_cli.store.accounts import save_account
 
     return save_account(
@@ -125,6 +125,12 @@ def account(store: Any) -> Any:
         token_expires_at=None,
         token_storage="keyring",
     )
+
+
+@pytest.fixture
+def account(store: Any) -> Any:
+    """One connected account in `store`."""
+    return connect_shop(store)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 import etsysync_cli
 from etsysync_cli.cli.app import command_tree
 from etsysync_cli.cli.main import COMMANDS
+from tests.conftest import connect_shop
 
 # Runs the real entry point (cli/main.py's `run`, as the `etsysync` script does), then writes
 # the names of every module the command imported, even when it exits through SystemExit.
@@ -70,21 +71,10 @@ def _loaded(modules: set[str], prefix: str) -> bool:
 
 
 def test_version_help_and_status_import_only_what_they_use(tmp_path: Path, app_home: Path) -> None:
-    from etsysync_cli.store.accounts import save_account
     from etsysync_cli.store.db import Store
 
     with Store.open(app_home) as store:  # a connected shop, so that status shows its table
-        save_account(
-            store,
-            shop_id=5001,
-            shop_name="ClayShop",
-            user_id=7,
-            currency_code="USD",
-            scopes=["listings_r"],
-            keystring="k",
-            token_expires_at=None,
-            token_storage="keyring",
-        )
+        connect_shop(store)
 
     version, printed = _imports(tmp_path, "--version", home=app_home)
     assert printed == f"etsysync {etsysync_cli.__version__}\n"

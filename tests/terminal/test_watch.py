@@ -24,6 +24,7 @@ from etsysync_cli.errors import ExitCode
 from etsysync_cli.store import locks
 from etsysync_cli.store.accounts import find_account
 from etsysync_cli.store.db import Store
+from tests.conftest import connect_shop
 from tests.sync.conftest import catalog  # noqa: F401  (fixture)
 from tests.sync.test_sync_e2e import plan, synced_catalog
 
@@ -206,20 +207,9 @@ def test_watch_in_a_pipe_picks_the_running_job_and_prints_lines(
 
 def _job_row(app_home: Any, status: str, **row: Any) -> str:
     """A job in the given state, written straight into a store with one connected shop."""
-    from etsysync_cli.store.accounts import save_account
 
     with Store.open(app_home) as store:
-        account = save_account(
-            store,
-            shop_id=5001,
-            shop_name="ClayShop",
-            user_id=7,
-            currency_code="USD",
-            scopes=["listings_r"],
-            keystring="k",
-            token_expires_at=None,
-            token_storage="keyring",
-        )
+        account = connect_shop(store)
         txn = f"txn_{status}"
         with store.atomic() as db:
             job_id = (

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from etsysync_cli.domain.listing import InventoryProduct, ListingDraft, ListingInventory
-from etsysync_cli.domain.matching import ShopListing
+from etsysync_cli.domain.matching import ShopListing, json_value
 
 # Listing fields whose values are sets to the seller: shown as added and removed.
 LISTS = ("tags", "materials", "production_partner_ids")
@@ -116,18 +116,18 @@ def update_changes(
 
 def _field(diff: _Diff, name: str, old: Any, new: Any) -> None:
     if name in LISTS:
-        old_set, new_set = set(_json(old) or []), set(_json(new) or [])
+        old_set, new_set = set(json_value(old) or []), set(json_value(new) or [])
         diff.add(
             FieldChange(
                 name,
-                _json(old),
-                _json(new),
+                json_value(old),
+                json_value(new),
                 added=sorted(new_set - old_set, key=str),
                 removed=sorted(old_set - new_set, key=str),
             )
         )
         return
-    diff.add(FieldChange(name, _json(old), _json(new)))
+    diff.add(FieldChange(name, json_value(old), json_value(new)))
 
 
 def _inventory(diff: _Diff, old: ListingInventory | None, new: ListingInventory) -> None:
@@ -199,11 +199,3 @@ def _images(diff: _Diff, before: Before, draft: ListingDraft) -> None:
             moved=moved,
         )
     )
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.domain.listing import InventoryProduct, ListingDraft, ListingInventory
@@ -362,3 +363,13 @@ def inventory_key(inventory: ListingInventory | None) -> InventoryKey:
         for product in inventory.products
         if not product.is_filler
     )
+
+
+def json_value(value: Any) -> Any:
+    """`value` as a JSON document shows it: a Decimal as its plain digits (`28.5`, not
+    `28.50` or `Decimal('28.5')`), lists and tuples as lists of the same."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    return value

@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from etsysync_cli.domain.listing import InventoryProduct, ListingDraft, ListingInventory
-from etsysync_cli.domain.matching import ShopListing, inventory_key, variation_key
+from etsysync_cli.domain.matching import ShopListing, inventory_key, json_value, variation_key
 
 Resolution = Literal["keep_etsy", "store_wins", "conflict_store_wins"]
 RESOLUTIONS: tuple[Resolution, ...] = ("keep_etsy", "store_wins", "conflict_store_wins")
@@ -201,17 +201,25 @@ class _Fields:
     def keep(self, name: str, synced: Any, etsy: Any, store: Any, *, report: bool = True) -> bool:
         if self.policy.overwrite_edits:
             return self.store_wins(name, synced, etsy, store, conflict=False)
-        self.accepted[name] = {"synced": _json(synced), "etsy": _json(etsy), "store": _json(store)}
+        self.accepted[name] = {
+            "synced": json_value(synced),
+            "etsy": json_value(etsy),
+            "store": json_value(store),
+        }
         if report:
             self.changes.append(
-                EtsyChange(name, _json(synced), _json(etsy), _json(store), "keep_etsy")
+                EtsyChange(
+                    name, json_value(synced), json_value(etsy), json_value(store), "keep_etsy"
+                )
             )
         return True
 
     def store_wins(self, name: str, synced: Any, etsy: Any, store: Any, *, conflict: bool) -> bool:
         self.accepted.pop(name, None)
         resolution: Resolution = "conflict_store_wins" if conflict else "store_wins"
-        self.changes.append(EtsyChange(name, _json(synced), _json(etsy), _json(store), resolution))
+        self.changes.append(
+            EtsyChange(name, json_value(synced), json_value(etsy), json_value(store), resolution)
+        )
         return False
 
 
@@ -441,12 +449,4 @@ def _canon(name: str, value: Any) -> str:
         value = value.replace("\r\n", "\n").strip()
     if name in UNORDERED and isinstance(value, list | tuple):
         value = sorted(value)
-    return json.dumps(_json(value), sort_keys=True)
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value
+    return json.dumps(json_value(value), sort_keys=True)
