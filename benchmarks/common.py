@@ -115,11 +115,11 @@ def _add_jitter(sandbox: SandboxServer, bounds: tuple[int, int], seed: int) -> N
     rng = random.Random(seed)
     lock = threading.Lock()
 
-    def delayed(endpoint: str, run: Any) -> Any:
+    def delayed(endpoint: str, run: Any, *rest: Any) -> Any:
         with lock:
             delay = rng.uniform(*bounds) / 1000
         app.stopping.wait(delay)
-        return original(endpoint, run)
+        return original(endpoint, run, *rest)
 
     app._with_failures = delayed  # type: ignore[method-assign]
 

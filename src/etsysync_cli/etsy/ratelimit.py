@@ -23,6 +23,7 @@ are injectable so tests run on a fake clock.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -31,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from etsysync_cli.domain.pacing import Ledger, MemoryLedger, PacingState
 from etsysync_cli.errors import QuotaExhaustedError
 from etsysync_cli.etsy.events import RequestStats
 from etsysync_cli.etsy.responses import (
@@ -42,6 +44,8 @@ from etsysync_cli.etsy.responses import (
 )
 
 DEFAULT_PER_SECOND = 10.0
+DEFAULT_SAFETY = 0.95
+PAUSED = "paused after a 429"
 OPERATION_KEY = "etsysync.operation"  # request extension naming the Etsy operation
 
 
@@ -50,13 +54,14 @@ class RateLimiter:
         self,
         per_second: float = DEFAULT_PER_SECOND,
         *,
-        safety: float = 0.95,
+        safety: float = DEFAULT_SAFETY,
         min_factor: float = 0.5,
         recover_after: int = 50,
         default_pause: float = 1.0,
         quota_threshold: float = QUOTA_RETRY_AFTER_THRESHOLD,
         max_requests: int | None = None,
         stats: RequestStats | None = None,
+        ledger: Ledger | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -71,21 +76,19 @@ class RateLimiter:
         self.default_pause = default_pause
         self.quota_threshold = quota_threshold
         self.max_requests = max_requests
+        self.ledger: Ledger = ledger if ledger is not None else MemoryLedger()
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._born = clock()
         self._limit = float(per_second)
         self._factor = safety
-        self._next_slot = -math.inf
-        self._last_slot = -math.inf  # start of the latest slot handed out
-        self._paused_until = -math.inf
+        self._last_slot = -math.inf  # start of the latest slot this limiter handed out
         self._ok_streak = 0
         self._granted = 0
         self.limit_per_day: int | None = None
         self.remaining_today: int | None = None
         self.remaining_this_second: int | None = None
-        self._quota_spent = False
-        self._quota_until: float | None = None  # None while spent: unknown when it frees up
 
     # --- observable state -----------------------------------------------------------------------
 
@@ -104,12 +107,13 @@ class RateLimiter:
 
     @property
     def paused_until(self) -> float | None:
-        return self._paused_until if self._paused_until > self._clock() else None
+        paused = self.ledger.read().paused_until
+        return paused if paused > self._clock() else None
 
     @property
     def quota_exhausted(self) -> bool:
         with self._lock:
-            return self._quota_error(self._clock()) is not None
+            return self._quota_error(self.ledger.read(), self._clock()) is not None
 
     # --- the hot path ---------------------------------------------------------------------------
 
@@ -121,33 +125,24 @@ class RateLimiter:
         waited = 0.0
         while True:
             with self._lock:
-                now = self._clock()
-                error = self._quota_error(now)
-                if error is None:
-                    if self._paused_until > now:
-                        wait, reserved, reason = (
-                            self._paused_until - now,
-                            False,
-                            "paused after a 429",
-                        )
-                    else:
-                        start = max(now, self._next_slot)
-                        self._next_slot = start + self.interval
-                        self._last_slot = start
-                        wait, reserved, reason = start - now, True, "rate limit"
+                now, interval = self._clock(), self.interval
+                error, wait, reserved = self.ledger.update(
+                    functools.partial(self._reserve, now=now, interval=interval)
+                )
             if error is not None:
                 self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
                 raise error
             if wait > 0:
-                self.stats.record_wait(operation, wait, reason)
+                self.stats.record_wait(operation, wait, "rate limit" if reserved else PAUSED)
                 self._sleep(wait)
                 waited += wait
             if not reserved:
                 continue
             with self._lock:
                 now = self._clock()
-                error = self._quota_error(now)
-                if error is None and self._paused_until > now:
+                state = self.ledger.read()
+                error = self._quota_error(state, now)
+                if error is None and state.paused_until > now:
                     continue  # a 429 arrived while we slept: the slot is void, queue again
                 if error is None:
                     self._granted += 1
@@ -167,87 +162,118 @@ class RateLimiter:
         daily = is_daily_quota(status, headers, threshold=self.quota_threshold)
         with self._lock:
             now = self._clock()
+            respace = False
             if limit is not None and limit > 0 and limit != self._limit:
-                self._limit = float(limit)
-                self._respace_locked()
+                self._limit, respace = float(limit), True
             if remaining_second is not None:
                 self.remaining_this_second = remaining_second
-                if remaining_second <= 0 and status != 429:
-                    self._next_slot = max(self._next_slot, now + self.interval)
             if limit_day is not None:
                 self.limit_per_day = limit_day
             if remaining_today is not None:
                 self.remaining_today = remaining_today
-                if remaining_today <= 0:
-                    self._spend_quota_locked(now, retry_after if status == 429 else None)
+            pause: float | None = None
             if status == 429:
                 self._ok_streak = 0
-                if daily:
-                    self._spend_quota_locked(now, retry_after)
-                else:
+                if not daily:
                     pause = retry_after if retry_after is not None else self.default_pause
-                    self._pause_locked(now + pause)
                     self._factor = max(self.min_factor, self._factor * 0.9)
-                    self._respace_locked()
+                    respace = True
             elif status < 400:
                 self._ok_streak += 1
                 if self._ok_streak >= self.recover_after and self._factor < self.safety:
                     self._factor = min(self.safety, self._factor * 1.05)
                     self._ok_streak = 0
+            interval, last_slot = self.interval, self._last_slot
+
+            def learn(state: PacingState) -> None:
+                if remaining_second is not None and remaining_second <= 0 and status != 429:
+                    state.next_slot = max(state.next_slot, now + interval)
+                if limit_day is not None:
+                    state.limit_per_day = limit_day
+                if remaining_today is not None:
+                    state.remaining_today, state.seen_at = remaining_today, now
+                    if remaining_today <= 0:
+                        _spend_quota(state, now, retry_after if status == 429 else None)
+                if status == 429 and daily:
+                    _spend_quota(state, now, retry_after)
+                if pause is not None:
+                    _pause(state, now + pause)
+                if respace:
+                    # A slower pace applies from the next slot on, not only after the one
+                    # already reserved.
+                    state.next_slot = max(state.next_slot, last_slot + interval)
+
+            self.ledger.update(learn)
         self.stats.record_response(operation, status)
         if status == 429 and not daily:
             self.stats.record_rate_limited(operation, retry_after)
 
     def pause_until(self, deadline: float) -> None:
-        """Hold every worker until `deadline` (on this limiter's clock)."""
-        with self._lock:
-            self._pause_locked(deadline)
+        """Hold every worker (of every process sharing the ledger) until `deadline`."""
+        self.ledger.update(lambda state: _pause(state, deadline))
 
     def mark_quota_exhausted(self, retry_after: float | None) -> None:
         """The daily quota is spent (e.g. a 429 whose text says so): stop handing out slots."""
-        with self._lock:
-            self._spend_quota_locked(self._clock(), retry_after)
+        now = self._clock()
+        self.ledger.update(lambda state: _spend_quota(state, now, retry_after))
 
-    # --- internals (call with the lock held) ----------------------------------------------------
+    # --- internals ------------------------------------------------------------------------------
 
-    def _respace_locked(self) -> None:
-        # A slower pace applies from the next slot on, not only after the one already reserved.
-        self._next_slot = max(self._next_slot, self._last_slot + self.interval)
+    def _reserve(
+        self, state: PacingState, now: float, interval: float
+    ) -> tuple[QuotaExhaustedError | None, float, bool]:
+        """In one ledger step: refuse (quota), wait out a pause, or take the next slot.
+        Returns (error, seconds to wait, whether a slot was reserved)."""
+        if state.quota_until is not None and now >= state.quota_until:
+            # The window has moved on: try again.
+            state.quota_spent_at = state.quota_until = state.remaining_today = None
+            self.remaining_today = None
+        error = self._quota_error(state, now)
+        if error is not None:
+            return error, 0.0, False
+        if state.paused_until > now:
+            return None, state.paused_until - now, False
+        start = max(now, state.next_slot)
+        state.next_slot = start + interval
+        self._last_slot = start
+        return None, start - now, True
 
-    def _pause_locked(self, deadline: float) -> None:
-        self._paused_until = max(self._paused_until, deadline)
-        self._next_slot = max(self._next_slot, deadline)
-
-    def _spend_quota_locked(self, now: float, retry_after: float | None) -> None:
-        until = None if retry_after is None else now + retry_after
-        if not self._quota_spent:
-            self._quota_until = until
-        elif until is not None:  # keep the latest known time; "unknown" never erases a known one
-            self._quota_until = (
-                until if self._quota_until is None else max(self._quota_until, until)
-            )
-        self._quota_spent = True
-
-    def _quota_error(self, now: float) -> QuotaExhaustedError | None:
+    def _quota_error(self, state: PacingState, now: float) -> QuotaExhaustedError | None:
         if self.max_requests is not None and self._granted >= self.max_requests:
             return QuotaExhaustedError(
                 f"stopped after {self._granted} Etsy requests (the --max-requests cap)",
                 hint="run the same command again to continue where it stopped",
             )
-        if not self._quota_spent:
+        # A spent quota stops the limiters that were running when it was met. One started
+        # later asks Etsy once more: the day's window slides, and Etsy's answer is the truth.
+        if state.quota_spent_at is None or state.quota_spent_at < self._born:
             return None
-        if self._quota_until is not None and now >= self._quota_until:
-            self._quota_spent = False  # the window has moved on: try again
-            self._quota_until = None
-            self.remaining_today = None
+        if state.quota_until is not None and now >= state.quota_until:
             return None
-        retry_after = None if self._quota_until is None else self._quota_until - now
+        retry_after = None if state.quota_until is None else state.quota_until - now
         return QuotaExhaustedError(
             "Etsy's daily request quota is spent",
             retry_after=retry_after,
             status=429,
             hint=quota_hint(retry_after),
         )
+
+
+def _pause(state: PacingState, deadline: float) -> None:
+    state.paused_until = max(state.paused_until, deadline)
+    state.next_slot = max(state.next_slot, deadline)
+
+
+def _spend_quota(state: PacingState, now: float, retry_after: float | None) -> None:
+    until = None if retry_after is None else now + retry_after
+    spent = state.quota_spent_at is not None and (
+        state.quota_until is None or now < state.quota_until
+    )
+    if not spent:
+        state.quota_until = until
+    elif until is not None:  # keep the latest known time; "unknown" never erases a known one
+        state.quota_until = until if state.quota_until is None else max(state.quota_until, until)
+    state.quota_spent_at = now
 
 
 def operation_of(request: httpx.Request) -> str:

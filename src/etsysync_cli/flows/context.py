@@ -11,7 +11,6 @@ from pathlib import Path
 
 from etsysync_cli.accounts.session import Session, open_session
 from etsysync_cli.config import Settings
-from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.store.db import Store
 
 
@@ -32,8 +31,9 @@ class Workspace:
     def session(self, account: str | None = None, *, max_requests: int | None = None) -> Session:
         """An authenticated Etsy session for the account (default: the active one), closed
         with the workspace. `max_requests` stops the session's runs after that many requests."""
-        limiter = RateLimiter(max_requests=max_requests) if max_requests else None
-        session = open_session(self.settings, self.store, self.home, account, limiter=limiter)
+        session = open_session(
+            self.settings, self.store, self.home, account, max_requests=max_requests
+        )
         return self._stack.enter_context(session)
 
     @classmethod
