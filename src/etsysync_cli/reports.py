@@ -226,6 +226,14 @@ class LinkReport(Report):
     sync_error: str | None = Field(description="Why the last push failed.")
 
 
+class AppQuota(Report):
+    """What Etsy last said of the app's daily quota (shared by every shop using its keystring)."""
+
+    limit_per_day: int | None = Field(description="Requests the app may make in 24 hours.")
+    remaining_today: int | None = Field(description="Requests left in the sliding 24 hours.")
+    seen_at: str = Field(description="When Etsy said so (the last answer any etsysync saw).")
+
+
 class StatusDocument(Report):
     """`status --json`: the shops, the active shop's link counts and its recent jobs."""
 
@@ -237,6 +245,11 @@ class StatusDocument(Report):
     jobs: list[JobReport] = Field(description="Recent jobs, newest first.")
     failed: list[LinkReport] | None = Field(
         default=None, description="With `--failed`: the failed links."
+    )
+    app_quota: AppQuota | None = Field(
+        default=None,
+        description="The active shop's Etsy app: what is left of its daily quota, from the last "
+        "answer any etsysync process of this app home saw; null before the first request.",
     )
 
 

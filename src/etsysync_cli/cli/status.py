@@ -69,7 +69,9 @@ def status_cmd(
                 for e in reversed(feed.events):
                     out.print(f"{e.created_at}  {e.kind:18} {e.message}", highlight=False)
             return
-        overview = status.overview(ws.store, account, failed=failed)
+        overview = status.overview(
+            ws.store, account, failed=failed, home=ws.home, keystring=ws.settings.etsy.keystring
+        )
     if as_json:
         print_json(overview)
     else:
@@ -83,6 +85,14 @@ def _show_overview(data: StatusDocument) -> None:
         shop = next(a for a in data.accounts if a.shop_name == data.active_shop)
         counts = ", ".join(f"{n} {s}" for s, n in data.links.items())
         out.print(f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}", highlight=False)
+    if data.app_quota is not None and data.app_quota.remaining_today is not None:
+        quota = data.app_quota
+        of = f" of {quota.limit_per_day:,}" if quota.limit_per_day else ""
+        out.print(
+            f"Etsy app quota: {quota.remaining_today:,}{of} requests left today "
+            f"(as of {quota.seen_at}; shared by every shop on this app)",
+            highlight=False,
+        )
     table = SafeTable(title="Recent jobs", title_justify="left", header_style="bold")
     for column in ("transaction", "status", "created", "to push", "synced", "failed", "source"):
         # Only the source (a path or URL) wraps: ids, states, times and counts stay whole.

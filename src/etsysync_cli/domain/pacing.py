@@ -19,7 +19,7 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -39,6 +39,8 @@ class PacingState:
     seen_at: float | None = None  # when those two were seen
     quota_spent_at: float | None = None  # when someone met the end of the day's quota
     quota_until: float | None = None  # when it frees up, if Etsy said (`retry-after`)
+    # When the last requests (as many as the per-second limit) actually started, oldest first.
+    recent_starts: list[float] = field(default_factory=list)
 
 
 class Ledger(Protocol):
@@ -67,7 +69,7 @@ class MemoryLedger:
 
     def read(self) -> PacingState:
         with self._lock:
-            return replace(self._state)
+            return replace(self._state, recent_starts=list(self._state.recent_starts))
 
     def close(self) -> None:
         pass

@@ -23,7 +23,6 @@ are injectable so tests run on a fake clock.
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 import time
@@ -44,7 +43,8 @@ from etsysync_cli.etsy.responses import (
 )
 
 DEFAULT_PER_SECOND = 10.0
-DEFAULT_SAFETY = 0.95
+DEFAULT_SAFETY = 0.975
+GUARD_MARGIN = 0.01  # seconds beyond one second between a start and the one `limit` starts ago
 PAUSED = "paused after a 429"
 OPERATION_KEY = "etsysync.operation"  # request extension naming the Etsy operation
 
@@ -60,6 +60,7 @@ class RateLimiter:
         default_pause: float = 1.0,
         quota_threshold: float = QUOTA_RETRY_AFTER_THRESHOLD,
         max_requests: int | None = None,
+        guard_margin: float = GUARD_MARGIN,
         stats: RequestStats | None = None,
         ledger: Ledger | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -76,6 +77,7 @@ class RateLimiter:
         self.default_pause = default_pause
         self.quota_threshold = quota_threshold
         self.max_requests = max_requests
+        self.guard_margin = guard_margin
         self.ledger: Ledger = ledger if ledger is not None else MemoryLedger()
         self._clock = clock
         self._sleep = sleep
@@ -125,10 +127,7 @@ class RateLimiter:
         waited = 0.0
         while True:
             with self._lock:
-                now, interval = self._clock(), self.interval
-                error, wait, reserved = self.ledger.update(
-                    functools.partial(self._reserve, now=now, interval=interval)
-                )
+                error, wait, reserved = self.ledger.update(self._reserve)
             if error is not None:
                 self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
                 raise error
@@ -138,19 +137,26 @@ class RateLimiter:
                 waited += wait
             if not reserved:
                 continue
-            with self._lock:
-                now = self._clock()
-                state = self.ledger.read()
-                error = self._quota_error(state, now)
-                if error is None and state.paused_until > now:
-                    continue  # a 429 arrived while we slept: the slot is void, queue again
-                if error is None:
-                    self._granted += 1
-            if error is not None:
-                self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
-                raise error
-            self.stats.record_request(operation)
-            return waited
+            # The slot's time has come; start now unless a 429 voided the slot meanwhile or a
+            # late wake-up (a busy machine) would put this start within a second of the one
+            # `limit` starts ago. The guard is on actual starts, not on slots: that is what
+            # keeps every one-second window at the limit while the pace runs close to it.
+            while True:
+                with self._lock:
+                    error, later, granted = self.ledger.update(self._grant)
+                    if granted:
+                        self._granted += 1
+                if error is not None:
+                    self.stats.record_quota_exhausted(operation, error.retry_after, error.message)
+                    raise error
+                if granted or later is None:
+                    break
+                self.stats.record_wait(operation, later, "rate limit")
+                self._sleep(later)
+                waited += later
+            if granted:
+                self.stats.record_request(operation)
+                return waited
 
     def observe(self, status: int, headers: Mapping[str, str], operation: str = "") -> None:
         """Learn from a response's status and rate-limit headers."""
@@ -219,11 +225,10 @@ class RateLimiter:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _reserve(
-        self, state: PacingState, now: float, interval: float
-    ) -> tuple[QuotaExhaustedError | None, float, bool]:
+    def _reserve(self, state: PacingState) -> tuple[QuotaExhaustedError | None, float, bool]:
         """In one ledger step: refuse (quota), wait out a pause, or take the next slot.
         Returns (error, seconds to wait, whether a slot was reserved)."""
+        now, interval = self._clock(), self.interval
         if state.quota_until is not None and now >= state.quota_until:
             # The window has moved on: try again.
             state.quota_spent_at = state.quota_until = state.remaining_today = None
@@ -237,6 +242,27 @@ class RateLimiter:
         state.next_slot = start + interval
         self._last_slot = start
         return None, start - now, True
+
+    def _grant(self, state: PacingState) -> tuple[QuotaExhaustedError | None, float | None, bool]:
+        """In one ledger step: start now (recorded among the recent starts), or wait so many
+        seconds, or (wait None) queue again for a new slot. Returns (error, wait, granted)."""
+        now = self._clock()
+        error = self._quota_error(state, now)
+        if error is not None:
+            return error, None, False
+        if state.paused_until > now:
+            return None, None, False  # a 429 arrived while we slept: the slot is void
+        window = math.ceil(self._limit)
+        starts = state.recent_starts
+        if len(starts) >= window:
+            # No more than `limit` starts in any second (and a little): the slots leave room
+            # for a start a little late (`window * interval` > 1 s), so this binds only when a
+            # wake-up was later than that room, and does not carry lateness forward.
+            earliest = starts[-window] + 1.0 + self.guard_margin
+            if now < earliest:
+                return None, earliest - now, False
+        state.recent_starts = [*starts[-(window - 1) :], now] if window > 1 else [now]
+        return None, 0.0, True
 
     def _quota_error(self, state: PacingState, now: float) -> QuotaExhaustedError | None:
         if self.max_requests is not None and self._granted >= self.max_requests:

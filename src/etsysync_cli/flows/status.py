@@ -3,12 +3,16 @@ link, and the feed. Reading only (but plans past their lifetime are expired firs
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import NotConnectedError, NotFoundError
 from etsysync_cli.flows.plan import items
 from etsysync_cli.reports import (
     AccountSummary,
+    AppQuota,
     ErrorLogEntry,
     FeedDocument,
     FeedEvent,
@@ -22,6 +26,7 @@ from etsysync_cli.store.accounts import Account, find_account, list_accounts
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed as read_feed
 from etsysync_cli.store.jobs import Job
+from etsysync_cli.store.pacing import read_pacing
 
 RECENT_JOBS = 10
 
@@ -87,7 +92,27 @@ def shop_or_none(store: Store, name: str | None) -> Account | None:
         return None
 
 
-def overview(store: Store, account: str | None, *, failed: bool = False) -> StatusDocument:
+def app_quota(home: Path, keystring: str | None) -> AppQuota | None:
+    """The app's daily quota as the pacing file last heard it from Etsy (no request made)."""
+    state = read_pacing(home, keystring) if keystring else None
+    if state is None or state.seen_at is None:
+        return None
+    return AppQuota(
+        limit_per_day=state.limit_per_day,
+        remaining_today=state.remaining_today,
+        seen_at=isoformat(datetime.fromtimestamp(state.seen_at, UTC)),
+    )
+
+
+def overview(
+    store: Store,
+    account: str | None,
+    *,
+    failed: bool = False,
+    home: Path | None = None,
+    keystring: str | None = None,
+) -> StatusDocument:
+    """`home` and `keystring` (the settings' default app) add the app's daily quota."""
     jobs.expire_stale(store)
     shop = shop_or_none(store, account)
     doc = StatusDocument(
@@ -102,6 +127,8 @@ def overview(store: Store, account: str | None, *, failed: bool = False) -> Stat
             for job in jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS)
         ],
     )
+    if home is not None and shop is not None:
+        doc.app_quota = app_quota(home, shop.keystring or keystring)
     if failed and shop:
         failures = links.with_status(store, shop.id, LinkStatus.FAILED)
         doc.failed = [link_report(x) for x in failures]

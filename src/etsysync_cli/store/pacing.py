@@ -10,6 +10,7 @@ the keystring: the keystring itself is not kept here.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import threading
@@ -26,12 +27,14 @@ from etsysync_cli.errors import StoreError
 PACING_FILE = "pacing.sqlite"
 BUSY_TIMEOUT_MS = 10_000
 COLUMNS = [f.name for f in fields(PacingState)]
+INTEGERS = ("limit_per_day", "remaining_today")
+LISTS = ("recent_starts",)  # kept as JSON text
 T = TypeVar("T")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS app_pacing (
     app TEXT PRIMARY KEY,
-    {", ".join(f"{name} REAL" for name in COLUMNS)}
+    {", ".join(f"{name} {'TEXT' if name in LISTS else 'REAL'}" for name in COLUMNS)}
 )
 """
 
@@ -47,8 +50,14 @@ class SqliteLedger:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
-            # Pacing state outlives a crash of the process; a power cut may lose a slot or two.
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            # No fsync: the state matters for seconds and a commit must never stall on the disk
+            # (a start recorded long before it happens would let a later one come too close).
+            self._db.execute("PRAGMA synchronous = OFF")
+            shape = [row[1] for row in self._db.execute("PRAGMA table_info(app_pacing)")]
+            if shape and shape != ["app", *COLUMNS]:
+                # Pacing state lives for seconds (and Etsy's headers rebuild the day's part):
+                # a file another version shaped is started afresh rather than migrated.
+                self._db.execute("DROP TABLE app_pacing")
             self._db.execute(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(
@@ -111,15 +120,21 @@ def read_pacing(home: Path, keystring: str) -> PacingState | None:
     return None if row is None else _from_row(row)
 
 
-def _to_db(value: float | int | None) -> float | int | None:
+def _to_db(value: object) -> object:
+    if isinstance(value, list):
+        return json.dumps(value)
     # SQLite has no infinities to round-trip reliably; "never set" is NULL.
-    return None if value is None or (isinstance(value, float) and math.isinf(value)) else value
+    return None if isinstance(value, float) and math.isinf(value) else value
 
 
-def _from_row(row: tuple[float | None, ...]) -> PacingState:
+def _from_row(row: tuple[object, ...]) -> PacingState:
     state = PacingState()
     for name, value in zip(COLUMNS, row, strict=True):
         if value is None:
             continue
-        setattr(state, name, int(value) if name in ("limit_per_day", "remaining_today") else value)
+        if name in LISTS:
+            value = [float(x) for x in json.loads(str(value))]
+        elif name in INTEGERS:
+            value = int(value)  # type: ignore[call-overload]
+        setattr(state, name, value)
     return state
