@@ -145,14 +145,19 @@ def sandbox(sandbox_config: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
     from etsysync_cli.sandbox import SandboxServer
 
     with SandboxServer(sandbox_config) as server:
-        for line in server.env_lines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("BROWSER", f"{sys.executable} {FAKE_BROWSER} %s")
-        # webbrowser reads $BROWSER once per process: make it read it again.
-        monkeypatch.setattr(webbrowser, "_tryorder", None)
-        monkeypatch.setattr(webbrowser, "_browsers", {})
+        point_cli_at(server, monkeypatch)
         yield server
+
+
+def point_cli_at(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point etsysync's environment at a running sandbox, with the fake browser as $BROWSER."""
+    for line in server.env_lines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {FAKE_BROWSER} %s")
+    # webbrowser reads $BROWSER once per process: make it read it again.
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
 
 
 @pytest.fixture

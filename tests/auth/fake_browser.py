@@ -4,6 +4,9 @@
 redirect to wherever Etsy sends the browser (the CLI's loopback callback). What it does is set by
 FAKE_BROWSER: allow (default), deny, tamper (changes the state), stall (never comes back),
 print (writes the final redirect address to FAKE_BROWSER_OUT instead of visiting it).
+A <select> is sent as a browser sends it (the selected option, else the first);
+FAKE_BROWSER_CHOOSE=NAME=VALUE picks another option, e.g. the seller on the sandbox's consent
+page (`user_id=84730351`).
 """
 
 from __future__ import annotations
@@ -20,10 +23,17 @@ class Forms(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[dict] = []
+        self._select: str | None = None  # the name of the <select> being read
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form":
+        if tag == "select" and self.forms:
+            self._select = a.get("name") or None
+        elif tag == "option" and self._select:
+            fields = self.forms[-1]["fields"]
+            if self._select not in fields or "selected" in a:
+                fields[self._select] = a.get("value", "")
+        elif tag == "form":
             self.forms.append(
                 {
                     "action": a.get("action", ""),
@@ -40,6 +50,10 @@ class Forms(HTMLParser):
             elif a.get("name"):
                 form["fields"][a["name"]] = a.get("value", "")
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
 
 def consent_redirect(http: httpx.Client, url: str, choice: str) -> str:
     page = http.get(url)
@@ -52,6 +66,10 @@ def consent_redirect(http: httpx.Client, url: str, choice: str) -> str:
         for name, value in form["buttons"]:
             if choice in value.lower() or choice in name.lower():
                 data = dict(form["fields"])
+                chosen = os.environ.get("FAKE_BROWSER_CHOOSE", "")
+                if chosen:
+                    field, _, value_chosen = chosen.partition("=")
+                    data[field] = value_chosen
                 if name:
                     data[name] = value
                 target = urljoin(url, form["action"] or url)

@@ -165,7 +165,7 @@ def test_another_users_token_cannot_write_to_the_shop(api, sandbox):
         f"/shops/{SELLER_SHOP_ID}/listings", data=listing_form()
     )
     assert response.status_code == 403
-    assert f"does not own shop {SELLER_SHOP_ID}" in error(response)
+    assert error(response) == f"User does not own Shop {SELLER_SHOP_ID}"
     assert sandbox.state.listings == {}
 
 

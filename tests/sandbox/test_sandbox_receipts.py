@@ -381,7 +381,7 @@ def test_receipts_are_the_shop_owners_only(api, sandbox, client, listing) -> Non
     other = api.as_token(sandbox.issue_token(OTHER_USER_ID, SALES_SCOPES)["access_token"])
     refused = other.get(RECEIPTS)
     assert refused.status_code == 403
-    assert f"does not own shop {SELLER_SHOP_ID}" in error(refused)
+    assert error(refused) == f"User does not own Shop {SELLER_SHOP_ID}"
     # Their own shop has no sales: the seller's receipt is not in it.
     assert other.get(f"/shops/{OTHER_SHOP_ID}/receipts").json() == {"count": 0, "results": []}
     unknown = other.get("/shops/1234/receipts")

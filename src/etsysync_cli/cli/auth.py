@@ -73,10 +73,17 @@ def login_cmd(
             extra_scopes=scopes or (),
             no_browser=no_browser,
         )
+        others = auth.other_shops(ws.store, account)
     note(
         f"Connected shop {account.shop_name} ({account.shop_id}, {account.currency_code}); "
         "it is the active account."
     )
+    if others:
+        names = ", ".join(a.shop_name for a in others)
+        note(
+            f"Also connected: {names}. Pick a shop per command with `--account NAME`, or "
+            f"switch with `etsysync auth use NAME`."
+        )
 
 
 @app.command("status")

@@ -36,7 +36,12 @@ def serve_cmd(
         None, "--auto-approve/--no-auto-approve", help="Skip the consent page."
     ),
     state_file: Path | None = typer.Option(None, help="Keep the sandbox's state in this file."),
-    shop_currency: str | None = typer.Option(None, help="Currency of the seeded shop."),
+    shop_currency: str | None = typer.Option(None, help="Currency of the seeded shops."),
+    shops: int | None = typer.Option(
+        None,
+        help="Sellers to host, one shop each (default 1); they share the app's rate limits. "
+        "GET /_sandbox/shops lists them.",
+    ),
     clock_offset: float | None = typer.Option(
         None, help="Seconds Etsy's clock runs ahead of this machine's (negative: behind)."
     ),
@@ -51,6 +56,9 @@ def serve_cmd(
     Like a new Etsy app: 10 requests a second, 10,000 a day, unless --rps/--rpd say otherwise.
 
     Every API answer carries Etsy's four x-limit/x-remaining headers; going over gets a 429.
+
+    --shops N hosts N sellers with a shop each, all using this one app (and its limits); pick
+    who approves on the consent page, or with POST /_sandbox/signin {"user_id": N}.
 
     Every option can also be set as ETSYSYNC_SANDBOX_<OPTION> (flags win).
     """
@@ -69,6 +77,7 @@ def serve_cmd(
         "auto_approve": auto_approve,
         "state_file": state_file,
         "shop_currency": shop_currency,
+        "shops": shops,
         "clock_offset": clock_offset,
         "escape_text": escape_text,
     }

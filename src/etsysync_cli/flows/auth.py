@@ -28,7 +28,7 @@ from etsysync_cli.store.accounts import (
 )
 from etsysync_cli.store.db import Store
 
-__all__ = ["AppKeys", "login", "logout", "refresh", "statuses", "use"]
+__all__ = ["AppKeys", "login", "logout", "other_shops", "refresh", "statuses", "use"]
 
 
 def login(
@@ -52,6 +52,12 @@ def login(
         insecure_storage=settings.auth.insecure_storage,
     )
     return oauth_login.login(settings, store, home, keys, options, io)
+
+
+def other_shops(store: Store, account: Account) -> list[Account]:
+    """The connected shops besides `account` (those logged out included): after a login, so
+    the seller knows the others are still there and how to pick one."""
+    return [a for a in list_accounts(store) if a.id != account.id]
 
 
 def statuses(settings: Settings, store: Store, home: Path, *, check: bool) -> AuthStatusDocument:

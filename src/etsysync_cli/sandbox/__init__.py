@@ -6,8 +6,10 @@ Where the reference marks a behaviour unverified, the choice made is noted with 
 
     from etsysync_cli.sandbox import SandboxConfig, SandboxServer
 
-    with SandboxServer(SandboxConfig(port=0, auto_approve=True)) as sb:
+    with SandboxServer(SandboxConfig(port=0, auto_approve=True), shops=2) as sb:
         sb.api_url        # the client's Etsy API base (…/v3)
+        sb.shops()        # the hosted sellers: [{"shop_id", "shop_name", "user_id"}]
+        sb.sign_in(sb.shops()[1]["user_id"])  # who approves the next consent
         sb.request_log()  # method, path, status, duration_ms of every Etsy request
 """
 
@@ -26,6 +28,8 @@ from etsysync_cli.sandbox.seed import (
     SELLER_SHOP_NAME,
     SELLER_USER_ID,
     SHIPPING_PROFILE_ID,
+    Seller,
+    hosted_sellers,
 )
 from etsysync_cli.sandbox.server import SandboxServer, serve
 from etsysync_cli.sandbox.state import SandboxState
@@ -47,6 +51,8 @@ __all__ = [
     "SandboxConfig",
     "SandboxServer",
     "SandboxState",
+    "Seller",
+    "hosted_sellers",
     "s256",
     "sample_png",
     "serve",

@@ -57,9 +57,11 @@ def shop_or_404(state: SandboxState, shop_id: int) -> dict[str, Any]:
 
 
 def require_shop_owner(req: Request, shop: dict[str, Any]) -> None:
-    """Private shop data and every write need the bearer of the shop's owner."""
+    """Private shop data and every write need the bearer of the shop's owner. etsy-api.md §4
+    gives only the status (403, "not the owner"); the text is Etsy's as users quote it for
+    getListingsByShop and uploadListingImage (open-api#588, #438)."""
     if req.caller is None or req.caller.user_id != shop["user_id"]:
-        raise forbidden(f"The authenticated user does not own shop {shop['shop_id']}.")
+        raise forbidden(f"User does not own Shop {shop['shop_id']}")
 
 
 def owned_shop(state: SandboxState, req: Request) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from etsysync_cli.errors import ConfigError
+from etsysync_cli.sandbox.seed import MAX_SHOPS
 
 DEFAULT_REDIRECT_URI = "http://localhost:3003/callback"
 DEFAULT_KEYSTRING = "sandbox-keystring"
@@ -42,6 +43,9 @@ class SandboxConfig:
     auto_approve: bool = False  # skip the consent page (tests, the demo)
     state_file: Path | None = None  # None: state lives in memory only
     shop_currency: str = "USD"
+    # Sellers to host, one shop each (seed.py): the first is SandboxCraftShop, the others
+    # SandboxShop2… A token works on its own seller's shop only; all share the app's limits.
+    shops: int = 1
     seed: int | None = None  # seeds the failure injection, for reproducible runs
     # Seconds Etsy's clock runs ahead of this machine's (negative: behind): its Date header and
     # every timestamp it writes. For trying a client on a machine whose clock is off.
@@ -83,6 +87,13 @@ class SandboxConfig:
         for uri in self.redirect_uris:
             if not re.match(r"^https?://[^/\s]+", uri):
                 raise ConfigError(f"Redirect URI is not an http(s) URL: {uri!r}.")
+        if not isinstance(self.shops, int) or isinstance(self.shops, bool):
+            raise ConfigError(f"Sandbox shops must be a whole number, got {self.shops!r}.")
+        if not 1 <= self.shops <= MAX_SHOPS:
+            raise ConfigError(
+                f"Sandbox shops must be between 1 and {MAX_SHOPS}, got {self.shops}.",
+                hint="pass --shops 2 for two sellers with a shop each",
+            )
         if not re.fullmatch(r"[A-Z]{3}", self.shop_currency):
             raise ConfigError(
                 f"Shop currency must be an ISO 4217 code, got {self.shop_currency!r}."
@@ -110,6 +121,7 @@ class SandboxConfig:
             "AUTO_APPROVE": ("auto_approve", _bool),
             "STATE_FILE": ("state_file", _optional_path),
             "SHOP_CURRENCY": ("shop_currency", str),
+            "SHOPS": ("shops", _int),
             "SEED": ("seed", _optional_int),
             "CLOCK_OFFSET": ("clock_offset", _float),
             "ESCAPE_TEXT": ("escape_text", _bool),

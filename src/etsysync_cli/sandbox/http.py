@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from etsysync_cli.sandbox import images, inspection, oauth, receipts
+from etsysync_cli.sandbox import images, inspection, oauth, receipts, signin
 from etsysync_cli.sandbox.config import SandboxConfig
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 from etsysync_cli.sandbox.routes import API_ROUTES, Handler, Route
@@ -257,6 +257,8 @@ class App:
                 return inspection.tokens(self.state, req)
             if path == "/_sandbox/state":
                 return inspection.summary(self.state, self.limiter, req)
+            if path == "/_sandbox/shops":
+                return json_response(200, signin.shops(self.state))
             found = re.fullmatch(r"/_sandbox/images/(?P<listing_image_id>[^/]+)/[^/]+", path)
             if found:
                 req.params = found.groupdict()
@@ -264,9 +266,12 @@ class App:
         raise ApiError(404, "Resource not found")
 
     def _act(self, req: Request) -> Response:
-        """What happens on etsy.com rather than through the API: a buyer buys, a seller
-        cancels an order. The only POSTs under /_sandbox/; like inspection, no key, no limits."""
+        """What happens on etsy.com rather than through the API: a seller signs in, a buyer
+        buys, a seller cancels an order. The only POSTs under /_sandbox/; like inspection, no
+        key, no limits."""
         with self.state.lock:
+            if req.path == "/_sandbox/signin":
+                return json_response(200, signin.sign_in(self.state, req.json()))
             if req.path == "/_sandbox/purchase":
                 return json_response(201, receipts.purchase(self.state, req.json()))
             found = re.fullmatch(r"/_sandbox/receipts/(?P<receipt_id>\d+)/cancel", req.path)
@@ -283,8 +288,9 @@ class App:
             "token_url": self.base_url + TOKEN_PATH,
             "inspect": [
                 self.base_url + "/_sandbox/" + name
-                for name in ("state", "requests", "listings", "tokens")
+                for name in ("state", "requests", "listings", "tokens", "shops")
             ],
+            "signin": self.base_url + "/_sandbox/signin",
             "purchase": self.base_url + "/_sandbox/purchase",
         }
 

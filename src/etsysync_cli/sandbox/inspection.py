@@ -76,6 +76,7 @@ def summary(state: SandboxState, limiter: RateLimiter, req: Request) -> Response
             "auto_approve": config.auto_approve,
             "state_file": str(config.state_file) if config.state_file else None,
             "shop_currency": config.shop_currency,
+            "shops": config.shops,
         },
         "listings": {"total": len(state.listings), **dict(by_state)},
         "images": len(state.images),

@@ -133,7 +133,7 @@ def create_from_fields(state: SandboxState, shop: dict[str, Any], f: Fields) -> 
     image_ids = f.int_list("image_ids") if f.has("image_ids") else []
     sources = _images_to_copy(state, listing.shop_id, image_ids)
 
-    listing.listing_id = state.next_id("listing")
+    listing.listing_id = state.next_listing_id(listing.shop_id)
     offering = Offering(
         state.next_id("offering"), price, quantity, True, listing.readiness_state_id
     )

@@ -15,6 +15,7 @@ import secrets
 import time
 from urllib.parse import urlencode
 
+from etsysync_cli.sandbox import signin
 from etsysync_cli.sandbox.state import (
     AccessToken,
     AuthCode,
@@ -124,23 +125,31 @@ def connect(state: SandboxState, req: Request) -> Response:
         del state.consents[stale]  # abandoned consent pages
     consent = Consent(client_id, redirect_uri, scopes, oauth_state, challenge, now + CONSENT_TTL)
     if config.auto_approve:
-        return _approve(state, consent)
+        return _approve(state, consent, state.signed_in_user_id)
     consent_id = secrets.token_urlsafe(24)
     state.consents[consent_id] = consent
     return html_response(200, _consent_page(state, consent_id, consent))
 
 
 def _consent_page(state: SandboxState, consent_id: str, consent: Consent) -> str:
+    """Etsy's consent page, with a choice of seller: Etsy shows the one signed in, the sandbox
+    lets the person pick any hosted seller (as signing in as another would), signed-in first."""
     user = state.seed.users[state.signed_in_user_id]
-    shop = state.seed.shops[user["shop_id"]]
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in consent.scopes)
+    options = "".join(
+        f'<option value="{s.user_id}"{" selected" if s.user_id == user["user_id"] else ""}>'
+        f"{html.escape(s.shop_name)} ({html.escape(s.login_name)}, shop {s.shop_id})</option>"
+        for s in state.seed.sellers
+    )
     return (
         "<!doctype html><html><head><title>Allow access? | Etsy sandbox</title></head><body>"
-        f"<h1>Allow access to {html.escape(str(shop['shop_name']))}?</h1>"
+        "<h1>Allow access to your Etsy shop?</h1>"
         f"<p>Signed in as {html.escape(str(user['login_name']))}. The application asks for:</p>"
         f"<ul>{scopes}</ul>"
         '<form method="post" action="/oauth/connect">'
         f'<input type="hidden" name="consent_id" value="{html.escape(consent_id)}">'
+        f'<p><label for="user_id">Shop</label> <select id="user_id" name="user_id">{options}'
+        "</select></p>"
         '<button type="submit" name="decision" value="allow">Allow Access</button> '
         '<button type="submit" name="decision" value="deny">Deny</button>'
         "</form></body></html>"
@@ -148,11 +157,18 @@ def _consent_page(state: SandboxState, consent_id: str, consent: Consent) -> str
 
 
 def decide(state: SandboxState, req: Request) -> Response:
-    """POST /oauth/connect: the consent page's Allow / Deny."""
+    """POST /oauth/connect: the consent page's Allow / Deny, for the seller picked (the one
+    signed in when the form names none)."""
     form = req.form()
     consent = state.consents.pop(form.get("consent_id", ""), None)
     if consent is None or consent.expires_at <= time.time():
         return _error_page(400, "This authorization request has expired. Please start again.")
+    user_id = state.signed_in_user_id
+    if form.get("user_id"):
+        try:
+            user_id = signin.hosted_seller(state, form["user_id"]).user_id
+        except ApiError as exc:
+            return _error_page(400, exc.error)
     if form.get("decision") != "allow":
         state.bump("consents_denied")
         return redirect(
@@ -163,17 +179,17 @@ def decide(state: SandboxState, req: Request) -> Response:
                 state=consent.state,
             )
         )
-    return _approve(state, consent)
+    return _approve(state, consent, user_id)
 
 
-def _approve(state: SandboxState, consent: Consent) -> Response:
+def _approve(state: SandboxState, consent: Consent, user_id: int) -> Response:
     # Forget codes long past their expiry; recent ones stay to answer "already used/expired".
     cutoff = time.time() - 3600
     for old in [k for k, c in state.codes.items() if c.expires_at < cutoff]:
         del state.codes[old]
     code = secrets.token_urlsafe(32)
     state.codes[digest(code)] = AuthCode(
-        user_id=state.signed_in_user_id,
+        user_id=user_id,
         client_id=consent.client_id,
         redirect_uri=consent.redirect_uri,
         code_challenge=consent.code_challenge,

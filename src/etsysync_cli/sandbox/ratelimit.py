@@ -40,6 +40,9 @@ class Decision:
 class RateLimiter:
     """Sliding windows of one second and one day, per app (the sandbox serves one app).
 
+    Per app, not per shop or token: Etsy's limits belong to the keystring (etsy-api.md §3), so
+    every seller of `--shops N` who authorized the app spends the same two budgets.
+
     Sliding windows, not fixed ones: with a fixed window, two bursts straddling a boundary
     pass at twice the limit, which would let a client that ignores the headers look compliant.
     The day window keeps (time, count) pairs, so marking thousands of requests as already made

@@ -11,7 +11,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from etsysync_cli.errors import ConfigError
-from etsysync_cli.sandbox import listings, oauth, receipts, seller, seller_edits
+from etsysync_cli.sandbox import listings, oauth, receipts, seller, seller_edits, signin
 from etsysync_cli.sandbox.config import ETSY_RPD, ETSY_RPS, SandboxConfig
 from etsysync_cli.sandbox.http import App, SandboxHTTPServer
 from etsysync_cli.sandbox.images import sample_png
@@ -19,13 +19,7 @@ from etsysync_cli.sandbox.inspection import listing_snapshot
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 from etsysync_cli.sandbox.render import render_listing
 from etsysync_cli.sandbox.rules import Fields
-from etsysync_cli.sandbox.seed import (
-    READINESS_STATE_ID,
-    RETURN_POLICY_ID,
-    SELLER_SHOP_ID,
-    SELLER_USER_ID,
-    SHIPPING_PROFILE_ID,
-)
+from etsysync_cli.sandbox.seed import SELLER_SHOP_ID, SELLER_USER_ID
 from etsysync_cli.sandbox.state import ImageRecord, SandboxState
 
 DEFAULT_SCOPES = ("listings_r", "listings_w", "shops_r")
@@ -38,8 +32,12 @@ class SandboxServer:
     Binds 127.0.0.1 only. `stop()` closes every connection and joins every thread.
     """
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(self, config: SandboxConfig | None = None, *, shops: int | None = None) -> None:
+        """`shops`, if given, sets `config.shops`: how many sellers the sandbox hosts."""
         self.config = config or SandboxConfig()
+        if shops is not None:
+            self.config.shops = shops
+            self.config.validate()
         self.state = SandboxState(self.config)
         self.limiter = RateLimiter(self.config.rps, self.config.rpd)
         self.app = App(self.config, self.state, self.limiter)
@@ -117,7 +115,6 @@ class SandboxServer:
         ]
 
     def banner(self) -> list[str]:
-        shop = self.state.seed.shops[SELLER_SHOP_ID]
         rps, rpd = self.config.rps, self.config.rpd
         whose = "Etsy's default" if (rps, rpd) == (ETSY_RPS, ETSY_RPD) else "set by --rps/--rpd"
         return [
@@ -127,15 +124,39 @@ class SandboxServer:
             f"  Token URL:    {self.api_url}/public/oauth/token",
             f"  Inspect:      {self.base_url}/_sandbox/state",
             f"  Redirect URIs: {', '.join(self.config.redirect_uris)}",
-            f"  Shop: {shop['shop_name']} (shop_id {shop['shop_id']}, user_id {shop['user_id']}, "
-            f"{shop['currency_code']})",
-            f"  Rate limits:  {rps:,}/s, {rpd:,}/day ({whose})",
+            *self._shop_lines(),
+            f"  Rate limits:  {rps:,}/s, {rpd:,}/day ({whose})"
+            + (", shared by every shop (one app)" if self.config.shops > 1 else ""),
             "Point etsysync at it (paste into another shell):",
             *(f"export {line}" for line in self.env_lines()),
             "Press Ctrl-C to stop.",
         ]
 
+    def _shop_lines(self) -> list[str]:
+        currency = self.config.shop_currency
+        lines = [
+            f"  Shop:         {s.shop_name} (shop_id {s.shop_id}, user_id {s.user_id}, {currency})"
+            for s in self.state.seed.sellers
+        ]
+        if len(lines) > 1:
+            lines.append(
+                "  Signed in:    the first shop; choose another on the consent page, or with "
+                'POST /_sandbox/signin {"user_id": N}'
+            )
+        return lines
+
     # --- inspection and test helpers ------------------------------------------------------------
+
+    def shops(self) -> list[dict[str, Any]]:
+        """The hosted sellers' shops, as `GET /_sandbox/shops` lists them."""
+        with self.state.lock:
+            return signin.shops(self.state)
+
+    def sign_in(self, user_id: int) -> dict[str, Any]:
+        """Sign a hosted seller in, as `POST /_sandbox/signin` does: the consent page offers
+        them first and `auto_approve` approves as them. ApiError (404) for another user."""
+        with self.state.lock:
+            return signin.sign_in(self.state, {"user_id": user_id})
 
     def request_log(self) -> list[dict[str, Any]]:
         """Copies of the log entries: method, path, status, duration_ms, operation, time."""
@@ -280,6 +301,8 @@ class SandboxServer:
         `state` may be any read state (draft, active, inactive, sold_out, expired); `images`
         attaches that many generated PNGs. Returns the listing with its images.
         """
+        # A hosted shop's own profiles; the stranger's shop gets none.
+        owner = next((s for s in self.state.seed.sellers if s.shop_id == shop_id), None)
         data: dict[str, Any] = {
             "quantity": 1,
             "title": "Sandbox listing",
@@ -289,9 +312,9 @@ class SandboxServer:
             "when_made": "made_to_order",
             "is_supply": False,
             "taxonomy_id": 1073,
-            "shipping_profile_id": SHIPPING_PROFILE_ID if shop_id == SELLER_SHOP_ID else None,
-            "return_policy_id": RETURN_POLICY_ID if shop_id == SELLER_SHOP_ID else None,
-            "readiness_state_id": READINESS_STATE_ID if shop_id == SELLER_SHOP_ID else None,
+            "shipping_profile_id": owner.shipping_profile_id if owner else None,
+            "return_policy_id": owner.return_policy_id if owner else None,
+            "readiness_state_id": owner.readiness_state_id if owner else None,
         }
         data.update(fields)
         with self.state.lock:

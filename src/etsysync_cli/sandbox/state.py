@@ -21,7 +21,7 @@ from typing import Any
 
 from etsysync_cli.errors import ConfigError
 from etsysync_cli.sandbox.config import SandboxConfig
-from etsysync_cli.sandbox.seed import SELLER_USER_ID, Seed, build_seed
+from etsysync_cli.sandbox.seed import Seed, build_seed
 
 STATE_VERSION = 1
 REQUEST_LOG_CAP = 200_000  # enough for a long benchmark, bounded for a server left running
@@ -250,7 +250,7 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.lock = threading.RLock()
-        self.seed: Seed = build_seed(config.shop_currency)
+        self.seed: Seed = build_seed(config.shop_currency, config.shops)
         self.listings: dict[int, Listing] = {}
         self.images: dict[int, ImageRecord] = {}
         self.receipts: dict[int, Receipt] = {}
@@ -258,8 +258,9 @@ class SandboxState:
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthCode] = {}
         self.consents: dict[str, Consent] = {}
-        # The user "signed in" to the sandbox's etsy.com: who approves on the consent page.
-        self.signed_in_user_id = SELLER_USER_ID
+        # The seller "signed in" to the sandbox's etsy.com: who approves on the consent page
+        # (`POST /_sandbox/signin` changes it; memory only). The first hosted seller at start.
+        self.signed_in_user_id = self.seed.sellers[0].user_id
         # Etsy fills variation grids with disabled 0-priced offerings (etsy-api.md §10.3);
         # off unless a test asks (SandboxServer.fill_variation_grids). Memory only.
         self.fill_variation_grids = False
@@ -272,6 +273,10 @@ class SandboxState:
             "receipt": 3300000000,
             "transaction": 4400000000,
         }
+        # The hosted shops after the first number their listings in their own range
+        # (seed.LISTING_ID_STEP); the first shop and the stranger share "listing".
+        for seller in self.seed.sellers[1:]:
+            self.counters[_listing_counter(seller.shop_id)] = seller.first_listing_id
         self.custom_value_ids: dict[str, int] = {}  # "property_id:value" -> value id
         self.stats: dict[str, int] = dict.fromkeys(STAT_NAMES, 0)
         self.request_log: list[dict[str, Any]] = []
@@ -323,6 +328,11 @@ class SandboxState:
         self.counters[kind] += 1
         return self.counters[kind]
 
+    def next_listing_id(self, shop_id: int) -> int:
+        """A new listing id from the shop's own range."""
+        key = _listing_counter(shop_id)
+        return self.next_id(key if key in self.counters else "listing")
+
     def bump(self, stat: str, by: int = 1) -> None:
         self.stats[stat] = self.stats.get(stat, 0) + by
 
@@ -349,6 +359,7 @@ class SandboxState:
         data = {
             "version": STATE_VERSION,
             "saved_at": int(time.time()),
+            "shops": self.config.shops,
             "listings": [dataclasses.asdict(x) for x in self.listings.values()],
             "images": [dataclasses.asdict(x) for x in self.images.values()],
             "receipts": [dataclasses.asdict(x) for x in self.receipts.values()],
@@ -368,6 +379,7 @@ class SandboxState:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != STATE_VERSION:
                 raise ValueError(f"unsupported version {data.get('version')!r}")
+            self._check_shops(path, int(data.get("shops", 1)))
             self.listings = {d["listing_id"]: _listing(d) for d in data["listings"]}
             self.images = {d["listing_image_id"]: ImageRecord(**d) for d in data["images"]}
             # A state file from before receipts has none.
@@ -383,6 +395,20 @@ class SandboxState:
                 f"The sandbox state file {path} cannot be read: {exc}",
                 hint="Delete it to start from a fresh sandbox.",
             ) from None
+
+    def _check_shops(self, path: Path, saved: int) -> None:
+        """A state file holds the listings of the shops it was written with: fewer shops now
+        would orphan them (more is fine: the new shops start empty)."""
+        if saved > self.config.shops:
+            raise ConfigError(
+                f"The sandbox state file {path} was written with {saved} shops; "
+                f"this sandbox hosts {self.config.shops}.",
+                hint=f"start it with `--shops {saved}`, or delete the file to start afresh",
+            )
+
+
+def _listing_counter(shop_id: int) -> str:
+    return f"listing:{shop_id}"
 
 
 TOKEN_STATS = (
