@@ -14,6 +14,7 @@ access token it borrows, as a user would paste theirs).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +135,15 @@ def push(script: Script, shop_id: int, folder: Path, docs: list[dict[str, Any]])
             )
 
 
-def measure(*, size: int = push_throughput.PRODUCTS) -> dict[str, Any]:
-    limit = push_throughput.LIMIT
-    with common.environment(rps=limit, jitter_ms=push_throughput.JITTER_MS) as env:
+def measure(
+    *,
+    size: int = push_throughput.PRODUCTS,
+    rps: int = push_throughput.LIMIT,
+    rpd: int = 10_000,
+    jitter_ms: tuple[int, int] | None = push_throughput.JITTER_MS,
+) -> dict[str, Any]:
+    limit = rps
+    with common.environment(rps=rps, rpd=rpd, jitter_ms=jitter_ms) as env:
         folder = env.home / "catalog"
         docs = push_throughput.catalog(folder, size)
         config = env.sandbox.config
@@ -164,3 +171,65 @@ def measure(*, size: int = push_throughput.PRODUCTS) -> dict[str, Any]:
             "status_429": sum(1 for e in log if e["status"] == 429),
             "per_product": {k: round(n / size, 2) for k, n in sorted(by_kind.items())},
         }
+
+
+def run(ours: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The baseline beside etsysync's push: `ours` is benchmark 1's result from the same run
+    (its best concurrency); without it, etsysync's push is measured here first."""
+    if ours is None:
+        ours = push_throughput.run((max(push_throughput.CONCURRENCIES),))
+    best = next(r for r in ours["runs"] if r["concurrency"] == ours["best_concurrency"])
+    base = measure(size=best["products"])
+    ours_row = {
+        "wall_seconds": best["wall_seconds"],
+        "achieved_rps": best["achieved_rps"],
+        "requests_per_product": round(best["requests"] / best["products"], 2),
+        "status_429": best["status_429"],
+    }
+    ratio = {
+        "wall_time": round(base["wall_seconds"] / best["wall_seconds"], 2),
+        "requests_per_second": round(best["achieved_rps"] / base["achieved_rps"], 2),
+        "requests_per_product": round(
+            ours_row["requests_per_product"] / base["requests_per_product"], 2
+        ),
+    }
+    rows = [
+        [
+            "wall time, s",
+            ours_row["wall_seconds"],
+            base["wall_seconds"],
+            f"{ratio['wall_time']}x faster",
+        ],
+        [
+            "requests/second",
+            ours_row["achieved_rps"],
+            base["achieved_rps"],
+            f"{ratio['requests_per_second']}x",
+        ],
+        [
+            "requests per product",
+            ours_row["requests_per_product"],
+            base["requests_per_product"],
+            f"{ratio['requests_per_product']}x",
+        ],
+        ["429s", ours_row["status_429"], base["status_429"], ""],
+    ]
+    print(
+        f"{best['products']} products, {push_throughput.LIMIT}/s, latency "
+        f"{push_throughput.JITTER_MS[0]}-{push_throughput.JITTER_MS[1]} ms"
+    )
+    print(
+        common.table(
+            ["", f"etsysync (concurrency {best['concurrency']})", "baseline", "ratio"], rows
+        )
+    )
+    result = {
+        "limit_per_second": push_throughput.LIMIT,
+        "latency_ms": list(push_throughput.JITTER_MS),
+        "ours": {"concurrency": best["concurrency"], **ours_row},
+        "baseline": base,
+        "ratio": ratio,
+        "ok": True,
+    }
+    common.save("baseline", result)
+    return result

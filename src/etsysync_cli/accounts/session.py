@@ -119,7 +119,7 @@ class Session:
     def close(self) -> None:
         self.client.close()
         self.refresher.close()
-        self.client.limiter.ledger.close()
+        self.client.limiter.close()
 
     def __enter__(self) -> Session:
         return self

@@ -45,6 +45,8 @@ from etsysync_cli.etsy.responses import (
 DEFAULT_PER_SECOND = 10.0
 DEFAULT_SAFETY = 0.975
 GUARD_MARGIN = 0.01  # seconds beyond one second between a start and the one `limit` starts ago
+GUARD_MAX_LIMIT = 200  # per second; above it, starts are spaced but not guarded
+DAY_SAVE_EVERY = 1.0  # seconds between saves of the day's headers that nothing else needs
 PAUSED = "paused after a 429"
 OPERATION_KEY = "etsysync.operation"  # request extension naming the Etsy operation
 
@@ -88,6 +90,8 @@ class RateLimiter:
         self._last_slot = -math.inf  # start of the latest slot this limiter handed out
         self._ok_streak = 0
         self._granted = 0
+        self._day_saved = -math.inf  # when the day's headers were last written to the ledger
+        self._day_seen: tuple[int | None, int | None, float] | None = None  # not written yet
         self.limit_per_day: int | None = None
         self.remaining_today: int | None = None
         self.remaining_this_second: int | None = None
@@ -102,6 +106,12 @@ class RateLimiter:
     def interval(self) -> float:
         """Seconds between two request starts at the current pace."""
         return 1.0 / (self._limit * self._factor)
+
+    @property
+    def guarded(self) -> bool:
+        """Whether starts are recorded and guarded (see `_grant`): at a limit of a few hundred
+        a second, a late start among so many no longer crowds a second."""
+        return self._limit <= GUARD_MAX_LIMIT
 
     @property
     def requests_granted(self) -> int:
@@ -143,7 +153,10 @@ class RateLimiter:
             # keeps every one-second window at the limit while the pace runs close to it.
             while True:
                 with self._lock:
-                    error, later, granted = self.ledger.update(self._grant)
+                    if self.guarded:
+                        error, later, granted = self.ledger.update(self._grant)
+                    else:  # nothing to record: a read sees a pause or a spent day
+                        error, later, granted = self._grant(self.ledger.read())
                     if granted:
                         self._granted += 1
                 if error is not None:
@@ -209,10 +222,37 @@ class RateLimiter:
                     # already reserved.
                     state.next_slot = max(state.next_slot, last_slot + interval)
 
-            self.ledger.update(learn)
+            shared = (
+                (remaining_second is not None and remaining_second <= 0)
+                or status == 429
+                or respace
+                or (remaining_today is not None and remaining_today <= 0)
+            )
+            if remaining_today is not None or limit_day is not None:
+                self._day_seen = (limit_day, remaining_today, now)
+            if shared or now - self._day_saved >= DAY_SAVE_EVERY:
+                self.ledger.update(learn)
+                self._day_saved, self._day_seen = now, None
         self.stats.record_response(operation, status)
         if status == 429 and not daily:
             self.stats.record_rate_limited(operation, retry_after)
+
+    def close(self) -> None:
+        """Save the last day's headers seen (what `status` shows), then let the ledger go."""
+        with self._lock:
+            seen, self._day_seen = self._day_seen, None
+        if seen is not None:
+            limit_day, remaining_today, at = seen
+
+            def save(state: PacingState) -> None:
+                if state.seen_at is None or state.seen_at <= at:
+                    if limit_day is not None:
+                        state.limit_per_day = limit_day
+                    if remaining_today is not None:
+                        state.remaining_today, state.seen_at = remaining_today, at
+
+            self.ledger.update(save)
+        self.ledger.close()
 
     def pause_until(self, deadline: float) -> None:
         """Hold every worker (of every process sharing the ledger) until `deadline`."""
@@ -252,6 +292,8 @@ class RateLimiter:
             return error, None, False
         if state.paused_until > now:
             return None, None, False  # a 429 arrived while we slept: the slot is void
+        if not self.guarded:
+            return None, 0.0, True
         window = math.ceil(self._limit)
         starts = state.recent_starts
         if len(starts) >= window:

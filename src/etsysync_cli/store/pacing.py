@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import astuple, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import TypeVar
 
@@ -76,7 +76,7 @@ class SqliteLedger:
                     self._db.execute(
                         f"INSERT OR REPLACE INTO app_pacing (app, {', '.join(COLUMNS)}) "
                         f"VALUES (?, {', '.join('?' * len(COLUMNS))})",
-                        (self.app, *map(_to_db, astuple(state))),
+                        (self.app, *(_to_db(getattr(state, name)) for name in COLUMNS)),
                     )
                 except BaseException:
                     self._db.execute("ROLLBACK")
