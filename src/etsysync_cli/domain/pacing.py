@@ -5,7 +5,7 @@ on two shops with one keystring draw on the same 10 requests a second and 10,000
 part of the limiter's state that must be common — the next free start time, a pause after a
 429, and what Etsy last said of the day — is a `PacingState` kept in a `Ledger`:
 
-- `MemoryLedger` holds it for one process (tests, a client made by hand);
+- `etsy.ratelimit.MemoryLedger` holds it for one process (tests, a client made by hand);
 - `store.pacing.SqliteLedger` holds it in a small SQLite file in the app home, so every process
   of the same app home shares it (etsy/ratelimit.py does the pacing over either).
 
@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -54,22 +53,3 @@ class Ledger(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class MemoryLedger:
-    """The state of one process's limiter only."""
-
-    def __init__(self) -> None:
-        self._state = PacingState()
-        self._lock = threading.Lock()
-
-    def update(self, change: Callable[[PacingState], T]) -> T:
-        with self._lock:
-            return change(self._state)
-
-    def read(self) -> PacingState:
-        with self._lock:
-            return replace(self._state, recent_starts=list(self._state.recent_starts))
-
-    def close(self) -> None:
-        pass

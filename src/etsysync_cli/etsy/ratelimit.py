@@ -1,24 +1,38 @@
-"""Staying under Etsy's rate limits, for every worker of a run at once.
+"""Staying under Etsy's rate limits, for every worker of every process of one app at once.
 
-Etsy allows a number of requests per second (default 10) and per rolling day (default 10,000) and
-reports both in `x-limit-per-second` / `x-remaining-this-second` and `x-limit-per-day` /
-`x-remaining-today` (etsy-api.md §3). One `RateLimiter` is shared by all workers:
+Etsy allows a number of requests per second (default 10) and per rolling day (default 10,000)
+to an app (its keystring), whatever the shop, and reports both in `x-limit-per-second` /
+`x-remaining-this-second` and `x-limit-per-day` / `x-remaining-today` (etsy-api.md §3). A
+`RateLimiter` paces the workers of one client; what it shares with the other clients of the same
+app — the next free slot, a pause, the recent starts, the day — lives in a ledger
+(domain/pacing.py): `MemoryLedger` for one process, or the app home's pacing file
+(store/pacing.py) that every session opens, so that two `confirm`s on two shops with one
+keystring pace as one.
 
 - **Spacing.** Requests are given start times at least `1 / (limit * factor)` apart, where
-  `factor` is a safety margin (0.95). Spacing rather than bursts keeps any one-second window at or
-  under the limit even though requests from several threads overlap in flight, so a client sustains
-  ~95% of the limit without 429s. Slots are handed out in order; a worker sleeps until its slot.
+  `factor` is a safety margin (0.975). Spacing rather than bursts keeps any one-second window at
+  or under the limit even though requests from several threads overlap in flight. Slots are
+  handed out in order; a worker sleeps until its slot.
+- **A guard on actual starts.** A worker that wakes late (a busy machine) would start within a
+  second of the request `limit` starts before it; so each start is recorded, and none begins
+  less than a second (and `GUARD_MARGIN`) after the one `limit` starts earlier. Lateness is
+  absorbed there instead of in a wider margin for every request, which is what lets the pace
+  run this close to the limit without 429s.
 - **Feedback.** Each response's headers update the limit, and `x-remaining-this-second: 0` pushes
-  the next slot one interval out. A per-second 429 pauses every worker until `retry-after` has
-  passed (`pause_until`) and lowers `factor` by 10% (it recovers slowly after a run of successes),
-  so one 429 does not become a storm.
+  the next slot one interval out. A per-second 429 pauses every worker (of every process) until
+  `retry-after` has passed (`pause_until`) and lowers `factor` by 10% (it recovers slowly after a
+  run of successes), so one 429 does not become a storm.
 - **Daily quota.** When `x-remaining-today` reaches 0, or a 429 is the daily kind (a long
-  `retry-after`, see responses.py), `acquire()` raises `QuotaExhaustedError` instead of sending:
-  the run stops cleanly and stays resumable. An optional `max_requests` cap stops the same way.
+  `retry-after`, see responses.py), `acquire()` raises `QuotaExhaustedError` instead of sending,
+  in this process and in the others already running: the run stops cleanly and stays
+  resumable. A process started later asks Etsy once more (the day's window slides). The day's
+  last headers are kept in the ledger, with when, for `status`. An optional `max_requests` cap
+  stops the same way.
 
 `meter_hooks()` plugs the limiter into an httpx client so that every request that goes on the wire
 (a 401 replay by the auth flow included) passes through `acquire()` and `observe()`. Clock and sleep
-are injectable so tests run on a fake clock.
+are injectable so tests run on a fake clock; a shared ledger needs the wall clock (`time.time`),
+the one clock processes agree on.
 """
 
 from __future__ import annotations
@@ -27,11 +41,12 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from etsysync_cli.domain.pacing import Ledger, MemoryLedger, PacingState
+from etsysync_cli.domain.pacing import Ledger, PacingState, T
 from etsysync_cli.errors import QuotaExhaustedError
 from etsysync_cli.etsy.events import RequestStats
 from etsysync_cli.etsy.responses import (
@@ -49,6 +64,25 @@ GUARD_MAX_LIMIT = 200  # per second; above it, starts are spaced but not guarded
 DAY_SAVE_EVERY = 1.0  # seconds between saves of the day's headers that nothing else needs
 PAUSED = "paused after a 429"
 OPERATION_KEY = "etsysync.operation"  # request extension naming the Etsy operation
+
+
+class MemoryLedger:
+    """The pacing state of one process's limiter only (a client made by hand, tests)."""
+
+    def __init__(self) -> None:
+        self._state = PacingState()
+        self._lock = threading.Lock()
+
+    def update(self, change: Callable[[PacingState], T]) -> T:
+        with self._lock:
+            return change(self._state)
+
+    def read(self) -> PacingState:
+        with self._lock:
+            return replace(self._state, recent_starts=list(self._state.recent_starts))
+
+    def close(self) -> None:
+        pass
 
 
 class RateLimiter:
