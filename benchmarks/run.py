@@ -141,7 +141,7 @@ def page(results: Results, machine: Mapping[str, Any], date: str) -> str:
         f"- Date: {date}",
         f"- Machine: {machine['nproc']} CPUs, {machine['cpu']}, Python {machine['python']}, "
         f"{machine['platform']}",
-        f"- To reproduce: `{COMMAND}` (about half an hour; `{COMMAND} push baseline shops` for "
+        f"- To reproduce: `{COMMAND}` (about 20 minutes here; `{COMMAND} push baseline shops` for "
         "the push figures alone)",
         "",
         "## Figures",
