@@ -23,9 +23,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from etsysync_cli.accounts.session import Session
+from pydantic import SecretStr
+
+from etsysync_cli.accounts import login
+from etsysync_cli.accounts.session import AppKeys, Session, open_session
 from etsysync_cli.config import Settings
-from etsysync_cli.demo.local import local_shop
+from etsysync_cli.demo.local import AutoBrowser, local_shop
 from etsysync_cli.flows import confirm as confirming
 from etsysync_cli.flows import plan as planning
 from etsysync_cli.sandbox import SandboxServer
@@ -73,6 +76,17 @@ class Env:
     def confirm(self, transaction_id: str) -> confirming.ConfirmResult:
         return confirming.confirm(self.settings, self.store, self.session, transaction_id)
 
+    def connect_seller(self, user_id: int) -> Session:
+        """Log another of the sandbox's sellers in (as `auth login` does, the consent page
+        approving as that seller) and open a session of its own: one more shop, same app."""
+        self.sandbox.sign_in(user_id)
+        config = self.sandbox.config
+        port = int(config.redirect_uris[0].rsplit(":", 1)[1].split("/")[0])
+        keys = AppKeys(config.keystring, SecretStr(config.shared_secret))
+        options = login.LoginOptions(port=port, timeout=30, insecure_storage=True)
+        account = login.login(self.settings, self.store, self.home, keys, options, AutoBrowser())
+        return open_session(self.settings, self.store, self.home, str(account.shop_id))
+
     def api_log(self) -> list[dict[str, Any]]:
         """The sandbox's log of Etsy API requests (the token endpoint and OAuth pages left out)."""
         return [e for e in self.sandbox.request_log() if e["path"].startswith("/v3/application")]
@@ -88,6 +102,7 @@ def environment(
     settings: Mapping[str, Any] | None = None,
     home: Path | None = None,
     seed: int = 8,
+    shops: int = 1,
 ) -> Iterator[Env]:
     """A temp home with a connected sandbox shop. `jitter_ms=(lo, hi)` replaces the sandbox's
     fixed latency with a uniform random one per request (the sandbox itself has only one
@@ -98,7 +113,7 @@ def environment(
     try:
         with local_shop(
             home,
-            sandbox={"rps": rps, "rpd": rpd, "latency_ms": latency_ms},
+            sandbox={"rps": rps, "rpd": rpd, "latency_ms": latency_ms, "shops": shops},
             settings=settings,
         ) as shop:
             if jitter_ms is not None:
@@ -115,11 +130,11 @@ def _add_jitter(sandbox: SandboxServer, bounds: tuple[int, int], seed: int) -> N
     rng = random.Random(seed)
     lock = threading.Lock()
 
-    def delayed(endpoint: str, run: Any) -> Any:
+    def delayed(endpoint: str, run: Any, *rest: Any) -> Any:
         with lock:
             delay = rng.uniform(*bounds) / 1000
         app.stopping.wait(delay)
-        return original(endpoint, run)
+        return original(endpoint, run, *rest)
 
     app._with_failures = delayed  # type: ignore[method-assign]
 

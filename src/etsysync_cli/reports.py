@@ -278,6 +278,14 @@ class LinkReport(Report):
     )
 
 
+class AppQuota(Report):
+    """What Etsy last said of the app's daily quota (shared by every shop using its keystring)."""
+
+    limit_per_day: int | None = Field(description="Requests the app may make in 24 hours.")
+    remaining_today: int | None = Field(description="Requests left in the sliding 24 hours.")
+    seen_at: str = Field(description="When Etsy said so (the last answer any etsysync saw).")
+
+
 class StatusDocument(Report):
     """`status --json`: the shops, the active shop's link counts and its recent jobs."""
 
@@ -292,6 +300,11 @@ class StatusDocument(Report):
         default=None,
         description="With `--failed`: the failed products, then the invalid ones with their "
         "reasons.",
+    )
+    app_quota: AppQuota | None = Field(
+        default=None,
+        description="The active shop's Etsy app: what is left of its daily quota, from the last "
+        "answer any etsysync process of this app home saw; null before the first request.",
     )
 
 

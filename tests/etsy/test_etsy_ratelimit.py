@@ -31,8 +31,8 @@ def test_requests_are_spaced_at_the_safe_pace(clock: FakeClock) -> None:
     limiter, _ = make(clock, per_second=10, safety=1.0)
     waits = [limiter.acquire("getListing") for _ in range(5)]
     assert waits == pytest.approx([0.0, 0.1, 0.1, 0.1, 0.1])
-    limiter95, _ = make(FakeClock(), per_second=10)  # default safety 0.95
-    assert limiter95.interval == pytest.approx(1 / 9.5)
+    default, _ = make(FakeClock(), per_second=10)  # default safety 0.975
+    assert default.interval == pytest.approx(1 / 9.75)
 
 
 def test_idle_time_is_not_saved_up_as_a_burst(clock: FakeClock) -> None:
@@ -250,3 +250,64 @@ def test_concurrent_workers_sustain_the_limit_without_429s() -> None:
     rate = (len(starts) - 1) / (starts[-1] - starts[0])
     assert rate >= 0.9 * limit, f"only {rate:.2f} requests per second"
     assert rate <= limit
+
+
+# --- one app, one budget: limiters sharing a ledger (the app home's pacing file) -----------------
+
+
+def shared(clock: FakeClock, home: object, **kwargs: object) -> RateLimiter:
+    from etsysync_cli.store.pacing import SqliteLedger
+
+    return RateLimiter(
+        ledger=SqliteLedger(home, "the-app-keystring"),  # type: ignore[arg-type]
+        clock=clock,
+        sleep=clock.sleep,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_limiters_of_one_app_take_turns_at_one_pace(clock: FakeClock, tmp_path: object) -> None:
+    first = shared(clock, tmp_path, per_second=10, safety=1.0)
+    second = shared(clock, tmp_path, per_second=10, safety=1.0)
+    starts = []
+    for limiter in (first, second) * 3:
+        limiter.acquire()
+        starts.append(round(clock.now - 1000, 3))
+    assert starts == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # one pace for both, not two
+    apart = [make(clock, per_second=10, safety=1.0)[0] for _ in range(2)]
+    assert [limiter.acquire() for limiter in apart] == [0.0, 0.0]  # each on its own: no turns
+
+
+def test_a_429_or_a_spent_day_seen_by_one_holds_the_others(
+    clock: FakeClock, tmp_path: object
+) -> None:
+    first = shared(clock, tmp_path, per_second=10, safety=1.0)
+    second = shared(clock, tmp_path, per_second=10, safety=1.0)
+    first.observe(429, httpx.Headers({"retry-after": "2"}))
+    assert second.acquire() == pytest.approx(2.0)
+    first.observe(200, httpx.Headers({"x-remaining-today": "0", "x-limit-per-day": "10000"}))
+    with pytest.raises(QuotaExhaustedError):
+        second.acquire()
+    # One started after the day ran out asks Etsy once more (the day's window slides).
+    clock.now += 1
+    later = shared(clock, tmp_path, per_second=10, safety=1.0)
+    assert later.acquire() >= 0
+    assert later.ledger.read().remaining_today == 0  # what `status` shows
+
+
+def test_a_late_wake_up_does_not_crowd_the_next_second(clock: FakeClock) -> None:
+    late = {1}  # the first sleep (the second request's) overruns by 50 ms, as on a busy machine
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds + (0.05 if len(clock.sleeps) + 1 in late else 0))
+
+    limiter = RateLimiter(per_second=10, safety=1.0, guard_margin=0, clock=clock, sleep=sleep)
+    starts = []
+    for _ in range(12):
+        limiter.acquire()
+        starts.append(round(clock.now - 1000, 3))
+    assert starts[1] == 0.15  # started late; the next ones keep their slots...
+    assert starts[2:11] == pytest.approx([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    # ...but the one ten starts later waits for a whole second after it, not for its slot (1.1).
+    assert starts[11] == pytest.approx(1.15)
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(starts, starts[10:], strict=False))

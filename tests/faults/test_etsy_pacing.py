@@ -79,11 +79,10 @@ class HeaderTap:
             assert headers["x-limit-per-second"] == "10", (path, headers)
             assert headers["x-limit-per-day"] == "10000", (path, headers)
         per_second = [a for a in answers if a[1] == 429 and b"per second" in a[2]]
-        # The client spaces request *starts* at 95% of the limit; Etsy (and the sandbox) count
+        # The client spaces request *starts* at 97.5% of the limit; Etsy (and the sandbox) count
         # *arrivals*. On a loaded 2-core machine a GC pause can bunch two arrivals, and once in
         # a full suite run that made an 11th request land inside one second. A client that did
-        # not pace would meet dozens here; one, recovered from, is jitter. (Running closer to
-        # the limit with no 429 at all under latency is issue 17's.)
+        # not pace would meet dozens here; one, recovered from, is jitter.
         assert len(per_second) <= 1, f"{len(per_second)} per-second 429s: the client did not pace"
         daily = [a for a in answers if a[1] == 429 and b"per second" not in a[2]]
         assert len(daily) <= allowed_429s, f"{len(daily)} daily 429s"

@@ -16,12 +16,6 @@ from tests.foundation import doclines
 ROOT = doclines.ROOT
 README = ROOT / "README.md"
 
-# Pages other helpers of issue 16/17 are writing on their branches: they exist once merged.
-# The integrator removes this list after the merge (then every link must resolve for real).
-WRITTEN_ELSEWHERE = {
-    "docs/performance.md",  # written by benchmarks/run.py (issue 17)
-}
-
 
 def test_generated_pages_and_sections_are_current() -> None:
     for path, text in docs.generated_files(ROOT).items():
@@ -119,9 +113,7 @@ def test_the_checker_catches_wrong_command_lines() -> None:
 
 def test_every_relative_link_resolves() -> None:
     broken = [
-        problem
-        for page in doclines.pages()
-        for problem in doclines.broken_links(page, ROOT, WRITTEN_ELSEWHERE)
+        problem for page in doclines.pages() for problem in doclines.broken_links(page, ROOT, set())
     ]
     assert not broken, "\n".join(broken)
 

@@ -8,6 +8,7 @@ rotated refresh token before the new access token is used.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from etsysync_cli.store.accounts import (
 )
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import add_event
+from etsysync_cli.store.pacing import SqliteLedger
 
 LOGIN_HINT = "run `etsysync auth login`"
 
@@ -117,6 +119,7 @@ class Session:
     def close(self) -> None:
         self.client.close()
         self.refresher.close()
+        self.client.limiter.close()
 
     def __enter__(self) -> Session:
         return self
@@ -143,8 +146,12 @@ def open_session(
     account_name: str | None = None,
     *,
     limiter: RateLimiter | None = None,
+    max_requests: int | None = None,
     retry: RetryPolicy | None = None,
 ) -> Session:
+    """The account's session. Its limiter paces over the app home's pacing file, which every
+    process using the same keystring from this home shares (`store/pacing.py`), unless a
+    `limiter` is handed in; `max_requests` caps this session's requests."""
     account = find_account(store, account_name)
     if account.token_storage is None:
         raise NotConnectedError(
@@ -160,6 +167,10 @@ def open_session(
         raise AuthError(
             f"the Etsy app keys of shop {account.shop_name} are missing", hint=LOGIN_HINT
         )
+    if limiter is None:
+        # Wall-clock time: the one clock that the processes sharing the ledger agree on.
+        ledger = SqliteLedger(home, keystring)
+        limiter = RateLimiter(max_requests=max_requests, ledger=ledger, clock=time.time)
     refresher = TokenRefresher(settings.etsy.api_url, keystring, retry=retry)
     auth = BearerAuth(tokens, refresher)
     client = EtsyClient(

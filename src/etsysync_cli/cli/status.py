@@ -81,11 +81,14 @@ def status_cmd(
                 for e in reversed(feed.events):
                     out.print(f"{e.created_at}  {e.kind:18} {e.message}", highlight=False)
             return
+        home, keystring = ws.home, ws.settings.etsy.keystring  # for the app's daily quota
         if as_json:
-            shops, failures = status.overview_parts(ws.store, account, failed=failed)
+            shops, failures = status.overview_parts(
+                ws.store, account, failed=failed, home=home, keystring=keystring
+            )
             print_json_streamed(shops, **({} if failures is None else {"failed": failures}))
             return
-        overview = status.overview(ws.store, account, failed=failed)
+        overview = status.overview(ws.store, account, failed=failed, home=home, keystring=keystring)
     _show_overview(overview)
 
 
@@ -99,6 +102,15 @@ def _show_overview(data: StatusDocument) -> None:
             f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}",
             highlight=False,
             soft_wrap=False,  # wrapped at words, to the width
+        )
+    if data.app_quota is not None and data.app_quota.remaining_today is not None:
+        quota = data.app_quota
+        of = f" of {quota.limit_per_day:,}" if quota.limit_per_day else ""
+        out.print(
+            f"Etsy app quota: {quota.remaining_today:,}{of} requests left today "
+            f"(as of {quota.seen_at}; shared by every shop on this app)",
+            highlight=False,
+            soft_wrap=False,
         )
     table = SafeTable(title="Recent jobs", title_justify="left", header_style="bold")
     # Ids, states, times and counts stay whole. At 80 columns they fill the page, so the

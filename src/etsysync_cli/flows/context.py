@@ -36,10 +36,10 @@ class Workspace:
         with the workspace. `max_requests` stops the session's runs after that many requests."""
         # The Etsy client (httpx and all) is imported by the commands that talk to Etsy only.
         from etsysync_cli.accounts.session import open_session
-        from etsysync_cli.etsy.ratelimit import RateLimiter
 
-        limiter = RateLimiter(max_requests=max_requests) if max_requests else None
-        session = open_session(self.settings, self.store, self.home, account, limiter=limiter)
+        session = open_session(
+            self.settings, self.store, self.home, account, max_requests=max_requests
+        )
         return self._stack.enter_context(session)
 
     @classmethod

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import NotConnectedError, NotFoundError
 from etsysync_cli.reports import (
     AccountSummary,
+    AppQuota,
     ErrorLogEntry,
     FeedDocument,
     FeedEvent,
@@ -26,6 +29,7 @@ from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import feed as read_feed
 from etsysync_cli.store.invalid import InvalidProduct, invalid_product, invalid_products
 from etsysync_cli.store.jobs import Job
+from etsysync_cli.store.pacing import read_pacing
 
 RECENT_JOBS = 10
 INVALID = "invalid"  # a reported status, not a link's: the product was not sent (store/invalid.py)
@@ -139,18 +143,45 @@ def shop_or_none(store: Store, name: str | None) -> Account | None:
         return None
 
 
-def overview(store: Store, account: str | None, *, failed: bool = False) -> StatusDocument:
-    document, failures = overview_parts(store, account, failed=failed)
+def app_quota(home: Path, keystring: str | None) -> AppQuota | None:
+    """The app's daily quota as the pacing file last heard it from Etsy (no request made)."""
+    state = read_pacing(home, keystring) if keystring else None
+    if state is None or state.seen_at is None:
+        return None
+    return AppQuota(
+        limit_per_day=state.limit_per_day,
+        remaining_today=state.remaining_today,
+        seen_at=isoformat(datetime.fromtimestamp(state.seen_at, UTC)),
+    )
+
+
+def overview(
+    store: Store,
+    account: str | None,
+    *,
+    failed: bool = False,
+    home: Path | None = None,
+    keystring: str | None = None,
+) -> StatusDocument:
+    document, failures = overview_parts(
+        store, account, failed=failed, home=home, keystring=keystring
+    )
     if failures is not None:
         document.failed = list(failures)
     return document
 
 
 def overview_parts(
-    store: Store, account: str | None, *, failed: bool = False
+    store: Store,
+    account: str | None,
+    *,
+    failed: bool = False,
+    home: Path | None = None,
+    keystring: str | None = None,
 ) -> tuple[StatusDocument, Iterator[LinkReport] | None]:
     """The overview without its failed links, and (with `failed`, for a shop) those links as
-    they are read: a view can write them one by one."""
+    they are read: a view can write them one by one. `home` and `keystring` (the settings'
+    default app) add the app's daily quota."""
     jobs.expire_stale(store)
     shop = shop_or_none(store, account)
     doc = StatusDocument(
@@ -165,6 +196,8 @@ def overview_parts(
             for job in jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS)
         ],
     )
+    if home is not None and shop is not None:
+        doc.app_quota = app_quota(home, shop.keystring or keystring)
     if not (failed and shop):
         return doc, None
     invalid = invalid_reports(store, shop.id)
