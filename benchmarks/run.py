@@ -53,7 +53,9 @@ FIGURES = (
     "two shops at once: 429s",
     "requests per change (unchanged, price, image, variant)",
     "plan: 10,000 products",
+    "plan --json: 100,000 products",
     "status: 100,000 links",
+    "start-up, x python -c pass: --version / --help / status (100,000 links)",
 )
 
 
@@ -110,6 +112,22 @@ def figures(results: Results) -> list[tuple[str, str, str, str]]:
                     "",
                     "",
                 )
+        for run in results["plan"].get("runs", []):
+            if run.get("products") == 100_000:
+                cli, ten = run["plan_json_cli"], results["plan"]["runs"][0]["plan_json_cli"]
+                rows["plan --json: 100,000 products"] = (
+                    f"{cli['seconds']} s, peak {cli['peak_rss_mb']} MB "
+                    f"({cli['seconds'] / ten['seconds']:.1f}x the 10,000 time)",
+                    "",
+                    "",
+                )
+    if "status" in results and "startup" in results["status"]:
+        startup = results["status"]["startup"]
+        rows["start-up, x python -c pass: --version / --help / status (100,000 links)"] = (
+            " / ".join(f"{startup[a]['ratio']}x" for a in ("--version", "--help", "status")),
+            "",
+            "",
+        )
     if "status" in results:
         status = results["status"].get("status", {})
         rows["status: 100,000 links"] = (

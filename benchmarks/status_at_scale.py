@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 try:
@@ -122,6 +123,39 @@ def subprocess_ms(env: common.Env, args: list[str], repeat: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
+# Start-up goals (issue 17), as ratios to `python -c pass` of the same interpreter.
+STARTUP_GOALS = {"--version": 8.0, "--help": 8.0, "status": 20.0}
+
+
+def startup_ratios(env: common.Env, repeat: int = 15) -> dict[str, dict[str, float]]:
+    """Each command of STARTUP_GOALS as a new process, paired run by run with `python -c pass`
+    (A B A B …, so a drifting machine moves both): the median ratio and median milliseconds.
+    Run as a user runs it, the `etsysync` script beside the interpreter, with bytecode caches
+    written (a first, unmeasured run writes them)."""
+    script = Path(sys.executable).with_name("etsysync")
+    etsysync = [str(script)] if script.exists() else [sys.executable, "-m", "etsysync_cli"]
+    environ = {**os.environ, "ETSYSYNC_HOME": str(env.home), "ETSYSYNC_INSECURE_STORAGE": "1"}
+    environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    bare = [sys.executable, "-c", "pass"]
+
+    def once(command: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(command, env=environ, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    found = {}
+    for args in STARTUP_GOALS:
+        command = [*etsysync, *args.split()]
+        once(command), once(bare)  # warm: caches written, files in the page cache
+        pairs = [(once(command), once(bare)) for _ in range(repeat)]
+        found[args] = {
+            "ratio": round(statistics.median(a / b for a, b in pairs), 1),
+            "ms": round(statistics.median(a for a, _ in pairs) * 1000, 1),
+            "bare_ms": round(statistics.median(b for _, b in pairs) * 1000, 1),
+        }
+    return found
+
+
 def measure(links: int = LINKS, jobs: int = JOBS) -> dict[str, Any]:
     with common.environment(**common.UNPACED) as env:
         seed(env, links, jobs)
@@ -140,6 +174,7 @@ def measure(links: int = LINKS, jobs: int = JOBS) -> dict[str, Any]:
                 "in_process_ms": round(in_process(env, args), 1),
                 "subprocess_ms": round(total, 1),
             }
+        result["startup"] = startup_ratios(env)
     return result
 
 
@@ -162,10 +197,31 @@ def run() -> dict[str, Any]:
             rows,
         )
     )
+    startup = result["startup"]
+    print(
+        common.table(
+            ["new process", "x python -c pass", "ms", "python -c pass ms", "goal"],
+            [
+                [
+                    f"etsysync {args}",
+                    r["ratio"],
+                    r["ms"],
+                    r["bare_ms"],
+                    f"<= {STARTUP_GOALS[args]}x",
+                ]
+                for args, r in startup.items()
+            ],
+        )
+    )
     problems = [
         f"{label}: {result[label]['in_process_ms']} ms (target < 500 ms)"
         for label in ("status", "status --json")
         if result[label]["in_process_ms"] >= 500
+    ]
+    problems += [
+        f"etsysync {args} starts in {r['ratio']}x python -c pass (goal <= {STARTUP_GOALS[args]}x)"
+        for args, r in startup.items()
+        if r["ratio"] > STARTUP_GOALS[args]
     ]
     result["problems"], result["ok"] = problems, not problems
     common.save("status_at_scale", result)
