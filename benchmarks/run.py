@@ -10,6 +10,7 @@ them ends with the table of figures and writes it to docs/performance.md. The pl
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -41,6 +42,16 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Results], dict[str, Any]]]] = {
 
 COMMAND = "python benchmarks/run.py"
 PAGE = common.REPO_DIR / "docs" / "performance.md"
+README = common.REPO_DIR / "README.md"
+# README's Performance section: these rows of the page's table, as the page has them.
+README_ROWS = (
+    "push: wall time",
+    "push: share of Etsy's limit",
+    "push: 429s",
+    "two shops at once: combined rate",
+    "plan --json: 100,000 products",
+)
+README_SECTION = re.compile(r"(<!-- performance:start -->\n).*?(<!-- performance:end -->)", re.S)
 
 # The figures of a whole run, in the order of the table (docs/performance.md has one row each).
 FIGURES = (
@@ -172,6 +183,22 @@ def page(results: Results, machine: Mapping[str, Any], date: str) -> str:
     return "\n".join(lines)
 
 
+def readme_section(page_text: str) -> str:
+    """README's Performance table: the header and README_ROWS of docs/performance.md's table,
+    line for line, and the run's date."""
+    lines = page_text.splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    rows = {line.split(" | ")[0].removeprefix("| "): line for line in table[2:]}
+    date = next(line for line in lines if line.startswith("- Date: ")).removeprefix("- Date: ")
+    return "\n".join([*table[:2], *(rows[name] for name in README_ROWS), "", f"Measured {date}."])
+
+
+def write_readme_section(page_text: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = readme_section(page_text)
+    README.write_text(README_SECTION.sub(lambda m: f"{m[1]}{section}\n{m[2]}", text), "utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
@@ -196,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nResults in {common.RESULTS_DIR}")
     if set(names) == set(BENCHMARKS):
         PAGE.write_text(page(results, m, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
-        print(f"Figures in {PAGE}")
+        write_readme_section(PAGE.read_text(encoding="utf-8"))
+        print(f"Figures in {PAGE} and README.md")
     return 1 if failed else 0
 
 

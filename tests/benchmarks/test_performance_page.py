@@ -37,3 +37,15 @@ def test_the_performance_page_has_every_figure_of_a_run() -> None:
     machine = {"nproc": 2, "cpu": "cpu", "python": "3.11", "platform": "linux"}
     written = run.page({}, machine, "2026-01-01 00:00 UTC")
     assert tuple(re.findall(r"^\| ([^|]+?) \|", written, re.M)[1:]) == run.FIGURES
+
+
+def test_readme_shows_the_pages_headline_figures() -> None:
+    # README's Performance table is cut from the page's, row for row (run.py writes both).
+    readme = run.README.read_text(encoding="utf-8")
+    section = run.README_SECTION.search(readme)
+    assert section, "README.md has no <!-- performance:start/end --> section"
+    page = run.PAGE.read_text(encoding="utf-8")
+    assert section.group(0) == (
+        "<!-- performance:start -->\n" + run.readme_section(page) + "\n<!-- performance:end -->"
+    )
+    assert "| push: wall time |" in section.group(0) and "baseline" in section.group(0)
