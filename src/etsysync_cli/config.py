@@ -256,10 +256,29 @@ def sandbox_home(explicit: Path | None = None) -> Path:
     return home if is_sandbox_home(home) else home / SANDBOX_FOLDER
 
 
+# Left by `sandbox serve` in the home it prints: with --in-memory (no state file) or --home DIR
+# (any name) the home is still known as a sandbox's.
+SANDBOX_MARKER = ".etsysync-sandbox-home"
+
+
 def is_sandbox_home(home: Path) -> bool:
-    """Whether `home` is a sandbox's own: `sandbox/` under an app home, or a folder holding
-    a sandbox's state (the demo's)."""
-    return home.name == SANDBOX_FOLDER or (home / SANDBOX_STATE_FILE).exists()
+    """Whether `home` is a sandbox's own: `sandbox/` under an app home, a home `sandbox serve`
+    marked as its own, or a folder holding a sandbox's state (the demo's)."""
+    return (
+        home.name == SANDBOX_FOLDER
+        or (home / SANDBOX_MARKER).exists()
+        or (home / SANDBOX_STATE_FILE).exists()
+    )
+
+
+def mark_sandbox_home(home: Path) -> None:
+    """Mark `home` as a sandbox's (see SANDBOX_MARKER)."""
+    marker = home / SANDBOX_MARKER
+    if not marker.exists():
+        marker.write_text(
+            "This etsysync home belongs to a local Etsy sandbox (etsysync sandbox serve).\n",
+            encoding="utf-8",
+        )
 
 
 def private_folder(path: Path) -> Path:

@@ -211,3 +211,26 @@ def test_a_real_shop_connected_in_a_sandbox_home_is_told(
     assert "on Etsy (127.0.0.1)" in login.stderr
     assert f"this real shop is kept in {home}, a sandbox's home" in login.stderr
     assert "unset ETSYSYNC_HOME" in login.stderr
+
+
+def test_an_in_memory_sandbox_on_a_home_of_any_name_is_still_a_sandbox_home(
+    cli, tmp_path: Path, callback_port: int, monkeypatch
+) -> None:
+    # --in-memory writes no state file and --home names any folder: `sandbox serve` marks the
+    # home it prints, so the login there is not told it is outside a sandbox's home.
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {FAKE_BROWSER} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    home = tmp_path / "my-try-out"
+    redirect = f"http://localhost:{callback_port}/callback"
+    proc, banner = _serve(
+        "--auto-approve", "--redirect-uri", redirect, "--in-memory", "--home", str(home)
+    )
+    try:
+        pasted = _pasted(banner)
+        assert pasted["ETSYSYNC_HOME"] == str(home)
+        login = cli("auth", "login", "--timeout", "20", env=pasted)
+        assert login.exit_code == 0, login.stderr
+        assert "not in a sandbox's own home" not in login.stderr
+    finally:
+        _stop(proc)
+    assert not (home / "sandbox-state.json").exists()

@@ -266,3 +266,18 @@ def test_ctrl_c_stops_watching_a_plan_that_waits_for_confirm(app_home) -> None:
     assert watching.finish() == ExitCode.INTERRUPTED
     assert f"Stopped watching {txn}" in SGR.sub("", watching.screen)
     assert "Traceback" not in watching.screen
+
+
+def test_an_event_line_puts_the_ids_before_the_title() -> None:
+    # The live view cuts each event line to the terminal's width: the cut takes the title,
+    # never the listing id (seen at 80 columns: "synced prod_demo_mug (…): listing 4100…").
+    from etsysync_cli.flows.watch import _item_event
+    from etsysync_cli.store.watching import FinishedItem
+
+    title = "Speckled Stoneware Mug, a very long title that fills the line " * 2
+    done = FinishedItem(1, "prod_mug", title, "synced", None, 4100000041, "2026-12-02T03:46:01Z")
+    assert _item_event(done).text.startswith("prod_mug → listing 4100000041 (Speckled")
+    failed = FinishedItem(
+        2, "prod_vase", title, "failed", "Etsy said no", None, "2026-12-02T03:46:02Z"
+    )
+    assert _item_event(failed).text.startswith("prod_vase: Etsy said no (Speckled")

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from etsysync_cli.cli.views import out
-from etsysync_cli.config import SANDBOX_STATE_FILE, private_folder, sandbox_home
+from etsysync_cli.config import SANDBOX_STATE_FILE, mark_sandbox_home, private_folder, sandbox_home
 from etsysync_cli.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Run the local Etsy sandbox (no real Etsy involved).")
@@ -110,6 +110,7 @@ def serve_cmd(
             "--in-memory keeps nothing, --state-file keeps the state in a file: choose one"
         )
     shop_home = private_folder(sandbox_home(home))
+    mark_sandbox_home(shop_home)
     if config.state_file is None and not in_memory:
         config.state_file = shop_home / SANDBOX_STATE_FILE
     serve(

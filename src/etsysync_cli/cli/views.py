@@ -111,14 +111,29 @@ def print_json_line(data: Report) -> None:
     sys.stdout.flush()
 
 
+def _one_line() -> bool:
+    """Messages on stderr wrap at words on a terminal (a URL or a word is never cut at the
+    edge); in a pipe or a cron log each stays one line, for grep."""
+    return not err.is_terminal
+
+
 def report_error(exc: EtsysyncError) -> None:
-    err.print(Text.assemble(("error:", "bold red"), " ", safe(exc.message)), highlight=False)
+    one_line = _one_line()
+    err.print(
+        Text.assemble(("error:", "bold red"), " ", safe(exc.message)),
+        highlight=False,
+        soft_wrap=one_line,
+    )
     if exc.hint:
-        err.print(Text.assemble(("hint:", "dim"), " ", safe(exc.hint)), highlight=False)
+        err.print(
+            Text.assemble(("hint:", "dim"), " ", safe(exc.hint)),
+            highlight=False,
+            soft_wrap=one_line,
+        )
 
 
 def note(message: str) -> None:
-    err.print(message, highlight=False)
+    err.print(message, highlight=False, soft_wrap=_one_line())
 
 
 def table(*columns: str, title: str | None = None, ids: tuple[str, ...] = ()) -> Table:

@@ -53,11 +53,14 @@ class WatchEvent:
 
 
 def _item_event(item: FinishedItem) -> WatchEvent:
-    name = item.product_id + (f" ({item.title})" if item.title else "")
+    # Ids first and the title last: a line cut to the terminal's width loses the title, never
+    # the listing id the seller may copy.
+    title = f" ({item.title})" if item.title else ""
     if item.outcome == "synced":
-        text = f"{name}: listing {item.listing_id}" if item.listing_id else name
+        listing = f" → listing {item.listing_id}" if item.listing_id else ""
+        text = f"{item.product_id}{listing}{title}"
     else:
-        text = f"{name}: {item.error or 'failed'}"
+        text = f"{item.product_id}: {item.error or 'failed'}{title}"
     return WatchEvent(item.updated_at, item.outcome, text)
 
 
