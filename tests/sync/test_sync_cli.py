@@ -73,7 +73,7 @@ def test_demo_runs_the_whole_flow(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     text = result.stdout
     assert "1. Connect" in text and "2. Plan" in text and "3. Confirm" in text
-    assert "11 synced, 0 failed" in text
+    assert "11 synced, 0 failed, 1 not sent: invalid" in text  # the gift box
     assert "holds 11 listings" in text
     assert (home / "etsysync.db").exists()
     assert (home / "credentials.json").exists()

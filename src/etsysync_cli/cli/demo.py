@@ -19,6 +19,7 @@ from rich.text import Text
 
 import etsysync_cli.demo
 from etsysync_cli.cli import review
+from etsysync_cli.cli.confirm import not_sent
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.demo.local import local_shop
@@ -93,7 +94,7 @@ def demo_cmd(
         job = pushed.job
         out.print(
             f"{job.transaction_id}: {job.status}, {job.synced_count} synced, "
-            f"{job.failed_count} failed, {pushed.summary.requests} Etsy requests",
+            f"{job.failed_count} failed{not_sent(job)}, {pushed.summary.requests} Etsy requests",
             highlight=False,
         )
 
