@@ -19,8 +19,6 @@ from hypothesis import strategies as st
 from etsysync_cli.domain.listing import ImageRef
 from etsysync_cli.errors import EtsyNotFoundError, EtsyServerError, SourceError
 from etsysync_cli.etsy.client import EtsyClient
-from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.push.images import (
     MAX_IMAGES,
     ImageLoadError,
@@ -31,7 +29,7 @@ from etsysync_cli.push.images import (
 from etsysync_cli.push.items import ImageState
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxServer, sample_png
 from tests.pacing import fast_config
-from tests.runner.conftest import StaticBearer
+from tests.sandbox.sandbox_helpers import seller_client
 
 PNG = sample_png(2, 2, (40, 80, 120))
 
@@ -157,16 +155,7 @@ def sb() -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="module")
 def client(sb: SandboxServer) -> Iterator[EtsyClient]:
-    scopes = ("listings_r", "listings_w", "listings_d", "shops_r")
-    token = sb.issue_token(scopes=scopes)["access_token"]
-    with EtsyClient(
-        sb.api_url,
-        sb.config.keystring,
-        sb.config.shared_secret,
-        auth=StaticBearer(token),
-        limiter=RateLimiter(per_second=10_000),
-        retry=RetryPolicy.no_wait(),
-    ) as c:
+    with seller_client(sb, scopes=("listings_r", "listings_w", "listings_d", "shops_r")) as c:
         yield c
 
 

@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 from tests.pacing import fast_config
-from tests.runner.conftest import StaticBearer
+from tests.sandbox.sandbox_helpers import seller_client
 
 from etsysync_cli.domain.matching import ShopListing
 from etsysync_cli.etsy.client import EtsyClient
-from etsysync_cli.etsy.ratelimit import RateLimiter
 from etsysync_cli.etsy.refresh import refresh_listings
-from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxServer
 from etsysync_cli.sandbox.wire import Request, Response
 
@@ -40,15 +38,7 @@ def sb() -> Iterator[SandboxServer]:
 @pytest.fixture
 def client(sb: SandboxServer) -> Iterator[EtsyClient]:
     """The shop owner's client: their bearer sees listings in every state."""
-    token = sb.issue_token(scopes=("listings_r", "listings_w", "listings_d", "shops_r"))
-    with EtsyClient(
-        sb.api_url,
-        sb.config.keystring,
-        sb.config.shared_secret,
-        auth=StaticBearer(token["access_token"]),
-        limiter=RateLimiter(per_second=10_000),
-        retry=RetryPolicy.no_wait(),
-    ) as c:
+    with seller_client(sb, scopes=("listings_r", "listings_w", "listings_d", "shops_r")) as c:
         yield c
 
 

@@ -16,31 +16,20 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from tests.mapping.test_mapping_properties import plausible_products
 from tests.pacing import fast_config
-from tests.runner.conftest import StaticBearer
+from tests.sandbox.sandbox_helpers import seller_client
 
 from etsysync_cli import sandbox as sb_module
 from etsysync_cli.domain.listing import ListingDefaults
 from etsysync_cli.domain.mapping import MappedListing, map_product
 from etsysync_cli.domain.product import BadProduct, parse_product
 from etsysync_cli.etsy.client import EtsyClient
-from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.sandbox import SandboxServer
 
 
 @pytest.fixture(scope="module")
 def etsy() -> Iterator[tuple[EtsyClient, int]]:
-    with SandboxServer(fast_config()) as server:
-        token = server.issue_token()["access_token"]
-        with EtsyClient(
-            server.api_url,
-            server.config.keystring,
-            server.config.shared_secret,
-            auth=StaticBearer(token),
-            limiter=RateLimiter(per_second=10_000),
-            retry=RetryPolicy.no_wait(),
-        ) as client:
-            yield client, sb_module.SELLER_SHOP_ID
+    with SandboxServer(fast_config()) as server, seller_client(server) as client:
+        yield client, sb_module.SELLER_SHOP_ID
 
 
 TAXONOMY_IDS = (1073, 482, 1018)

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from etsysync_cli.etsy.client import EtsyClient
-from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.sandbox import SandboxServer
 from tests.pacing import fast_config
 from tests.runner.runner_helpers import Images, Recorder, Recording
-
-
-class StaticBearer(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        yield request
+from tests.sandbox.sandbox_helpers import seller_client
 
 
 @pytest.fixture
@@ -44,16 +33,7 @@ def transport() -> Recording:
 
 @pytest.fixture
 def client(sb: SandboxServer, transport: Recording) -> Iterator[EtsyClient]:
-    token = sb.issue_token()["access_token"]
-    with EtsyClient(
-        sb.api_url,
-        sb.config.keystring,
-        sb.config.shared_secret,
-        auth=StaticBearer(token),
-        transport=transport,
-        limiter=RateLimiter(per_second=10_000),
-        retry=RetryPolicy.no_wait(),
-    ) as c:
+    with seller_client(sb, transport=transport) as c:
         yield c
 
 

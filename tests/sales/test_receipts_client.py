@@ -9,11 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from etsysync_cli.etsy.client import EtsyClient
-from etsysync_cli.etsy.ratelimit import RateLimiter
-from etsysync_cli.etsy.retry import RetryPolicy
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxServer
 from tests.pacing import fast_config
-from tests.runner.conftest import StaticBearer
+from tests.sandbox.sandbox_helpers import seller_client
 
 SCOPES = ("listings_r", "listings_w", "shops_r", "transactions_r")
 
@@ -26,15 +24,7 @@ def sb() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def client(sb: SandboxServer) -> Iterator[EtsyClient]:
-    token = sb.issue_token(scopes=SCOPES)
-    with EtsyClient(
-        sb.api_url,
-        sb.config.keystring,
-        sb.config.shared_secret,
-        auth=StaticBearer(token["access_token"]),
-        limiter=RateLimiter(per_second=10_000),
-        retry=RetryPolicy.no_wait(),
-    ) as c:
+    with seller_client(sb, scopes=SCOPES) as c:
         yield c
 
 

@@ -4,6 +4,7 @@ sandbox the way etsysync's Etsy client will (x-api-key plus a bearer token)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,39 @@ def local_client(base_url: str) -> httpx.Client:
     """A client for the loopback sandbox. Plain HTTP, so no TLS context (loading the CA bundle
     costs ~80 ms per client, which adds up over hundreds of tests)."""
     return httpx.Client(base_url=base_url, verify=False, follow_redirects=False)
+
+
+class StaticBearer(httpx.Auth):
+    """A fixed bearer token: tests of the client that need no refresh."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+def seller_client(
+    sb: Any, scopes: Iterable[str] | None = None, transport: httpx.BaseTransport | None = None
+) -> Any:
+    """etsysync's own EtsyClient on the sandbox `sb`, as its seller (a token issued without the
+    consent dance; the sandbox's default scopes unless `scopes`), unpaced and with retries that
+    do not wait: for tests of what the client sends and reads. Use it in a `with`."""
+    from etsysync_cli.etsy.client import EtsyClient
+    from etsysync_cli.etsy.ratelimit import RateLimiter
+    from etsysync_cli.etsy.retry import RetryPolicy
+
+    token = sb.issue_token(**({} if scopes is None else {"scopes": scopes}))["access_token"]
+    return EtsyClient(
+        sb.api_url,
+        sb.config.keystring,
+        sb.config.shared_secret,
+        auth=StaticBearer(token),
+        transport=transport,
+        limiter=RateLimiter(per_second=10_000),
+        retry=RetryPolicy.no_wait(),
+    )
 
 
 def fields(schema: str) -> set[str]:

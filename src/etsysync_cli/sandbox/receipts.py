@@ -23,7 +23,6 @@ from etsysync_cli.sandbox.state import (
     Receipt,
     SandboxState,
     Transaction,
-    VariationValue,
 )
 from etsysync_cli.sandbox.wire import (
     Request,
@@ -126,7 +125,7 @@ def purchase(state: SandboxState, body: Any) -> dict[str, int]:
         listing_image_id=listing.image_ids[0] if listing.image_ids else None,
         shipping_profile_id=listing.shipping_profile_id,
         readiness_state_id=offering.readiness_state_id or listing.readiness_state_id,
-        property_values=[_copy(v) for v in product.property_values],
+        property_values=[v.copy() for v in product.property_values],
         created_timestamp=now,
     )
     receipt.transactions.append(transaction)
@@ -207,17 +206,6 @@ def _offering(
 
 def _label(listing: Listing, product: Product) -> str:
     return f"listing {listing.listing_id}" + (f" SKU '{product.sku}'" if product.sku else "")
-
-
-def _copy(value: VariationValue) -> VariationValue:
-    return VariationValue(
-        value.property_id,
-        value.property_name,
-        value.scale_id,
-        value.scale_name,
-        list(value.value_ids),
-        list(value.values),
-    )
 
 
 # --- getShopReceipts ----------------------------------------------------------------------------

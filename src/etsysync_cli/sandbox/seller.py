@@ -147,19 +147,8 @@ def fill_grid(state: SandboxState, listing: Listing) -> int:
                 product_id=state.next_id("product"),
                 sku="",
                 offerings=[Offering(state.next_id("offering"), 0, 0, False, readiness)],
-                property_values=[_copy(v) for v in combination],
+                property_values=[v.copy() for v in combination],
             )
         )
         added += 1
     return added
-
-
-def _copy(value: VariationValue) -> VariationValue:
-    return VariationValue(
-        value.property_id,
-        value.property_name,
-        value.scale_id,
-        value.scale_name,
-        list(value.value_ids),
-        list(value.values),
-    )

@@ -46,6 +46,17 @@ class VariationValue:
     value_ids: list[int]
     values: list[str]
 
+    def copy(self) -> VariationValue:
+        """A copy that shares no list with this one (a new offering's, a receipt's)."""
+        return VariationValue(
+            self.property_id,
+            self.property_name,
+            self.scale_id,
+            self.scale_name,
+            list(self.value_ids),
+            list(self.values),
+        )
+
 
 @dataclass
 class Product:
