@@ -4,14 +4,13 @@ fits, ids whole, chatter on stderr, NO_COLOR honoured."""
 from __future__ import annotations
 
 import os
-import pty
 import re
-import struct
 import subprocess
 import sys
 from typing import Any
 
 from tests.sync.conftest import catalog  # noqa: F401  (fixture)
+from tests.terminal.terminal_helpers import SGR, in_a_terminal_raw
 
 STATUS = [sys.executable, "-m", "etsysync_cli", "status"]
 ESC = "\x1b["
@@ -50,29 +49,11 @@ def test_piped_status_is_plain_and_80_columns(cli, connected, catalog) -> None: 
 def test_status_in_an_80_column_terminal_honours_no_color(cli, connected, catalog) -> None:  # noqa: F811
     transaction_id = _staged(cli, catalog)
     for no_color, coloured in ((None, True), ("1", False)):
-        primary, secondary = pty.openpty()
         # 24 rows, 80 columns: what the terminal reports to Rich.
-        import fcntl
-        import termios
-
-        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = _env(TERM="xterm-256color", **({"NO_COLOR": no_color} if no_color else {}))
-        proc = subprocess.Popen(STATUS, stdout=secondary, stderr=secondary, env=env)
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                data = os.read(primary, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        assert proc.wait(timeout=120) == 0
-        os.close(primary)
-        screen = b"".join(chunks).decode()
+        code, screen = in_a_terminal_raw(["status"], **({"NO_COLOR": no_color} if no_color else {}))
+        assert code == 0
         assert bool(COLOUR.search(screen)) is coloured
-        plain = re.sub(r"\x1b\[[0-9;]*m", "", screen)
+        plain = SGR.sub("", screen)
         rows = [line for line in plain.splitlines() if line[:1] in "┏┃┡│└"]
         assert rows and max(len(line) for line in rows) <= 80, plain
         assert any(transaction_id in line for line in plain.splitlines())

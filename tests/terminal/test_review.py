@@ -3,16 +3,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
 import re
-import select
-import struct
-import subprocess
-import sys
-import termios
 from pathlib import Path
 from typing import Any
 
@@ -20,48 +12,9 @@ import pytest
 
 from tests.sync.conftest import Catalog, catalog  # noqa: F401  (fixture)
 from tests.sync.test_sync_e2e import confirm, plan
+from tests.terminal.terminal_helpers import in_a_terminal
 
-ETSYSYNC = [sys.executable, "-m", "etsysync_cli"]
-SGR = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ROWS = "┏┃┡│└├┗"
-
-
-def in_a_terminal(
-    args: list[str], *, columns: int = 80, lines: int = 24, answer: str | None = None, **env: str
-) -> tuple[int, str]:
-    """Run etsysync in a pseudo-terminal of `columns` by `lines`; what it showed, plain."""
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-    base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "PAGER")}
-    proc = subprocess.Popen(
-        ETSYSYNC + args,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        env={**base, "TERM": "xterm-256color", **env},
-    )
-    os.close(secondary)
-    chunks: list[bytes] = []
-    answered = answer is None
-    while True:
-        ready, _, _ = select.select([primary], [], [], 60)
-        if not ready:
-            proc.kill()
-            break
-        try:
-            data = os.read(primary, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-        if not answered and b"[y/N]" in b"".join(chunks):
-            os.write(primary, answer.encode())  # type: ignore[union-attr]
-            answered = True
-    code = proc.wait(timeout=60)
-    os.close(primary)
-    screen = SGR.sub("", b"".join(chunks).decode(errors="replace")).replace("\r\n", "\n")
-    return code, screen
 
 
 @pytest.fixture
