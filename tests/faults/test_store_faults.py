@@ -153,19 +153,37 @@ class Faults:
         self.monkeypatch.setattr(etsysync_cli.store.db, "Database", database)
 
     def fail_statement(self, pattern: str, nth: int) -> list[str]:
-        """SQLITE_FULL raised at the `nth` statement matching `pattern` (and after it)."""
+        """SQLITE_FULL raised at the `nth` statement matching `pattern` (and after it). A
+        statement run for many rows at once (executemany) counts once per row, and the rows
+        before the nth are written first, as SQLite would before the disk filled up."""
         seen: list[str] = []
+        real = sqlite3.connect
 
-        def trace(sql: str, params: Any) -> None:
-            if re.search(pattern, sql):
-                seen.append(sql)
-                if len(seen) >= nth:
-                    raise sqlite3.OperationalError(FULL)
+        class Filling(sqlite3.Connection):
+            def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+                if re.search(pattern, sql):
+                    seen.append(sql)
+                    if len(seen) >= nth:
+                        raise sqlite3.OperationalError(FULL)
+                return super().execute(sql, *args)
 
-        def database(conn: sqlite3.Connection, **kwargs: Any) -> Database:
-            return Database(conn, tracer=trace, **kwargs)
+            def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+                if not re.search(pattern, sql):
+                    return super().executemany(sql, rows)
+                rows = list(rows)
+                room = max(nth - 1 - len(seen), 0)
+                seen.extend(sql for _ in rows)
+                if len(seen) < nth:
+                    return super().executemany(sql, rows)
+                super().executemany(sql, rows[:room])
+                raise sqlite3.OperationalError(FULL)
 
-        self.monkeypatch.setattr(etsysync_cli.store.db, "Database", database)
+        def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+            if str(database) == self.path:
+                return real(database, *args, factory=Filling, **kwargs)
+            return real(database, *args, **kwargs)
+
+        self.monkeypatch.setattr(etsysync_cli.store.db.sqlite3, "connect", connect)
         return seen
 
 

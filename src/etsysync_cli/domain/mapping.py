@@ -88,13 +88,12 @@ def draft_fingerprint(draft: ListingDraft) -> str:
     # Fields added later are left out while unset, so that drafts planned before they existed
     # keep their fingerprint (and are not pushed again for nothing).
     unset = {"production_partner_ids"} if not draft.production_partner_ids else set()
-    text = json.dumps(
-        draft.model_dump(mode="json", exclude=unset),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    text = _CANONICAL(draft.model_dump(mode="json", exclude=unset))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# One encoder for every fingerprint: json.dumps with options builds a new one on each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 # --- prices --------------------------------------------------------------------------------------

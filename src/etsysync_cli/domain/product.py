@@ -81,7 +81,9 @@ class LocationLevel(_Model):
 
 
 class Inventory(_Model):
-    location_levels: Annotated[list[LocationLevel], BeforeValidator(_none_as_empty)] = []
+    location_levels: Annotated[list[LocationLevel], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
 
 
 class InventoryItem(_Model):
@@ -119,8 +121,10 @@ class Variant(_Model):
     id: str | None = None
     title: OptionalText = None
     sku: OptionalText = None
-    options: Annotated[list[VariantOption], BeforeValidator(_variant_options)] = []
-    prices: Annotated[list[Price], BeforeValidator(_none_as_empty)] = []
+    options: Annotated[list[VariantOption], BeforeValidator(_variant_options)] = Field(
+        default_factory=list
+    )
+    prices: Annotated[list[Price], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
     manage_inventory: bool | None = None  # missing: managed if stock data is given
     allow_backorder: bool | None = None
     inventory_quantity: int | None = None
@@ -143,7 +147,7 @@ def _value_strings(value: Any) -> Any:
 class ProductOption(_Model):
     id: str | None = None
     title: Text
-    values: Annotated[list[Text], BeforeValidator(_value_strings)] = []
+    values: Annotated[list[Text], BeforeValidator(_value_strings)] = Field(default_factory=list)
 
 
 class ProductImage(_Model):
@@ -236,13 +240,19 @@ class Product(_Model):
     description: OptionalText = None
     status: Annotated[str, BeforeValidator(lambda v: "published" if v is None else v)] = "published"
     thumbnail: str | None = None
-    images: Annotated[list[ProductImage], BeforeValidator(_none_as_empty)] = []
-    tags: Annotated[list[Text], BeforeValidator(_value_strings)] = []
+    images: Annotated[list[ProductImage], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
+    tags: Annotated[list[Text], BeforeValidator(_value_strings)] = Field(default_factory=list)
     material: OptionalText = None
     weight: OptionalAmount = None
     metadata: dict[str, Any] | None = None
-    options: Annotated[list[ProductOption], BeforeValidator(_none_as_empty)] = []
-    variants: Annotated[list[Variant], BeforeValidator(_none_as_empty)] = []
+    options: Annotated[list[ProductOption], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
+    variants: Annotated[list[Variant], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
     is_giftcard: bool | None = None
     updated_at: str | None = None
 
@@ -386,16 +396,20 @@ def ordered_image_urls(product: Product) -> list[str]:
 # --- change detection ----------------------------------------------------------------------------
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_dec
-    )
-
-
 def _dec(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")  # 120, 120.0 and 120.00 are the same price
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+# One encoder for every fingerprint: json.dumps with options builds a new one on each call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_dec
+).encode
+
+
+def _canonical(value: Any) -> str:
+    return _CANONICAL(value)
 
 
 def fingerprint(product: Product) -> str:

@@ -295,6 +295,8 @@ def duplicate_warnings(store: Store, session: Session, job_id: int) -> list[str]
             f"could not look on Etsy for listings these creates would duplicate ({exc.message}); "
             "`etsysync adopt` checks"
         ]
+    if not shop.listings:
+        return []  # nothing unlinked to duplicate: the creates are not read back
     skus, titles = by_sku(shop.listings), by_title(shop.listings)
     notes: list[str] = []
     for product_id, payload in jobs.created_drafts(store, job_id):

@@ -92,6 +92,11 @@ def _time(text: str) -> datetime:
 # --- staging -----------------------------------------------------------------------------------
 
 
+# Plan items and new links are written in batches of this many (one executemany each): a plan
+# of 100,000 products spent a sixth of its time on an INSERT statement per item and per link.
+BATCH = 500
+
+
 @dataclass
 class Stager:
     """Adds planned items to a job being staged (inside the staging transaction)."""
@@ -103,10 +108,23 @@ class Stager:
     counts: dict[str, int] = field(default_factory=dict)
     pushable: int = 0
     seen: set[str] = field(default_factory=set)
+    # The link each product had when the plan read it (`link`), kept for `add`, which comes
+    # next in the same transaction: one read of each link instead of two.
+    _read: dict[str, links.Link | None] = field(default_factory=dict)
+    _rows: list[dict[str, Any]] = field(default_factory=list)  # items not yet written
+    _new_links: list[str] = field(default_factory=list)  # pending links not yet written
 
     def link(self, product_id: str) -> LinkSnapshot | None:
+        if product_id in self.seen:
+            self.flush()  # the same id twice in the source: its first link must be read
         link = links.get(self.store, self.account_id, product_id)
+        self._read[product_id] = link
         return link.snapshot() if link else None
+
+    def _previous(self, product_id: str) -> links.Link | None:
+        if product_id in self._read:
+            return self._read.pop(product_id)
+        return links.get(self.store, self.account_id, product_id)
 
     def add(self, item: PlannedItem) -> None:
         if item.product_id in self.seen:
@@ -118,19 +136,27 @@ class Stager:
             item.action = Action.INVALID
             item.reasons = [f"another product in the source has the same id {original}"]
             item.product_id = f"{original} (duplicate {n})"
+        previous = self._previous(item.product_id)
         self.seen.add(item.product_id)
         # A linked product gone from the source that this plan deactivates (--prune) is
         # counted apart from the orphans it only reports: the review shows them as such.
         counted = "deactivate" if item.action == Action.ORPHANED and self.prune else item.action
         self.counts[counted] = self.counts.get(counted, 0) + 1
         now = isoformat(utcnow())
-        previous = links.get(self.store, self.account_id, item.product_id)
         staged = None
         if item.pushes or (item.action == Action.ORPHANED and self.prune):
             self.pushable += 1
-            staged = links.stage(
-                self.store, self.account_id, item.product_id, source_changed=item.source_changed
-            )
+            if previous is None:
+                self._new_links.append(item.product_id)
+                staged = links.NEW
+            else:
+                staged = links.stage(
+                    self.store,
+                    self.account_id,
+                    item.product_id,
+                    source_changed=item.source_changed,
+                    before=previous,
+                )
         elif previous is not None and item.source_changed:
             # Not pushed by this plan (invalid), but Etsy no longer matches the store.
             links.mark_source_changed(self.store, self.account_id, item.product_id)
@@ -168,17 +194,28 @@ class Stager:
             "link_revision": staged.revision if staged else None,
             "listing_id": item.listing_id,
             "updated_at": now,
+            "create_intent_at": None,
         }
         if item.action == Action.CREATE and previous is not None and not previous.etsy_listing_id:
-            intent = self._unresolved_intent(item.product_id)
-            if intent is not None:
-                row["create_intent_at"] = intent
-        # A plain INSERT: sqlite-utils' Table.insert introspects the table on every call, which
-        # was a fifth of a 10,000-product plan (benchmarks/plan_at_scale.py).
-        self.store.db.execute(
-            f"INSERT INTO plan_items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
+            row["create_intent_at"] = self._unresolved_intent(item.product_id)
+        self._rows.append(row)
+        if len(self._rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the links and items added since the last flush (staging ends with one)."""
+        if self._new_links:
+            links.stage_new(self.store, self.account_id, self._new_links, isoformat(utcnow()))
+            self._new_links.clear()
+        if not self._rows:
+            return
+        names = list(self._rows[0])
+        # A plain executemany: sqlite-utils' insert_all introspects the table on every call.
+        self.store.db.conn.executemany(
+            f"INSERT INTO plan_items ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [[row[name] for name in names] for row in self._rows],
         )
+        self._rows.clear()
 
     def _unresolved_intent(self, product_id: str) -> str | None:
         """When an earlier run sent this product's create and never learnt the listing id (it
@@ -250,6 +287,7 @@ def stage(
         )
         stager = Stager(store, int(job_id), account_id, bool(options.get("prune")))
         yield stager
+        stager.flush()
         db.table("sync_jobs").update(
             job_id,
             {
