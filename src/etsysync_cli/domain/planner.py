@@ -20,6 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 from etsysync_cli.domain.diff import Before, FieldChange, update_changes
@@ -51,8 +52,21 @@ class LinkSnapshot:
     sync_status: LinkStatus
     source_fingerprint: str | None
     payload_fingerprint: str | None
-    synced_payload: ListingDraft | None
+    last_push: ListingDraft | str | None  # the draft last pushed, or its JSON as stored
     image_ids: tuple[int, ...] | None = None  # the listing's images as last recorded
+
+    @property
+    def pushed(self) -> bool:
+        """Whether a push of this link was recorded (an adopted listing has none yet)."""
+        return self.last_push is not None
+
+    @cached_property
+    def synced_payload(self) -> ListingDraft | None:
+        """The draft last pushed, read from its JSON when first asked for: a nightly plan of
+        unchanged products never needs it (parsing it was a sixth of such a plan)."""
+        if isinstance(self.last_push, str):
+            return ListingDraft.model_validate_json(self.last_push)
+        return self.last_push
 
 
 @dataclass(frozen=True)
@@ -136,7 +150,7 @@ def _before(link: LinkSnapshot, etsy: EtsySide | None) -> Before:
     (as seen through the edits kept on Etsy), else nothing known (an adopted listing)."""
     if etsy is not None and etsy.refreshed and etsy.listing is not None:
         return Before.from_etsy(etsy.listing, link.synced_payload)
-    if link.synced_payload is not None:
+    if link.pushed:
         kept = etsy.kept if etsy is not None else {}
         return Before.from_draft(apply_kept(link.synced_payload, kept))
     return Before(fields={}, inventory=None, state=None)
@@ -180,11 +194,7 @@ def _plan_product(
     item.source_changed = (
         link.source_fingerprint is not None and link.source_fingerprint != source_fingerprint
     )
-    if (
-        etsy is not None
-        and link.synced_payload is not None
-        and link.sync_status in COMPARED_WITH_ETSY
-    ):
+    if etsy is not None and link.pushed and link.sync_status in COMPARED_WITH_ETSY:
         # A listing whose last push finished: what Etsy holds now is part of the decision.
         # (After a push that failed half-way, what Etsy holds is partly etsysync's own work,
         # which must not pass for edits made on Etsy: those are pushed in full, as before.)
@@ -196,7 +206,8 @@ def _plan_product(
         draft = apply_kept(draft, etsy.kept)
         if etsy.state in NOT_ACTIVE and draft.state == "active" and not etsy.policy.reactivate:
             draft = draft.model_copy(update={"state": "draft"})  # taken down on Etsy: kept
-        item.draft, item.fingerprint = draft, draft_fingerprint(draft)
+        if draft is not item.draft:  # the same draft keeps its fingerprint
+            item.draft, item.fingerprint = draft, draft_fingerprint(draft)
         item.etsy_kept = {name: dict(edit) for name, edit in etsy.kept.items()}
         item.etsy_state = None  # not read
         link = _with_kept_base(link, etsy)
@@ -204,7 +215,7 @@ def _plan_product(
         etsy is not None
         and etsy.refreshed
         and etsy.listing is not None
-        and link.synced_payload is None
+        and not link.pushed
         and link.sync_status in COMPARED_WITH_ETSY
     ):
         return _against_adopted(item, etsy.listing)
@@ -214,12 +225,12 @@ def _plan_product(
         item.action = Action.UNCHANGED
         item.source_changed = False
         return item
-    if link.synced_payload is None and link.sync_status in (LinkStatus.PENDING, LinkStatus.FAILED):
+    if not link.pushed and link.sync_status in (LinkStatus.PENDING, LinkStatus.FAILED):
         # Etsy made the listing but the push never completed: finish creating that listing
         # (the runner rebuilds its images and inventory) rather than guess what it holds.
         return item
     item.action = Action.UPDATE
-    if link.synced_payload is None:
+    if not link.pushed:
         # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.
         item.changes = _everything(draft)
         item.changed_fields = sorted(draft.update_fields())

@@ -318,6 +318,8 @@ def apply_kept(draft: ListingDraft, kept: Mapping[str, Mapping[str, Any]]) -> Li
     """The store's draft with the edits kept on Etsy at the last refresh, for the fields the
     store has not changed since (`plan --no-refresh`: Etsy is not read, and what was kept
     stays kept; a field the store changed is the store's again)."""
+    if not kept:
+        return draft  # nearly every product of a nightly plan: nothing to look at
     update: dict[str, Any] = {}
     values = _listing_values(draft)
     for name, edit in kept.items():

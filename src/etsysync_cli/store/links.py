@@ -147,11 +147,7 @@ class Link:
             sync_status=self.sync_status,
             source_fingerprint=self.source_fingerprint,
             payload_fingerprint=self.payload_fingerprint,
-            synced_payload=(
-                ListingDraft.model_validate_json(self.synced_payload)
-                if self.synced_payload
-                else None
-            ),
+            last_push=self.synced_payload or None,  # parsed when the planner needs it
             image_ids=(
                 tuple(int(i["listing_image_id"]) for i in self.images if i.get("listing_image_id"))
                 if "images" in self.metadata
