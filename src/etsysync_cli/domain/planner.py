@@ -150,9 +150,10 @@ def _before(link: LinkSnapshot, etsy: EtsySide | None) -> Before:
     (as seen through the edits kept on Etsy), else nothing known (an adopted listing)."""
     if etsy is not None and etsy.refreshed and etsy.listing is not None:
         return Before.from_etsy(etsy.listing, link.synced_payload)
-    if link.pushed:
+    last = link.synced_payload
+    if last is not None:
         kept = etsy.kept if etsy is not None else {}
-        return Before.from_draft(apply_kept(link.synced_payload, kept))
+        return Before.from_draft(apply_kept(last, kept))
     return Before(fields={}, inventory=None, state=None)
 
 
@@ -230,12 +231,13 @@ def _plan_product(
         # (the runner rebuilds its images and inventory) rather than guess what it holds.
         return item
     item.action = Action.UPDATE
-    if not link.pushed:
+    last = link.synced_payload
+    if last is None:
         # Adopted or never fully pushed: we cannot know what Etsy holds, so send everything.
         item.changes = _everything(draft)
         item.changed_fields = sorted(draft.update_fields())
     else:
-        item.changes, item.changed_fields = diff_drafts(link.synced_payload, draft)
+        item.changes, item.changed_fields = diff_drafts(last, draft)
         if not item.changes and link.sync_status == LinkStatus.SYNCED:
             # Only what a push never sends differs (a wanted `draft` never unpublishes a live
             # listing): nothing to do.
