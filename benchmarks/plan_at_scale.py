@@ -16,23 +16,31 @@ peak RSS = the child's VmHWM, interpreter and imports included):
    not in the sandbox, so the plan's refresh of what Etsy holds finds each one gone and
    confirms it with one more request: this run measures that reading more than the plan.
 
-Where a first plan's time goes (cProfile of 10,000 and 100,000 products, issue 17; shares of
-the total, the same at both sizes, so the plan is linear):
+Where a first plan's time goes (sampled with py-spy at 10,000 products; the shares are the
+same at 100,000, so the plan is linear). Issue 17 took it from 55 s to about 39 s at 100,000
+products here, and a re-plan of unchanged products from 52 s to about 30 s:
 
-- mapping and Etsy's rules, ~42%: `map_product` per product, mostly the per-character checks of
-  titles and tags (`rules._title_char_ok`, `_tag_char_ok`, `_hidden_char`: ~150 calls per
-  product), building the inventory and `check_draft`;
-- staging in SQLite, ~22%: `jobs.Stager.add` reads the link up to three times per product
-  (`links.get`), stages it and inserts the plan item, two transactions per product: 13
-  statements per product while `links.get` went through sqlite-utils' `query()` (a savepoint
-  around every SELECT, 11% of the plan), 7 since (5%);
-- fingerprints, ~13%: `product.fingerprint` and `draft_fingerprint` dump canonical JSON and
-  hash it;
-- reading the file, ~10%: `parse_jsonl` validates every product with pydantic;
-- the planner's own decisions, ~5%; the loop around them the rest.
+- mapping and Etsy's rules, ~39%: `map_product` builds the draft's pydantic models and checks
+  every rule, then `check_draft` checks the finished draft again (~9%, the safety net). The
+  per-character rules were ~10% and now cost ~2%: each character's verdict is remembered
+  (`rules.CharRule`), so a text is one set difference;
+- staging in SQLite, ~21%: one read of each link, the new links and the plan items written in
+  batches of 500 (`jobs.Stager.flush`, one executemany each), the payload and its changes
+  dumped to JSON. Before: three reads of each link, a savepoint and two single INSERTs per
+  product (~29%);
+- the product's fingerprint, ~13%: canonical JSON of the product, its variants and prices,
+  hashed; its bytes must stay what they were (tests/mapping/test_fingerprint_stability.py), or
+  every link would look changed after an upgrade;
+- reading the file, ~12%: `parse_jsonl`, json and pydantic's validation of every product (a
+  `[]` default deep-copied three times per product was a third of it);
+- the planner, ~9%, most of it the draft's fingerprint; the loop around them the rest.
+- a re-plan spent a sixth of its time parsing every link's last push: the snapshot now parses
+  it only when the planner needs it (a product that changed).
 
-A plan under ~15 s at 100,000 products would need the per-character rules compiled into
-regular expressions, one transaction per batch of products, and a single read of each link.
+A 100,000-product plan under 15 s would need about 150 µs a product, against ~390 µs now:
+every step above is a few tens of µs of pure Python per product, so it would take a mapping
+without pydantic models and a fingerprint computed without an intermediate dump, not one more
+shortcut.
 """
 
 from __future__ import annotations
