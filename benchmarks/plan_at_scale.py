@@ -33,7 +33,7 @@ products here, and a re-plan of unchanged products from 52 s to about 30 s:
   every link would look changed after an upgrade;
 - reading the file, ~12%: `parse_jsonl`, json and pydantic's validation of every product (a
   `[]` default deep-copied three times per product was a third of it);
-- the planner, ~9%, most of it the draft's fingerprint; the loop around them the rest.
+- the planner, ~9%, most of it the draft's fingerprint; the loop around them the rest;
 - a re-plan spent a sixth of its time parsing every link's last push: the snapshot now parses
   it only when the planner needs it (a product that changed).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -64,6 +65,7 @@ FIGURES = (
     "two shops at once: 429s",
     "requests per change (unchanged, price, image, variant)",
     "plan: 10,000 products",
+    "plan: 100,000 products (first plan / re-plan, all unchanged)",
     "plan --json: 100,000 products",
     "status: 100,000 links",
     "start-up, x python -c pass: --version / --help / status (100,000 links)",
@@ -125,6 +127,13 @@ def figures(results: Results) -> list[tuple[str, str, str, str]]:
                 )
         for run in results["plan"].get("runs", []):
             if run.get("products") == 100_000:
+                first, again = run["first_plan"], run["replan_with_links"]
+                rows["plan: 100,000 products (first plan / re-plan, all unchanged)"] = (
+                    f"{first['seconds']} s, peak {first['peak_rss_mb']} MB / "
+                    f"{again['seconds']} s, peak {again['peak_rss_mb']} MB",
+                    "",
+                    "",
+                )
                 cli, ten = run["plan_json_cli"], results["plan"]["runs"][0]["plan_json_cli"]
                 rows["plan --json: 100,000 products"] = (
                     f"{cli['seconds']} s, peak {cli['peak_rss_mb']} MB "
@@ -179,8 +188,19 @@ def page(results: Results, machine: Mapping[str, Any], date: str) -> str:
         "|---|---|---|---|",
         *(f"| {name} | {ours} | {base} | {ratio} |" for name, ours, base, ratio in table),
         "",
+        "## Where a plan's time goes",
+        "",
+        *plan_profile(),
+        "",
     ]
     return "\n".join(lines)
+
+
+def plan_profile() -> list[str]:
+    """The profile written down in benchmarks/plan_at_scale.py, as the page shows it."""
+    doc = plan_at_scale.__doc__ or ""
+    text = doc[doc.index("Where a first plan's time goes") :].strip()
+    return textwrap.dedent(text).splitlines()
 
 
 def readme_section(page_text: str) -> str:
