@@ -52,13 +52,13 @@ def _view(row: dict[str, Any]) -> EtsyView:
 def views(store: Store, account_id: int) -> dict[str, EtsyView]:
     return {
         row["product_id"]: _view(row)
-        for row in store.db.query("SELECT * FROM etsy_views WHERE account_id = ?", [account_id])
+        for row in store.query("SELECT * FROM etsy_views WHERE account_id = ?", [account_id])
     }
 
 
 def get(store: Store, account_id: int, product_id: str) -> EtsyView | None:
     rows = list(
-        store.db.query(
+        store.query(
             "SELECT * FROM etsy_views WHERE account_id = ? AND product_id = ?",
             [account_id, product_id],
         )

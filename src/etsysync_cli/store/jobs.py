@@ -263,9 +263,7 @@ def stage(
 
 
 def find_job(store: Store, transaction_id: str) -> Job:
-    rows = list(
-        store.db.query("SELECT * FROM sync_jobs WHERE transaction_id = ?", [transaction_id])
-    )
+    rows = list(store.query("SELECT * FROM sync_jobs WHERE transaction_id = ?", [transaction_id]))
     if not rows:
         raise PlanRefusedError(
             f"there is no plan with transaction id {transaction_id}",
@@ -275,7 +273,7 @@ def find_job(store: Store, transaction_id: str) -> Job:
 
 
 def job_by_id(store: Store, job_id: int) -> Job:
-    rows = list(store.db.query("SELECT * FROM sync_jobs WHERE id = ?", [job_id]))
+    rows = list(store.query("SELECT * FROM sync_jobs WHERE id = ?", [job_id]))
     return Job.from_row(rows[0])
 
 
@@ -283,7 +281,7 @@ def recent_jobs(store: Store, account_id: int | None = None, limit: int = 10) ->
     where, args = ("WHERE account_id = ?", [account_id]) if account_id else ("", [])
     return [
         Job.from_row(r)
-        for r in store.db.query(
+        for r in store.query(
             f"SELECT * FROM sync_jobs {where} ORDER BY id DESC LIMIT ?", [*args, limit]
         )
     ]
@@ -457,7 +455,7 @@ def expire_stale(store: Store) -> list[str]:
     now = isoformat(utcnow())
     stale = [
         r["transaction_id"]
-        for r in store.db.query(
+        for r in store.query(
             "SELECT transaction_id FROM sync_jobs WHERE status = 'pending' AND expires_at < ?",
             [now],
         )

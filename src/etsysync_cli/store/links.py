@@ -41,12 +41,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from etsysync_cli.clock import isoformat, utcnow
-from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.statuses import LinkStatus
 from etsysync_cli.errors import ListingTakenError
 from etsysync_cli.store.db import Store
 
-if TYPE_CHECKING:  # the planner (mapping and all) is not on the path of `status`
+if TYPE_CHECKING:  # the planner and the listing's models are not on the path of `status`
+    from etsysync_cli.domain.listing import ListingDraft
     from etsysync_cli.domain.planner import LinkSnapshot
 
 ABSENT = '{"absent": true}'  # the snapshot of a product that had no link before its plan
@@ -139,6 +139,7 @@ class Link:
 
     def snapshot(self) -> LinkSnapshot:
         """What the planner needs of the link."""
+        from etsysync_cli.domain.listing import ListingDraft
         from etsysync_cli.domain.planner import LinkSnapshot
 
         return LinkSnapshot(
@@ -183,7 +184,7 @@ class Link:
 def get(store: Store, account_id: int, product_id: str) -> Link | None:
     # A plain execute, not sqlite-utils' query(): this runs about three times per product of a
     # plan, and query() wraps each SELECT in a savepoint of its own (two more statements).
-    cursor = store.db.execute(
+    cursor = store.conn.execute(
         "SELECT * FROM product_links WHERE account_id = ? AND product_id = ?",
         [account_id, product_id],
     )
@@ -233,7 +234,7 @@ def listing_ids(store: Store, account_id: int) -> set[int]:
 
 def counts(store: Store, account_id: int) -> dict[str, int]:
     found = dict.fromkeys((str(s) for s in LinkStatus), 0)
-    for status, n in store.db.execute(
+    for status, n in store.conn.execute(
         "SELECT sync_status, count(*) FROM product_links WHERE account_id = ? GROUP BY sync_status",
         [account_id],
     ):
@@ -244,7 +245,7 @@ def counts(store: Store, account_id: int) -> dict[str, int]:
 def with_status(store: Store, account_id: int, status: LinkStatus, limit: int = 100) -> list[Link]:
     return [
         Link.from_row(row)
-        for row in store.db.query(
+        for row in store.query(
             "SELECT * FROM product_links WHERE account_id = ? AND sync_status = ? "
             "ORDER BY product_id LIMIT ?",
             [account_id, str(status), limit],
