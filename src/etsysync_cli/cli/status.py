@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
@@ -71,7 +70,7 @@ def status_cmd(
             if as_json:
                 print_json(status.link_report(link))
             else:
-                for key, value in asdict(link).items():
+                for key, value in link._asdict().items():
                     shown = ", ".join(map(str, value)) if isinstance(value, list) else value
                     out.print(f"{key:16} {'' if shown is None else shown}", highlight=False)
             return

@@ -65,7 +65,8 @@ def _console(stderr: bool) -> Console:
     # Rich's own rules are the right ones for a pipe or a cron log: width from COLUMNS, else 80
     # (no forced wide page: `status | less` and `grep` get lines that fit), no colour when not
     # a terminal, and NO_COLOR honoured. Tables fit by wrapping words; ids never wrap (`table`).
-    return _SafeConsole(stderr=stderr, soft_wrap=True, markup=False)
+    # No emoji codes either: a title's ":fire:" is shown as written (as in a table's cells).
+    return _SafeConsole(stderr=stderr, soft_wrap=True, markup=False, emoji=False)
 
 
 out = _console(stderr=False)

@@ -25,7 +25,8 @@ ExtraTags = Literal["drop", "invalid"]
 class ListingDefaults(BaseModel):
     """Listing settings used for every product unless its metadata overrides them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when first validated, as the other sections of the settings (config.py).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     taxonomy_id: int | None = Field(
         None,
