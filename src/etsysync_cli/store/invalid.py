@@ -10,7 +10,7 @@ in the source, and no longer invalid.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from etsysync_cli.store.db import Store
 
@@ -22,8 +22,7 @@ _FULL_SCAN = (
 )
 
 
-@dataclass(frozen=True)
-class InvalidProduct:
+class InvalidProduct(NamedTuple):
     product_id: str
     title: str | None
     reasons: list[str]

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
@@ -38,8 +38,9 @@ def new_transaction_id() -> str:
     return "txn_" + secrets.token_hex(6)
 
 
-@dataclass(frozen=True)
-class Job:
+# A named tuple, not a frozen dataclass: as immutable, and much cheaper to define, which every
+# command that opens the store pays at start-up (issue 17).
+class Job(NamedTuple):
     id: int
     transaction_id: str
     account_id: int

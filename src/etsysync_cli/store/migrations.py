@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -26,8 +25,7 @@ MIGRATION_SET = "etsysync"
 TABLE = "_sqlite_migrations"  # sqlite-utils' record of the migrations applied
 
 
-@dataclass(frozen=True)
-class _Migration:
+class _Migration(NamedTuple):
     name: str
     apply: Callable[[Database], None]
     transactional: bool
