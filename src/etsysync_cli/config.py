@@ -9,7 +9,8 @@ Secrets (the Etsy shared secret, the Medusa API key) are accepted only from the 
 `config set` refuses them and `config show` never prints them. They normally live in the keyring.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would evaluate each field's annotation from
+# its text, a third of defining these models at every start-up (issue 17).
 
 import difflib
 import os
@@ -340,7 +341,7 @@ class LoadedSettings:
         layer = self.layers.get(key)
         return layer.source if layer is not None else "the default"
 
-    def with_flags(self, overrides: Mapping[str, Any] | None) -> LoadedSettings:
+    def with_flags(self, overrides: Mapping[str, Any] | None) -> "LoadedSettings":
         """These settings with command-line flags (by dotted key; None = not given) on top,
         validated again; the file and the environment are not read again."""
         values = dict(self.layers)

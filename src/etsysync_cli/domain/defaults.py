@@ -5,7 +5,8 @@ Apart from the listing draft (listing.py), so that loading the settings, which e
 does, does not define the draft's models (start-up, issue 17).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`, as in config.py: pydantic would evaluate each field's
+# annotation from its text at every start-up.
 
 from decimal import Decimal
 from typing import Any, Literal

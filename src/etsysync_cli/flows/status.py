@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -40,8 +39,8 @@ RECENT_JOBS = 10
 INVALID = "invalid"  # a reported status, not a link's: the product was not sent (store/invalid.py)
 
 
-# Named tuples, not frozen dataclasses: as immutable, and a fraction of the cost to define at
-# start-up (every field of a frozen dataclass goes through generated code).
+# Named tuples, not dataclasses: a fraction of the cost to define at start-up (a dataclass
+# generates and compiles its methods when defined).
 class LinkState(NamedTuple):
     """One product as `status` reports it: the fields of `LinkReport`, in its order."""
 
@@ -66,8 +65,7 @@ class Quota(NamedTuple):
     seen_at: str
 
 
-@dataclass
-class Overview:
+class Overview(NamedTuple):
     """The shops, the one in use (None: no shop connected), its products per status, its
     recent jobs, the app's quota, and (with --failed) its failed and invalid products."""
 
@@ -220,7 +218,7 @@ def overview(
 ) -> Overview:
     found, failures = overview_parts(store, account, failed=failed, home=home, keystring=keystring)
     if failures is not None:
-        found.failed = list(failures)
+        return found._replace(failed=list(failures))
     return found
 
 
@@ -242,9 +240,12 @@ def overview_parts(
         shop=shop,
         links=link_counts(store, shop.id) if shop else {},
         jobs=jobs.recent_jobs(store, shop.id if shop else None, RECENT_JOBS),
+        app_quota=(
+            app_quota(home, shop.keystring or keystring)
+            if home is not None and shop is not None
+            else None
+        ),
     )
-    if home is not None and shop is not None:
-        found.app_quota = app_quota(home, shop.keystring or keystring)
     if not (failed and shop):
         return found, None
     invalid = invalid_states(store, shop.id)
