@@ -51,9 +51,15 @@ NEVER = (
 )
 
 # Nor on the path of the human `status`: sqlite-utils (the store reads with plain sqlite3 and
-# writes through sqlite-utils only when it writes; click comes with it) and the report models
-# (only --json builds them).
-NEVER_FOR_STATUS = ("sqlite_utils", "click", "etsysync_cli.reports")
+# writes through sqlite-utils only when it writes; click comes with it), the report models
+# (only --json builds them), the listing draft's models, and logging (without a log file).
+NEVER_FOR_STATUS = (
+    "sqlite_utils",
+    "click",
+    "etsysync_cli.reports",
+    "etsysync_cli.domain.listing",
+    "logging",
+)
 
 
 def _imports(tmp_path: Path, *args: str, home: Path) -> tuple[set[str], str]:

@@ -123,14 +123,12 @@ class _ErrorBoundary(_SuggestingGroup):
                 exc.exit_code = int(ExitCode.FAILURE)
             raise
         except EtsysyncError as exc:
-            import logging
-
             from etsysync_cli import logs
             from etsysync_cli.cli.views import err, report_error
 
             logs.event(
                 "command_failed",
-                logging.ERROR,
+                logs.ERROR,
                 message=exc.message,
                 exit_code=int(exc.exit_code),
             )
