@@ -42,18 +42,19 @@ _SECRET_KEYS = (
     "access_token|refresh_token|code|code_verifier|client_secret|shared_secret|api_key|"
     "password|token"
 )
-_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+# Patterns as text: `re` compiles each when a line is first redacted, not at every start-up.
+_PATTERNS: list[tuple[str, Any]] = [
     # Etsy tokens: "<numeric user id>.<opaque>"
-    (re.compile(r"\b\d{3,}\.[A-Za-z0-9_\-]{12,}"), "***"),
-    (re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1***"),
-    (re.compile(r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+"), r"\1***"),
-    (re.compile(r"\bsk_[A-Za-z0-9_\-]{6,}"), "sk_***"),
+    (r"\b\d{3,}\.[A-Za-z0-9_\-]{12,}", "***"),
+    (r"(?i)(bearer\s+)[^\s\"',]+", r"\1***"),
+    (r"(?i)(x-api-key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+", r"\1***"),
+    (r"\bsk_[A-Za-z0-9_\-]{6,}", "sk_***"),
     # user:password@ in a URL (a webhook's basic auth), and every value of a URL's query
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"']+@"), r"\1***@"),
-    (re.compile(r"(https?://[^\s\"'?]*\?)[^\s\"']+"), lambda m: _mask_query(m)),
+    (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"']+@", r"\1***@"),
+    (r"(https?://[^\s\"'?]*\?)[^\s\"']+", lambda m: _mask_query(m)),
     # key="a quoted value" (the formatter quotes values with spaces, `=` or quotes)
-    (re.compile(rf'(?i)\b({_SECRET_KEYS})="(?:[^"\\]|\\.)*"'), r'\1="***"'),
-    (re.compile(rf"(?i)\b({_SECRET_KEYS})=([^&\s\"']+)"), r"\1=***"),
+    (rf'(?i)\b({_SECRET_KEYS})="(?:[^"\\]|\\.)*"', r'\1="***"'),
+    (rf"(?i)\b({_SECRET_KEYS})=([^&\s\"']+)", r"\1=***"),
 ]
 
 
@@ -64,7 +65,7 @@ def _mask_query(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+        text = re.sub(pattern, replacement, text)
     return text
 
 
