@@ -9,22 +9,21 @@ Secrets (the Etsy shared secret, the Medusa API key) are accepted only from the 
 `config set` refuses them and `config show` never prints them. They normally live in the keyring.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would evaluate each field's annotation from
+# its text, a third of defining these models at every start-up (issue 17).
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-import platformdirs
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
-from etsysync_cli.domain.listing import ListingDefaults
+from etsysync_cli.domain.defaults import ListingDefaults
 from etsysync_cli.errors import ConfigError
 
 APP_NAME = "etsysync"
@@ -72,8 +71,10 @@ def _http_url(value: object) -> object:
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 
 
+# Every model of the settings builds its validator when first used (defer_build), and only the
+# sections a command was given a value for are validated (`_settings`).
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class EtsySettings(_Section):
@@ -172,7 +173,7 @@ class LogSettings(_Section):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     etsy: EtsySettings = Field(default_factory=EtsySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -205,18 +206,26 @@ def redact_url(url: str, *, keep_path: bool = True) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
-@dataclass(frozen=True)
-class SettingInfo:
+# Named tuples, not frozen dataclasses: as immutable, and cheaper to define at every start-up.
+class SettingInfo(NamedTuple):
     key: str
     env: str
     description: str
 
 
-def setting_keys() -> Iterator[SettingInfo]:
-    """Every dotted key, with its environment variable and description (docs come from here)."""
+def _sections() -> dict[str, type[BaseModel]]:
+    """Each section of the settings and its model."""
+    found = {}
     for section, section_field in Settings.model_fields.items():
         model = section_field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
+        found[section] = model
+    return found
+
+
+def setting_keys() -> Iterator[SettingInfo]:
+    """Every dotted key, with its environment variable and description (docs come from here)."""
+    for section, model in _sections().items():
         for name, info in model.model_fields.items():
             key = f"{section}.{name}"
             yield SettingInfo(key, env_name(key), info.description or "")
@@ -236,7 +245,11 @@ def env_name(key: str) -> str:
 def app_home() -> Path:
     """ETSYSYNC_HOME if set, else the platform's user data folder."""
     explicit = os.environ.get("ETSYSYNC_HOME")
-    return Path(explicit).expanduser() if explicit else Path(platformdirs.user_data_dir(APP_NAME))
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs  # only without ETSYSYNC_HOME (start-up, issue 17)
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 SANDBOX_FOLDER = "sandbox"  # under the app home: the sandbox's shop, kept apart from the real one
@@ -302,8 +315,7 @@ def config_path(home: Path | None = None) -> Path:
 # --- loading -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Value:
+class _Value(NamedTuple):
     value: Any
     origin: Origin
     source: str  # for messages: the file, the variable, "the command line"
@@ -329,7 +341,7 @@ class LoadedSettings:
         layer = self.layers.get(key)
         return layer.source if layer is not None else "the default"
 
-    def with_flags(self, overrides: Mapping[str, Any] | None) -> LoadedSettings:
+    def with_flags(self, overrides: Mapping[str, Any] | None) -> "LoadedSettings":
         """These settings with command-line flags (by dotted key; None = not given) on top,
         validated again; the file and the environment are not read again."""
         values = dict(self.layers)
@@ -373,7 +385,7 @@ def _validate(values: Mapping[str, _Value], path: Path) -> LoadedSettings:
         section, _, name = key.partition(".")
         raw.setdefault(section, {})[name] = layer.value
     try:
-        settings = Settings.model_validate(raw)
+        settings = _settings(raw)
     except ValidationError as exc:
         sources = {key: layer.source for key, layer in values.items()}
         raise _config_error(exc, sources, path) from None
@@ -381,9 +393,32 @@ def _validate(values: Mapping[str, _Value], path: Path) -> LoadedSettings:
     return LoadedSettings(settings, origins, path, dict(values))
 
 
+def _settings(raw: Mapping[str, Mapping[str, Any]]) -> Settings:
+    """`Settings.model_validate(raw)`, building the validators of the sections given only.
+
+    A section nothing sets is its defaults, made without a validator (pydantic never validates
+    a default), which spares every command's start-up building the others (issue 17). A value
+    that is refused is validated again by the whole model, whose error names the section too."""
+    sections = _sections()
+    if raw.keys() <= sections.keys():
+        try:
+            given = {name: sections[name].model_validate(values) for name, values in raw.items()}
+        except ValidationError:
+            pass
+        else:
+            values: dict[str, Any] = {
+                name: given[name] if name in given else model.model_construct()
+                for name, model in sections.items()
+            }
+            return Settings.model_construct(set(raw), **values)
+    return Settings.model_validate(raw)
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
+    import tomllib  # only with a config.toml to read (start-up, issue 17)
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

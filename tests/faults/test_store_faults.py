@@ -5,7 +5,8 @@ exit 1, no traceback) and never a half-written job.
 CI runs as root, where permission bits do not stop writes, so a read-only home is simulated by
 opening the database the way SQLite opens a file it may not write (`mode=ro`), and a failing
 write by SQLite's own "database or disk is full" (a page cap) or by that error raised at one
-chosen statement (sqlite-utils' tracer sees every statement before it runs).
+chosen statement (sqlite-utils' tracer sees every statement the store writes with before it
+runs).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from sqlite_utils import Database
 
 import etsysync_cli.store.db
@@ -150,7 +152,8 @@ class Faults:
             conn.execute(f"PRAGMA max_page_count = {pages}")
             return Database(conn, **kwargs)
 
-        self.monkeypatch.setattr(etsysync_cli.store.db, "Database", database)
+        # The store builds its sqlite-utils Database when it first writes (store/db.py).
+        self.monkeypatch.setattr(sqlite_utils, "Database", database)
 
     def fail_statement(self, pattern: str, nth: int) -> list[str]:
         """SQLITE_FULL raised at the `nth` statement matching `pattern` (and after it). A

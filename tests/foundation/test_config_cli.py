@@ -135,6 +135,35 @@ def test_every_setting_has_an_env_name_and_a_description() -> None:
         assert info.description, f"{info.key} has no description"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {},
+        {"auth": {"insecure_storage": "1"}},
+        {"listing": {"production_partner_ids": "12, 34", "price_markup_percent": "10"}},
+        {"sync": {"concurrency": "8"}, "etsy": {"keystring": "k", "shared_secret": "s"}},
+        {"sync": {"concurrency": 0}},  # refused
+        {"sync": {"concurency": 4}},  # an unknown key
+        {"syncing": {"concurrency": 4}},  # an unknown section
+        {"auth": {"": 5}},  # a bare value at the top of config.toml
+    ],
+)
+def test_settings_validated_by_section_are_the_whole_model_s(raw: dict) -> None:
+    """Only the sections given are validated (start-up, issue 17): the settings, or the error,
+    are the ones the whole model gives."""
+    try:
+        whole = config.Settings.model_validate(raw)
+    except config.ValidationError as exc:
+        with pytest.raises(config.ValidationError) as found:
+            config._settings(raw)
+        assert found.value.errors() == exc.errors()
+        return
+    by_section = config._settings(raw)
+    assert by_section == whole
+    assert by_section.model_dump() == whole.model_dump()
+    assert by_section.model_fields_set == whole.model_fields_set
+
+
 def test_load_settings_error_type() -> None:
     with pytest.raises(ConfigError):
         config.load_settings({"sync.concurrency": 0})

@@ -195,11 +195,11 @@ def test_migration_0002_gives_each_listing_one_product(tmp_path: Path) -> None:
     the product that synced last, and unlinks the other (failed, with the reason)."""
     from sqlite_utils import Database
 
-    from etsysync_cli.store.migrations import migrations
+    from etsysync_cli.store.migrations import migration_set
 
     path = tmp_path / "state.db"
     old = Database(path)
-    migrations.apply(old, stop_before="0002_link_revisions_and_one_product_per_listing")
+    migration_set().apply(old, stop_before="0002_link_revisions_and_one_product_per_listing")
     old.execute(
         "INSERT INTO accounts (id, shop_id, shop_name, user_id, created_at, updated_at) "
         "VALUES (1, 10, 'Shop', 20, 'x', 'x')"
@@ -227,11 +227,11 @@ def test_migration_0005_rebuilds_jobs_and_keeps_their_items_and_events(tmp_path:
     the feed's links to them all survive, and the foreign keys still cascade afterwards."""
     from sqlite_utils import Database
 
-    from etsysync_cli.store.migrations import migrations
+    from etsysync_cli.store.migrations import migration_set
 
     path = tmp_path / "state.db"
     old = Database(path)
-    migrations.apply(old, stop_before="0005_superseded_jobs")
+    migration_set().apply(old, stop_before="0005_superseded_jobs")
     old.execute(
         "INSERT INTO accounts (id, shop_id, shop_name, user_id, created_at, updated_at) "
         "VALUES (1, 10, 'Shop', 20, 'x', 'x')"

@@ -14,7 +14,14 @@ from typer._click.exceptions import UsageError as ClickUsageError  # typer vendo
 from typer.core import TyperCommand, TyperGroup
 
 from etsysync_cli.cli import helppages
-from etsysync_cli.cli.main import COMMANDS, DETAILED_EXITCODE, HELP_OPTION_NAMES, closest, load
+from etsysync_cli.cli.main import (
+    COMMANDS,
+    DETAILED_EXITCODE,
+    HELP_OPTION_NAMES,
+    closest,
+    collect_from_here,
+    load,
+)
 
 # A command's summary in a list of commands is its help's first sentence, whole: click would cut
 # it at the width left (`Read products, map and...`), where the list wraps it instead.
@@ -123,14 +130,12 @@ class _ErrorBoundary(_SuggestingGroup):
                 exc.exit_code = int(ExitCode.FAILURE)
             raise
         except EtsysyncError as exc:
-            import logging
-
             from etsysync_cli import logs
             from etsysync_cli.cli.views import err, report_error
 
             logs.event(
                 "command_failed",
-                logging.ERROR,
+                logs.ERROR,
                 message=exc.message,
                 exit_code=int(exc.exit_code),
             )
@@ -223,6 +228,7 @@ def main(
     loaded = common.begin()  # the one read of config.toml and the environment
     logs.setup(log_file or (loaded.settings.log.file if loaded else None))
     logs.event("command_started", argv=" ".join(sys.argv[1:]) or None)
+    collect_from_here()  # start-up is over (the command's module and the root's options)
 
 
 def command_tree() -> _click.Command:

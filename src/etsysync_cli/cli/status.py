@@ -21,13 +21,14 @@ from etsysync_cli.cli.views import (
     print_json_streamed,
     safe,
 )
+from etsysync_cli.clock import isoformat
 from etsysync_cli.errors import ExitCode
 from etsysync_cli.flows import status
 from etsysync_cli.flows.context import Workspace
-from etsysync_cli.reports import JobDocument, StatusDocument
 
 if TYPE_CHECKING:
     from etsysync_cli.flows.watch import Snapshot
+    from etsysync_cli.reports import JobDocument
 
 
 def status_cmd(
@@ -67,9 +68,9 @@ def status_cmd(
         if product:
             link = status.product_link(ws.store, account, product)
             if as_json:
-                print_json(link)
+                print_json(status.link_report(link))
             else:
-                for key, value in link.to_json().items():
+                for key, value in link._asdict().items():
                     shown = ", ".join(map(str, value)) if isinstance(value, list) else value
                     out.print(f"{key:16} {'' if shown is None else shown}", highlight=False)
             return
@@ -83,20 +84,21 @@ def status_cmd(
             return
         home, keystring = ws.home, ws.settings.etsy.keystring  # for the app's daily quota
         if as_json:
-            shops, failures = status.overview_parts(
+            found, failures = status.overview_parts(
                 ws.store, account, failed=failed, home=home, keystring=keystring
             )
-            print_json_streamed(shops, **({} if failures is None else {"failed": failures}))
+            reports = {} if failures is None else {"failed": map(status.link_report, failures)}
+            print_json_streamed(status.status_document(found), **reports)
             return
         overview = status.overview(ws.store, account, failed=failed, home=home, keystring=keystring)
     _show_overview(overview)
 
 
-def _show_overview(data: StatusDocument) -> None:
-    if data.active_shop is None:
+def _show_overview(data: status.Overview) -> None:
+    shop = data.shop
+    if shop is None:
         note("No Etsy shop is connected. Run `etsysync auth login`.")
     else:
-        shop = next(a for a in data.accounts if a.shop_name == data.active_shop)
         counts = ", ".join(f"{n} {s}" for s, n in data.links.items())
         out.print(
             f"Shop {shop.shop_name} ({shop.shop_id}): products {counts}",
@@ -123,8 +125,8 @@ def _show_overview(data: StatusDocument) -> None:
     for job in data.jobs:
         row = [
             job.transaction_id,
-            Text(job.status, style=JOB_STYLES.get(job.status, "")),
-            _short_time(job.created_at),
+            Text(job.status.value, style=JOB_STYLES.get(job.status.value, "")),
+            _short_time(isoformat(job.created_at)),
             str(job.total_products),
             str(job.synced_count),
             str(job.failed_count),

@@ -6,14 +6,16 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from etsysync_cli.errors import EtsysyncError
-from etsysync_cli.reports import Report
+
+if TYPE_CHECKING:  # the report models are imported by the views that print them
+    from etsysync_cli.reports import Report
 
 # What a catalog's text must never send to a terminal raw: control characters (escape sequences
 # that recolour, clear or retitle it; NUL; a CR that overwrites the line) and bidirectional
@@ -63,7 +65,8 @@ def _console(stderr: bool) -> Console:
     # Rich's own rules are the right ones for a pipe or a cron log: width from COLUMNS, else 80
     # (no forced wide page: `status | less` and `grep` get lines that fit), no colour when not
     # a terminal, and NO_COLOR honoured. Tables fit by wrapping words; ids never wrap (`table`).
-    return _SafeConsole(stderr=stderr, soft_wrap=True, markup=False)
+    # No emoji codes either: a title's ":fire:" is shown as written (as in a table's cells).
+    return _SafeConsole(stderr=stderr, soft_wrap=True, markup=False, emoji=False)
 
 
 out = _console(stderr=False)
@@ -72,7 +75,7 @@ err = _console(stderr=True)
 
 def print_json(data: Report | dict[str, Any]) -> None:
     """One JSON document on stdout (reports.py defines each; never a secret)."""
-    body = data.to_json() if isinstance(data, Report) else data
+    body = data if isinstance(data, dict) else data.to_json()
     sys.stdout.write(json.dumps(body, indent=2, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 

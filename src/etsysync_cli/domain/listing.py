@@ -1,119 +1,21 @@
-"""Shared types: listing defaults from configuration, and the Etsy listing draft.
+"""Shared types: the Etsy listing draft (the listing defaults from configuration are in
+defaults.py, and importable from here too).
 
-`ListingDefaults` is embedded in the configuration's `[listing]` section; its field descriptions are
-the documentation of those settings. `ListingDraft` is what mapping produces and what the planner
-stores as the reviewed payload: it holds the listing fields exactly as Etsy's createDraftListing
-and updateListing take them, the wanted state, the ordered images and the full inventory
-(etsy-api.md §5).
+`ListingDraft` is what mapping produces and what the planner stores as the reviewed payload: it
+holds the listing fields exactly as Etsy's createDraftListing and updateListing take them, the
+wanted state, the ordered images and the full inventory (etsy-api.md §5).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-WhoMade = Literal["i_did", "someone_else", "collective"]
-ListingType = Literal["physical", "download", "both"]
-ListingState = Literal["draft", "active"]
-PriceRounding = Literal["none", "whole", "x.99", "x.95"]
-WeightUnit = Literal["oz", "lb", "g", "kg"]
-ExtraTags = Literal["drop", "invalid"]
-
-
-class ListingDefaults(BaseModel):
-    """Listing settings used for every product unless its metadata overrides them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    taxonomy_id: int | None = Field(
-        None,
-        ge=1,
-        description="Etsy seller taxonomy (category) id. Required by Etsy; a product can set its "
-        "own with metadata `etsy_taxonomy_id`.",
-    )
-    who_made: WhoMade = Field("i_did", description="Who made the products.")
-    when_made: str = Field(
-        "made_to_order",
-        description="When the products were made: `made_to_order`, `2020_<this year>`, "
-        "`2010_2019`, … Etsy renames the newest decade value every year; a stale one is reported.",
-    )
-    is_supply: bool = Field(False, description="True for craft supplies and tools.")
-    shipping_profile_id: int | None = Field(
-        None, ge=1, description="Etsy shipping profile id. Required for physical listings."
-    )
-    return_policy_id: int | None = Field(
-        None,
-        ge=1,
-        description="Etsy return policy id. Etsy needs one before a physical listing can go "
-        "active (except for shops based in the EU).",
-    )
-    readiness_state_id: int | None = Field(
-        None,
-        ge=1,
-        description="Etsy processing profile id (readiness state). Required for physical listings.",
-    )
-    type: ListingType = Field("physical", description="`physical`, `download` or `both`.")
-    state: ListingState = Field(
-        "draft",
-        description="`draft` keeps new listings unpublished (no fee); `active` publishes them "
-        "($0.20 listing fee each).",
-    )
-    price_markup_percent: Decimal = Field(
-        Decimal(0),
-        gt=-100,
-        le=1000,
-        description="Added to every store price before rounding, in percent (e.g. 10 for +10%).",
-    )
-    price_rounding: PriceRounding = Field(
-        "none",
-        description="After the markup: `none` rounds to the cent (half up); `whole` rounds up to "
-        "the next whole unit (41.20 → 42.00); `x.99` / `x.95` round up to the next price ending "
-        "in .99 / .95 (41.20 → 41.99, 42.00 → 42.99). Only `none` can lower a price, by under "
-        "half a cent.",
-    )
-    default_quantity: int = Field(
-        1,
-        ge=1,
-        le=999,
-        description="Quantity listed for variants whose stock is not managed by the store.",
-    )
-    production_partner_ids: list[int] = Field(
-        default_factory=list,
-        description="Etsy production partner ids (comma-separated) put on every listing; Etsy "
-        "refuses `who_made = someone_else` without one. A product can set its own with metadata "
-        "`etsy_production_partner_ids`; `etsysync shop` lists the shop's partners.",
-    )
-    weight_unit: WeightUnit | Literal["none"] = Field(
-        "g",
-        description="Unit of the products' `weight` numbers (Medusa stores a bare number; grams "
-        "by convention): `g`, `kg`, `oz`, `lb`, or `none` to not send weights to Etsy.",
-    )
-    extra_tags: ExtraTags = Field(
-        "drop",
-        description="Tags Etsy would not take: `drop` lists the product with the first 13 tags "
-        "Etsy accepts (characters it refuses become spaces; tags over 20 characters are left "
-        "out) and a warning naming what was left out or changed; `invalid` keeps such a product "
-        "from being listed until its tags are fixed.",
-    )
-
-    @field_validator("production_partner_ids", mode="before")
-    @classmethod
-    def _partner_id_list(cls, value: Any) -> Any:
-        # From the environment or `config set` the ids arrive as one text: "123" or "123,456".
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, int) and not isinstance(value, bool):
-            return [value]
-        return value
-
-    @field_validator("production_partner_ids")
-    @classmethod
-    def _positive_ids(cls, value: list[int]) -> list[int]:
-        if any(i < 1 for i in value):
-            raise ValueError("production partner ids are positive whole numbers")
-        return list(dict.fromkeys(value))
+# ListingDefaults was defined here first: its importers from here still work.
+from etsysync_cli.domain.defaults import ListingDefaults as ListingDefaults
+from etsysync_cli.domain.defaults import ListingState, ListingType, WeightUnit, WhoMade
 
 
 # The draft's models build their validators on first use (defer_build): `status` and

@@ -7,17 +7,17 @@ Etsy at most once a day (see etsy/shop.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.errors import NotConnectedError
 from etsysync_cli.store.db import Store
 
 
-@dataclass(frozen=True)
-class Account:
+# A named tuple, not a frozen dataclass: as immutable, and much cheaper to define, which every
+# command that opens the store pays at start-up (issue 17).
+class Account(NamedTuple):
     id: int
     shop_id: int
     shop_name: str
@@ -92,7 +92,7 @@ def save_account(
 
 
 def _row(store: Store, where: str, args: list[Any]) -> dict[str, Any] | None:
-    rows = list(store.db.table("accounts").rows_where(where, args, limit=1))
+    rows = list(store.query(f"SELECT * FROM accounts WHERE {where} LIMIT 1", args))
     return rows[0] if rows else None
 
 
@@ -104,7 +104,7 @@ def get_account(store: Store, account_id: int) -> Account:
 
 
 def list_accounts(store: Store) -> list[Account]:
-    return [Account.from_row(r) for r in store.db.table("accounts").rows_where(order_by="id")]
+    return [Account.from_row(r) for r in store.query("SELECT * FROM accounts ORDER BY id")]
 
 
 def find_account(store: Store, name: str | None = None) -> Account:

@@ -1,10 +1,14 @@
-"""The local state: one SQLite file in the app home, through sqlite-utils.
+"""The local state: one SQLite file in the app home.
 
 Opening the store applies pending migrations, turns on WAL, foreign keys and a busy timeout, and
 refuses a file that is not an etsysync database or that a newer etsysync has written.
 Every multi-row write is one transaction (`with store.atomic():`; nested blocks are savepoints).
 The tables have their own modules beside this one (accounts, jobs, links, events, locks): this
 package is the only place in etsysync that speaks SQL.
+
+Reads go through the plain sqlite3 connection (`store.conn`, `store.query`); writes mostly
+through sqlite-utils (`store.db`, `store.atomic()`), which is imported only when first used:
+it costs more to import than all of `etsysync status` does (issue 17).
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from etsysync_cli.config import private_file, private_folder
 from etsysync_cli.errors import SchemaTooNewError, StoreError
-from etsysync_cli.store.migrations import known_names, migrations
+from etsysync_cli.store import migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_SECONDS = 10.0
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
 # SQLite's result codes (and, for errors raised without one, its messages) for failures of the
@@ -58,7 +65,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._connections: list[Database] = []
+        self._connections: list[sqlite3.Connection] = []
         try:
             private_folder(path.parent)
         except OSError as exc:
@@ -76,27 +83,48 @@ class Store:
                 private_file(path.with_name(name))
 
     @property
-    def db(self) -> Database:
+    def conn(self) -> sqlite3.Connection:
         """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection through sqlite-utils (imported now, if not yet)."""
         db: Database | None = getattr(self._local, "db", None)
         if db is None:
-            db = self._connect()
+            from sqlite_utils import Database
+
+            # recursive_triggers is already on (`_connect`), as sqlite-utils would set it.
+            db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
             self._local.db = db
         return db
 
-    def _connect(self) -> Database:
+    def query(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a SELECT as dicts (sqlite-utils' `query`, without sqlite-utils): run
+        now, read as iterated."""
+        cursor = self.conn.execute(sql, params)
+        if cursor.description is None:
+            raise ValueError("query() is for SQL that returns rows: use conn.execute()")
+        names = [column[0] for column in cursor.description]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
+
+    def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
             )
-            db = Database(conn, execute_plugins=False)
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            db.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA recursive_triggers = ON")  # sqlite-utils' default
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
             raise self.unusable(exc) from None
         with self._lock:
-            self._connections.append(db)
-        return db
+            self._connections.append(conn)
+        return conn
 
     @classmethod
     def open(cls, home: Path) -> Store:
@@ -106,8 +134,8 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            for db in self._connections:
-                db.close()
+            for conn in self._connections:
+                conn.close()
             self._connections.clear()
         self._local = threading.local()
 
@@ -119,10 +147,11 @@ class Store:
 
     def _prepare(self) -> None:
         try:
-            self._check_is_ours()
-            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.enable_wal()
-            migrations.apply(self.db)
+            applied = self._check_is_ours()
+            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.conn.execute("PRAGMA journal_mode = wal")
+            if set(migrations.known_names()) - set(applied):
+                migrations.migration_set().apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise self.unusable(exc) from None
 
@@ -170,21 +199,24 @@ class Store:
             )
         return None
 
-    def _check_is_ours(self) -> None:
-        tables = set(self.db.table_names())
-        applied = {m.name for m in migrations.applied(self.db)}
+    def _check_is_ours(self) -> list[str]:
+        """The migrations applied, once the file is known to be an etsysync database that
+        this version can use."""
+        tables = [row[0] for row in self.conn.execute(_TABLES)]
+        applied = migrations.applied_names(self.conn) if migrations.TABLE in tables else []
         if tables and not applied:
             raise StoreError(
                 f"{self.path} is an SQLite file but not an etsysync database",
                 hint="point ETSYSYNC_HOME at another folder, or move the file aside",
             )
-        unknown = applied - set(known_names())
+        unknown = set(applied) - set(migrations.known_names())
         if unknown:
             raise SchemaTooNewError(
                 f"{self.path} was written by a newer etsysync (schema {max(unknown)}); "
                 "this version cannot use it",
                 hint="upgrade etsysync (pip install -U etsysync)",
             )
+        return applied
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -222,4 +254,4 @@ class Store:
             raise failure from exc
 
     def schema_version(self) -> list[str]:
-        return [m.name for m in migrations.applied(self.db)]
+        return migrations.applied_names(self.conn)

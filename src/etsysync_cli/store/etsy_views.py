@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.store.db import Store
@@ -19,13 +18,13 @@ from etsysync_cli.store.db import Store
 DELETED = "deleted"
 
 
-@dataclass(frozen=True)
-class EtsyView:
+# A named tuple, not a frozen dataclass: as immutable, and cheaper to define (start-up).
+class EtsyView(NamedTuple):
     product_id: str
     listing_id: int | None
     etsy_state: str | None
-    differs: list[str] = field(default_factory=list)
-    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    differs: list[str]
+    kept: dict[str, dict[str, Any]]
     read_at: str | None = None
 
     @property
@@ -52,13 +51,13 @@ def _view(row: dict[str, Any]) -> EtsyView:
 def views(store: Store, account_id: int) -> dict[str, EtsyView]:
     return {
         row["product_id"]: _view(row)
-        for row in store.db.query("SELECT * FROM etsy_views WHERE account_id = ?", [account_id])
+        for row in store.query("SELECT * FROM etsy_views WHERE account_id = ?", [account_id])
     }
 
 
 def get(store: Store, account_id: int, product_id: str) -> EtsyView | None:
     rows = list(
-        store.db.query(
+        store.query(
             "SELECT * FROM etsy_views WHERE account_id = ? AND product_id = ?",
             [account_id, product_id],
         )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from etsysync_cli import logs
 from etsysync_cli.clock import isoformat, utcnow
 from etsysync_cli.store.db import Store
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def add_event(
@@ -69,7 +70,7 @@ def insert_event(
 def feed(store: Store, account_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
     """The newest events (of one account, or all), newest first."""
     where, args = ("WHERE e.account_id = ?", [account_id]) if account_id else ("", [])
-    rows = store.db.query(
+    rows = store.query(
         "SELECT e.created_at, e.kind, j.transaction_id, e.product_id, e.message "
         f"FROM events e LEFT JOIN sync_jobs j ON j.id = e.job_id {where} "
         "ORDER BY e.id DESC LIMIT ?",

@@ -10,7 +10,7 @@ in the source, and no longer invalid.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from etsysync_cli.store.db import Store
 
@@ -22,8 +22,7 @@ _FULL_SCAN = (
 )
 
 
-@dataclass(frozen=True)
-class InvalidProduct:
+class InvalidProduct(NamedTuple):
     product_id: str
     title: str | None
     reasons: list[str]
@@ -32,11 +31,11 @@ class InvalidProduct:
 
 def invalid_products(store: Store, account_id: int) -> list[InvalidProduct]:
     """Every product of the account that its latest plan found invalid, by product id."""
-    since = store.db.execute(
+    since = store.conn.execute(
         f"SELECT coalesce(max(id), 0) FROM sync_jobs WHERE account_id = ? AND {_FULL_SCAN}",
         [account_id],
     ).fetchone()[0]
-    rows = store.db.query(
+    rows = store.query(
         """
         SELECT i.product_id, i.title, i.reasons, j.transaction_id
         FROM plan_items i JOIN sync_jobs j ON j.id = i.job_id

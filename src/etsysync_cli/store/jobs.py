@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
 from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
@@ -38,8 +38,9 @@ def new_transaction_id() -> str:
     return "txn_" + secrets.token_hex(6)
 
 
-@dataclass(frozen=True)
-class Job:
+# A named tuple, not a frozen dataclass: as immutable, and much cheaper to define, which every
+# command that opens the store pays at start-up (issue 17).
+class Job(NamedTuple):
     id: int
     transaction_id: str
     account_id: int
@@ -211,7 +212,7 @@ class Stager:
             return
         names = list(self._rows[0])
         # A plain executemany: sqlite-utils' insert_all introspects the table on every call.
-        self.store.db.conn.executemany(
+        self.store.conn.executemany(
             f"INSERT INTO plan_items ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             [[row[name] for name in names] for row in self._rows],
         )
@@ -301,9 +302,7 @@ def stage(
 
 
 def find_job(store: Store, transaction_id: str) -> Job:
-    rows = list(
-        store.db.query("SELECT * FROM sync_jobs WHERE transaction_id = ?", [transaction_id])
-    )
+    rows = list(store.query("SELECT * FROM sync_jobs WHERE transaction_id = ?", [transaction_id]))
     if not rows:
         raise PlanRefusedError(
             f"there is no plan with transaction id {transaction_id}",
@@ -313,7 +312,7 @@ def find_job(store: Store, transaction_id: str) -> Job:
 
 
 def job_by_id(store: Store, job_id: int) -> Job:
-    rows = list(store.db.query("SELECT * FROM sync_jobs WHERE id = ?", [job_id]))
+    rows = list(store.query("SELECT * FROM sync_jobs WHERE id = ?", [job_id]))
     return Job.from_row(rows[0])
 
 
@@ -321,7 +320,7 @@ def recent_jobs(store: Store, account_id: int | None = None, limit: int = 10) ->
     where, args = ("WHERE account_id = ?", [account_id]) if account_id else ("", [])
     return [
         Job.from_row(r)
-        for r in store.db.query(
+        for r in store.query(
             f"SELECT * FROM sync_jobs {where} ORDER BY id DESC LIMIT ?", [*args, limit]
         )
     ]
@@ -495,7 +494,7 @@ def expire_stale(store: Store) -> list[str]:
     now = isoformat(utcnow())
     stale = [
         r["transaction_id"]
-        for r in store.db.query(
+        for r in store.query(
             "SELECT transaction_id FROM sync_jobs WHERE status = 'pending' AND expires_at < ?",
             [now],
         )

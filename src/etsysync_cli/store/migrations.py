@@ -2,7 +2,11 @@
 
 Never edit or reorder a migration that has shipped: add a new one. They run on open, each in a
 transaction with its record in `_sqlite_migrations`. A database that has a migration this
-version does not know was written by a newer etsysync and is refused (see store.py).
+version does not know was written by a newer etsysync and is refused (see db.py).
+
+sqlite-utils' `Migrations` applies them, but is imported only when one is pending: opening an
+up-to-date store (every command but the first after an upgrade) reads the record with plain
+SQL (issue 17: sqlite-utils costs more to import than `etsysync status` does).
 
 No table holds a token or a secret: those live in the keyring (design.md §5).
 """
@@ -10,15 +14,39 @@ No table holds a token or a secret: those live in the keyring (design.md §5).
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlite_utils import Database, Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "etsysync"
+TABLE = "_sqlite_migrations"  # sqlite-utils' record of the migrations applied
 
-migrations = Migrations(MIGRATION_SET)
+
+class _Migration(NamedTuple):
+    name: str
+    apply: Callable[[Database], None]
+    transactional: bool
 
 
-@migrations(name="0001_initial")
+_MIGRATIONS: list[_Migration] = []
+
+
+def migration(
+    name: str, *, transactional: bool = True
+) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register the next migration (sqlite-utils' `Migrations` decorator, kept for later)."""
+
+    def register(function: Callable[[Database], None]) -> Callable[[Database], None]:
+        _MIGRATIONS.append(_Migration(name, function, transactional))
+        return function
+
+    return register
+
+
+@migration("0001_initial")
 def m0001_initial(db: Database) -> None:
     _run(
         db,
@@ -124,7 +152,7 @@ def m0001_initial(db: Database) -> None:
     )
 
 
-@migrations(name="0002_link_revisions_and_one_product_per_listing")
+@migration("0002_link_revisions_and_one_product_per_listing")
 def m0002_link_revisions(db: Database) -> None:
     """Links get a revision (a plan restores only a link still at the revision it wrote), and
     the database enforces one product per listing and one pending plan per shop.
@@ -190,7 +218,7 @@ def m0002_link_revisions(db: Database) -> None:
     )
 
 
-@migrations(name="0003_etsy_views")
+@migration("0003_etsy_views")
 def m0003_etsy_views(db: Database) -> None:
     """What the last refresh saw of each linked listing on Etsy (issue 14): its state
     ("deleted" when gone), the fields where it differs from the store, and the edits made on
@@ -214,7 +242,7 @@ def m0003_etsy_views(db: Database) -> None:
     )
 
 
-@migrations(name="0004_sales")
+@migration("0004_sales")
 def m0004_sales(db: Database) -> None:
     """Sales read from Etsy (issue 15): one row per Etsy transaction of a linked listing, and
     per account the newest receipt change read so far (the next read starts there).
@@ -257,7 +285,7 @@ def m0004_sales(db: Database) -> None:
     )
 
 
-@migrations(name="0005_superseded_jobs", transactional=False)
+@migration("0005_superseded_jobs", transactional=False)
 def m0005_superseded_jobs(db: Database) -> None:
     """A plan replaced by a newer one before it was confirmed is `superseded`, not `cancelled`,
     and names the plan that replaced it (issue 16). Its older rows stay `cancelled`: which of
@@ -323,7 +351,7 @@ def m0005_superseded_jobs(db: Database) -> None:
         db.execute("PRAGMA foreign_keys = ON")
 
 
-@migrations(name="0006_account_api_url")
+@migration("0006_account_api_url")
 def m0006_account_api_url(db: Database) -> None:
     """Which Etsy an account was connected against (issue 16): the API base URL of its login,
     so tokens of a sandbox's shop are never sent to the real Etsy, nor the real shop's to a
@@ -340,4 +368,22 @@ def _run(db: Database, script: str) -> None:
 
 
 def known_names() -> list[str]:
-    return [m.name for m in migrations._migrations]
+    return [m.name for m in _MIGRATIONS]
+
+
+def applied_names(conn: sqlite3.Connection) -> list[str]:
+    """The migrations recorded as applied, in order (the record table must exist)."""
+    rows = conn.execute(
+        f"SELECT name FROM {TABLE} WHERE migration_set = ? ORDER BY rowid", [MIGRATION_SET]
+    )
+    return [row[0] for row in rows]
+
+
+def migration_set() -> Migrations:
+    """sqlite-utils' `Migrations` of every migration above, to apply the pending ones."""
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for m in _MIGRATIONS:
+        migrations(name=m.name, transactional=m.transactional)(m.apply)
+    return migrations
