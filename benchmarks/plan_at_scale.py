@@ -17,8 +17,9 @@ peak RSS = the child's VmHWM, interpreter and imports included):
    confirms it with one more request: this run measures that reading more than the plan.
 
 Where a first plan's time goes (sampled with py-spy at 10,000 products; the shares are the
-same at 100,000, so the plan is linear). Issue 17 took it from 55 s to about 39 s at 100,000
-products here, and a re-plan of unchanged products from 52 s to about 30 s:
+same at 100,000, so the plan is linear). Issue 17 took a first plan of 100,000 products from
+55 s to 32-36 s here (two whole runs on 2 December 2026), and a re-plan of them, all unchanged,
+from 52 s to 34-38 s:
 
 - mapping and Etsy's rules, ~39%: `map_product` builds the draft's pydantic models and checks
   every rule, then `check_draft` checks the finished draft again (~9%, the safety net). The
