@@ -137,6 +137,7 @@ class Stager:
             item.action = Action.INVALID
             item.reasons = [f"another product in the source has the same id {original}"]
             item.product_id = f"{original} (duplicate {n})"
+            self._read.pop(original, None)  # read for this item, which is not `original`'s
         previous = self._previous(item.product_id)
         self.seen.add(item.product_id)
         # A linked product gone from the source that this plan deactivates (--prune) is
