@@ -147,8 +147,12 @@ def test_price_change_is_one_inventory_request(cli, connected, catalog) -> None:
     (item,) = [i for i in staged["items"] if i["action"] == "update"]
     assert item["changes"] == ["inventory"]
     before = len(connected.request_log())
-    assert confirm(cli, staged["transaction_id"]).exit_code == 0
+    pushed = confirm(cli, staged["transaction_id"])
+    assert pushed.exit_code == 0
     assert etsy_requests(connected, before) == ["updateListingInventory"]
+    assert pushed.stderr.splitlines()[0].endswith(
+        " 1 synced, 0 failed, 1 not sent: invalid, 1 Etsy request."
+    )
     mug = next(x for x in shop_listings(connected) if x["title"] == "Speckled Stoneware Mug")
     assert mug["price"]["amount"] == 3100
 

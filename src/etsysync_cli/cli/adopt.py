@@ -10,6 +10,7 @@ from rich.text import Text
 
 from etsysync_cli.cli import common
 from etsysync_cli.cli.views import note, out, print_json_streamed, table
+from etsysync_cli.domain.matching import plural
 from etsysync_cli.flows import adopt, notify
 from etsysync_cli.flows.plan import source_from
 from etsysync_cli.reports import AdoptDocument
@@ -136,7 +137,7 @@ def _show(found: AdoptDocument) -> None:
         f"{counts['unmatched_products']} products without a listing, "
         f"{counts['unmatched_listings']} listings matching no product, "
         f"{counts['conflicts']} conflicts, {counts['skipped']} skipped; "
-        f"{data['listings_read']} listings read in {data['requests']} Etsy requests.",
+        f"{data['listings_read']} listings read in {plural(data['requests'], 'Etsy request')}.",
         highlight=False,
     )
     for line in data["notes"]:

@@ -8,6 +8,7 @@ from etsysync_cli.cli import common, review
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.signals import Stopper, stop_on_signals
 from etsysync_cli.cli.views import note, out, print_json
+from etsysync_cli.domain.matching import plural
 from etsysync_cli.flows import background, confirm, notify
 from etsysync_cli.flows.confirm import ConfirmResult, Job
 from etsysync_cli.flows.status import job_report
@@ -105,7 +106,7 @@ def report_run(result: ConfirmResult, as_json: bool, stopper: Stopper | None = N
     else:
         note(
             f"{job.transaction_id}: {job.status} — {job.synced_count} synced, "
-            f"{job.failed_count} failed{not_sent(job)}, {summary.requests} Etsy requests."
+            f"{job.failed_count} failed{not_sent(job)}, {plural(summary.requests, 'Etsy request')}."
         )
         for entry in job.error_log[-10:]:
             note(f"  failed {entry['product_id']}: {entry['error']}")

@@ -23,6 +23,7 @@ from etsysync_cli.cli.confirm import not_sent
 from etsysync_cli.cli.progress import PushProgress
 from etsysync_cli.cli.views import note, out
 from etsysync_cli.demo.local import local_shop
+from etsysync_cli.domain.matching import plural
 from etsysync_cli.errors import UsageError
 from etsysync_cli.flows import confirm, status
 from etsysync_cli.flows import plan as plans
@@ -94,7 +95,8 @@ def demo_cmd(
         job = pushed.job
         out.print(
             f"{job.transaction_id}: {job.status}, {job.synced_count} synced, "
-            f"{job.failed_count} failed{not_sent(job)}, {pushed.summary.requests} Etsy requests",
+            f"{job.failed_count} failed{not_sent(job)}, "
+            + plural(pushed.summary.requests, "Etsy request"),
             highlight=False,
         )
 
