@@ -252,6 +252,8 @@ def _plan_product(
 def _with_kept_base(link: LinkSnapshot, etsy: EtsySide) -> LinkSnapshot:
     """The last push as seen through the edits kept on Etsy, so that a kept field is not a
     change to send (`--no-refresh`)."""
+    if not etsy.kept:
+        return link  # nothing kept: the last push stays unparsed (LinkSnapshot.synced_payload)
     assert link.synced_payload is not None
     base = apply_kept(link.synced_payload, etsy.kept)
     if base == link.synced_payload:
