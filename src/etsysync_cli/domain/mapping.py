@@ -15,7 +15,6 @@ Settings come from `ListingDefaults`, overridden per product by metadata: `etsy_
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -39,6 +38,7 @@ from etsysync_cli.domain.product import (
     Product,
     Variant,
     base_prices,
+    canonical_json,
     ordered_image_urls,
     sellable_quantity,
     stock_is_known,
@@ -88,12 +88,8 @@ def draft_fingerprint(draft: ListingDraft) -> str:
     # Fields added later are left out while unset, so that drafts planned before they existed
     # keep their fingerprint (and are not pushed again for nothing).
     unset = {"production_partner_ids"} if not draft.production_partner_ids else set()
-    text = _CANONICAL(draft.model_dump(mode="json", exclude=unset))
+    text = canonical_json(draft.model_dump(mode="json", exclude=unset))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# One encoder for every fingerprint: json.dumps with options builds a new one on each call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 # --- prices --------------------------------------------------------------------------------------

@@ -408,7 +408,9 @@ _CANONICAL = json.JSONEncoder(
 ).encode
 
 
-def _canonical(value: Any) -> str:
+def canonical_json(value: Any) -> str:
+    """The one text a fingerprint hashes: keys sorted, no spaces, Decimals by value. Its bytes
+    must never change (tests/mapping/test_fingerprint_stability.py)."""
     return _CANONICAL(value)
 
 
@@ -417,9 +419,9 @@ def fingerprint(product: Product) -> str:
     and prices, and stock data that does not change a sellable quantity."""
     variants = []
     for v in product.variants:
-        prices = [_canonical(p.model_dump()) for p in v.prices]
+        prices = [canonical_json(p.model_dump()) for p in v.prices]
         variants.append(
-            _canonical(
+            canonical_json(
                 {
                     "id": v.id,
                     "sku": v.sku,
@@ -438,4 +440,4 @@ def fingerprint(product: Product) -> str:
     data["images"] = ordered_image_urls(product)
     data["tags"] = sorted(product.tags)
     data["variants"] = sorted(variants)
-    return hashlib.sha256(_canonical(data).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
