@@ -25,8 +25,8 @@ os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
 
 import etsysync_cli.cli.views  # noqa: F401  (see below)
-from etsysync_cli.demo.local import free_port
 from tests.pacing import fast_config
+from tests.ports import reserved_port
 
 # The CLI imports a command's modules when the command runs (issue 17), and Rich's consoles in
 # cli/views.py keep the COLUMNS they are created with. Created here, before any test sets
@@ -140,7 +140,7 @@ def account_id(account: Any) -> int:
 
 @pytest.fixture
 def callback_port(monkeypatch: pytest.MonkeyPatch) -> int:
-    port = free_port()
+    port = reserved_port()
     monkeypatch.setenv("ETSYSYNC_AUTH_REDIRECT_PORT", str(port))
     return port
 

@@ -17,10 +17,8 @@ from etsysync_cli import __version__
 from etsysync_cli.flows import notify
 from etsysync_cli.store.db import Store
 from etsysync_cli.store.events import add_event
-from tests.conftest import (
-    SHOP_ID,  # the shop of the `account` fixture
-    free_port,
-)
+from tests.conftest import SHOP_ID  # the shop of the `account` fixture
+from tests.ports import reserved_port
 
 
 @dataclass
@@ -203,7 +201,7 @@ def test_a_500_marks_nothing_and_raises_nothing(store, account_id, hook) -> None
 def test_an_unreachable_webhook_is_logged_not_raised(store, account_id) -> None:
     (event_id,) = add_events(store, account_id, "job_completed")
     lines: list[str] = []
-    url = f"http://127.0.0.1:{free_port()}/hook"
+    url = f"http://127.0.0.1:{reserved_port()}/hook"
     assert notify.deliver_pending(store, url, log=lines.append) == 0
     assert delivered_at(store, event_id) is None
     (line,) = lines
@@ -224,7 +222,7 @@ def test_a_slow_webhook_times_out(store, account_id, hook, monkeypatch) -> None:
 @pytest.mark.parametrize("failure", ["500", "unreachable", "invalid"])
 def test_secrets_in_the_url_are_never_logged(store, account_id, hook, failure: str) -> None:
     add_events(store, account_id, "job_completed")
-    port = hook.url.split(":")[2].split("/")[0] if failure == "500" else str(free_port())
+    port = hook.url.split(":")[2].split("/")[0] if failure == "500" else str(reserved_port())
     scheme = "htp" if failure == "invalid" else "http"
     url = f"{scheme}://hookuser:pa55word@127.0.0.1:{port}/hooks/in?token=s3cr3t&x=1#frag-secret"
     hook.statuses = [500]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sandbox_helpers import Api, error, listing_form, local_client
 from tests.pacing import FAST, fast_config
+from tests.ports import reserved_port
 
-from etsysync_cli.demo.local import free_port
 from etsysync_cli.sandbox import SELLER_SHOP_ID, SandboxConfig, SandboxServer, http
 from etsysync_cli.sandbox.ratelimit import RateLimiter
 
@@ -212,7 +212,7 @@ def test_set_remaining_today_keeps_etsys_limit():
 def test_sandbox_serve_with_no_flags_paces_like_etsy():
     """`etsysync sandbox serve` with no flags (etsy-api.md §10.16): 10/s and 10,000/day, the
     four headers on every answer, and Etsy's per-second 429 on the 11th request in a second."""
-    port = free_port()
+    port = reserved_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETSYSYNC_SANDBOX_")}
     with subprocess.Popen(
         [sys.executable, "-m", "etsysync_cli", "sandbox", "serve", "--port", str(port)],
