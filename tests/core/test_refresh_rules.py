@@ -144,6 +144,34 @@ def test_a_restock_in_the_store_adds_to_what_etsy_has() -> None:
     assert result.send_inventory
 
 
+def pushed_quantity(result) -> int:
+    return int(result.draft.inventory.products[0].offerings[0].quantity)
+
+
+def test_a_restock_is_counted_from_the_store_number_of_the_push_that_held_units_back() -> None:
+    """Pushed 5; 2 sold on Etsy (3); the store says 9 (+4): 7 goes up, and the store's 9 is
+    remembered. Had that push happened (its mark changed), the store's next +1 adds 1 to what
+    Etsy has; had it not (the plan was replaced, same mark), the +5 since the real last push
+    still counts, never the memory of a plan that was never pushed."""
+    sold = on_etsy(BASE, inventory=single_inventory("12.50", 3, "MUG-1"))
+    store = BASE.model_copy(update={"inventory": single_inventory("12.50", 9, "MUG-1")})
+    first = reconcile(BASE, sold, store, base_image_ids=[1], push_mark="t1 fp1")
+    assert pushed_quantity(first) == 7
+    # Not pushed: the next plan meets the same last push (and store 10).
+    more = BASE.model_copy(update={"inventory": single_inventory("12.50", 10, "MUG-1")})
+    replaced = reconcile(
+        BASE, sold, more, accepted=first.accepted, base_image_ids=[1], push_mark="t1 fp1"
+    )
+    assert pushed_quantity(replaced) == 8  # 3 on Etsy + 5 since the push of 5
+    # Pushed (7 on Etsy, 7 recorded as the last push), then the store says 10.
+    after = first.draft
+    on_etsy_now = on_etsy(after)
+    again = reconcile(
+        after, on_etsy_now, more, accepted=first.accepted, base_image_ids=[1], push_mark="t2 fp2"
+    )
+    assert pushed_quantity(again) == 8  # 7 + the 1 the store gained since it said 9
+
+
 def test_a_listing_deactivated_on_etsy_is_not_published_again_unless_asked() -> None:
     etsy = on_etsy(BASE, state="inactive")
     kept = reconcile(BASE, etsy, BASE, base_image_ids=[1])

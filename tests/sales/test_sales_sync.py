@@ -49,3 +49,66 @@ def test_sync_records_the_sales_and_never_pushes_them_back(cli, shop, app_home, 
     assert "new sale" not in again.stderr  # recorded once
     assert quantity_of(shop.sandbox, "BOWL-1") == 22
     assert len(db_rows(app_home, "SELECT * FROM sales")) == 1
+
+
+def plan_json(cli: Any, path: Path) -> dict[str, Any]:
+    result = cli("plan", "--source", "file", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def bowl_quantity(staged: dict[str, Any]) -> int | None:
+    """The bowl's quantity this plan pushes (None: it does not send one)."""
+    (item,) = [i for i in staged["items"] if i["product_id"] == "p_bowl"]
+    sent = [d["new"] for d in item["diff"] if d["field"] == "quantity"]
+    return int(sent[0]) if sent else None
+
+
+def test_planning_again_before_confirm_still_holds_the_sold_units_back(
+    cli, shop, app_home, tmp_path
+) -> None:
+    """A seller plans, looks, plans again, then confirms: the second plan replaces the first,
+    whose links were still staged when the second read Etsy. It must read and count the same:
+    never the store's number over units sold on Etsy."""
+    path = catalog_path(app_home, tmp_path)
+    shop.buy("BOWL-1", 3)  # 20 → 17 on Etsy
+    products = json.loads(path.read_text())["products"]
+    products[1]["variants"][0]["inventory_quantity"] = 21  # one more in the file
+    path.write_text(json.dumps({"products": products}))
+
+    first, second, third = (plan_json(cli, path) for _ in range(3))
+
+    assert [bowl_quantity(p) for p in (first, second, third)] == [18, 18, 18]  # 17 + 1, not 21
+    assert second["refresh_requests"] == first["refresh_requests"] > 0
+    done = cli("confirm", third["transaction_id"], "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert quantity_of(shop.sandbox, "BOWL-1") == 18
+    # Pushed: the file's 21 is now the number the next gain is counted from.
+    again = plan_json(cli, path)
+    assert bowl_quantity(again) is None and again["to_push"] == 0
+    products[1]["variants"][0]["inventory_quantity"] = 23  # two more
+    path.write_text(json.dumps({"products": products}))
+    assert bowl_quantity(plan_json(cli, path)) == 20
+
+
+def test_an_edit_made_on_etsy_is_kept_by_a_plan_that_replaces_another(
+    cli, shop, app_home, tmp_path
+) -> None:
+    path = catalog_path(app_home, tmp_path)
+    shop.sandbox.seller_edit(shop.ids["MUG-1"], title="Stoneware Mug, Father's Day")
+    products = json.loads(path.read_text())["products"]
+    products[0]["description"] = "Thicker glaze."
+    path.write_text(json.dumps({"products": products}))
+
+    plan_json(cli, path)
+    staged = plan_json(cli, path)
+
+    (mug,) = [i for i in staged["items"] if i["product_id"] == "p_mug"]
+    assert mug["etsy_state"] == "active"
+    assert mug["changed_fields"] == ["description"]
+    done = cli("confirm", staged["transaction_id"], "--yes")
+    assert done.exit_code == 0, done.stderr
+    (listing,) = [x for x in shop_listings(shop.sandbox) if x["listing_id"] == shop.ids["MUG-1"]]
+    assert listing["title"] == "Stoneware Mug, Father's Day"
+    assert listing["description"] == "Thicker glaze."

@@ -132,7 +132,9 @@ def etsy_lines(item: PlanItem) -> list[str]:
         name = change.field
         if name.endswith(".quantity") and change.etsy < change.synced:
             sold = change.synced - change.etsy
-            kept = "kept" if change.resolution == "keep_etsy" else f"pushing {change.store}"
+            # Never "pushing {store}": what is pushed is Etsy's number plus what the store gained
+            # since the last push (the item's qty line says how many), not the store's number.
+            kept = "kept" if change.resolution == "keep_etsy" else "the store's new stock added"
             lines.append(f"{sold} sold on Etsy ({name}: {change.synced} → {change.etsy}, {kept})")
         elif name == "state":
             done = "published again" if change.resolution == "store_wins" else "left so"

@@ -54,6 +54,9 @@ class LinkSnapshot:
     payload_fingerprint: str | None
     last_push: ListingDraft | str | None  # the draft last pushed, or its JSON as stored
     image_ids: tuple[int, ...] | None = None  # the listing's images as last recorded
+    # Tells one recorded push from the next (its time and payload): a quantity held back is
+    # counted from the store's number at the push that held it (domain/refresh._quantity).
+    push_mark: str | None = None
 
     @property
     def pushed(self) -> bool:
@@ -294,6 +297,7 @@ def _against_etsy(
         accepted=etsy.kept,
         base_image_ids=link.image_ids,
         policy=etsy.policy,
+        push_mark=link.push_mark,
     )
     item.draft, item.fingerprint = result.draft, draft_fingerprint(result.draft)
     item.etsy_state = listing.state

@@ -115,12 +115,15 @@ def reconcile(
     accepted: Mapping[str, Mapping[str, Any]] | None = None,
     base_image_ids: Sequence[int] | None = None,
     policy: EtsyPolicy | None = None,
+    push_mark: str | None = None,
 ) -> Reconciled:
     """What to push to the listing `etsy`, given the draft last pushed to it (`base`), the
     store's draft now (`store`), the edits kept on earlier plans (`accepted`, as a previous
-    `Reconciled.accepted`) and the image ids recorded at the last push."""
+    `Reconciled.accepted`), the image ids recorded at the last push and that push's mark
+    (`LinkSnapshot.push_mark`)."""
     policy = policy or EtsyPolicy()
     fields = _Fields({name: dict(kept) for name, kept in (accepted or {}).items()}, policy)
+    fields.push_mark = push_mark
     overlay: dict[str, Any] = {}
     base_fields, store_fields = _listing_values(base), _listing_values(store)
     etsy_fields = _etsy_values(etsy)
@@ -177,6 +180,7 @@ class _Fields:
         self.changes: list[EtsyChange] = []
         self.sold = 0
         self.held_back: list[str] = []
+        self.push_mark: str | None = None  # the last push's (LinkSnapshot.push_mark)
 
     def decide(self, name: str, synced: Any, etsy: Any, store: Any) -> bool:
         """Apply the three-way rule to one field; True when Etsy's value is to be kept."""
@@ -280,13 +284,12 @@ def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: 
 
     `pushed` is what etsysync last sent, `held` what Etsy has now, `wanted` the store's. Units
     that left Etsy since the push are sold; the store's gain is counted from the store's own
-    number at the last plan that held units back (remembered with the kept edits), else from
-    what was pushed. So a file that still says 25 after 3 of them sold on Etsy keeps pushing
-    22, and a restock of 5 on top pushes 27."""
+    number at that push (`_store_at_push`). So a file that still says 25 after 3 of them sold
+    on Etsy keeps pushing 22, and a restock of 5 on top pushes 27."""
     kept = fields.accepted.get(name)
     if held > pushed and kept is None:  # more on Etsy than pushed: the seller's own edit
         return held if fields.decide(name, pushed, held, wanted) else wanted
-    before = int(kept["store"]) if kept is not None else pushed
+    before = _store_at_push(kept, pushed, fields.push_mark)
     target = min(wanted, held + max(wanted - before, 0))
     sold = max(pushed - held, 0)
     if sold:
@@ -294,7 +297,13 @@ def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: 
         resolution: Resolution = "store_wins" if target > held else "keep_etsy"
         fields.changes.append(EtsyChange(name, pushed, held, wanted, resolution))
     if target < wanted:
-        fields.accepted[name] = {"synced": pushed, "etsy": held, "store": wanted}
+        fields.accepted[name] = {
+            "synced": pushed,
+            "etsy": held,
+            "store": wanted,  # the store's number at this plan's push, if it is pushed
+            "before": before,  # the store's number at the last push, if it is not
+            "push": fields.push_mark,
+        }
         fields.held_back.append(
             f"{sku or 'the listing'}: {target} pushed, not the store's {wanted}: units sold "
             "on Etsy since the store's number last changed are not put back"
@@ -302,6 +311,19 @@ def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: 
     else:
         fields.accepted.pop(name, None)
     return target
+
+
+def _store_at_push(kept: Mapping[str, Any] | None, pushed: int, push_mark: str | None) -> int:
+    """The store's number for a variant when its quantity was last pushed. That is `pushed`,
+    unless the push held units back: then the plan that held them remembered the store's
+    number (`store`). A plan that held units back and was never pushed (replaced by this one,
+    say) leaves the last push as it was: its `before` still holds (the push's mark says which
+    push a memory was made after)."""
+    if kept is None:
+        return pushed
+    if "push" in kept and kept["push"] == push_mark:  # no push since that plan
+        return int(kept["before"])
+    return int(kept["store"])
 
 
 def _skus(products: Any) -> list[str]:

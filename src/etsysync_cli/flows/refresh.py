@@ -12,7 +12,7 @@ from etsysync_cli.domain import planner
 from etsysync_cli.domain.refresh import EtsyPolicy
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.etsy.refresh import Refresh, refresh_listings
-from etsysync_cli.store import etsy_views, links
+from etsysync_cli.store import etsy_views, jobs, links
 from etsysync_cli.store.db import Store
 
 
@@ -55,13 +55,17 @@ class EtsyReader:
         self.found: dict[str, list[str]] = {}  # product → what changed on Etsy
         self.differing = 0  # products Etsy holds differently from the store (kept, deleted)
         if flags.refresh:
+            # Links a plan awaiting confirm staged count as what they were before it: this plan
+            # replaces that one, and their last push is the one Etsy's side is compared with.
+            before_pending = jobs.statuses_after_pending_plans(store, self.account_id)
             ids = [
                 link.etsy_listing_id
                 for link in links.linked(store, self.account_id)
                 if link.etsy_listing_id is not None
                 # Adopted links (no synced payload yet) too: the planner compares them with
                 # what Etsy holds, so that a listing adopt found matching is not pushed again.
-                and link.sync_status in planner.COMPARED_WITH_ETSY  # the others are not read
+                and before_pending.get(link.product_id, link.sync_status)
+                in planner.COMPARED_WITH_ETSY  # the others are not read
                 and not self._known_deleted(link.product_id, link.etsy_listing_id)
             ]
             self.read = refresh_listings(session.client, ids)

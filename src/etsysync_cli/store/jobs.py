@@ -20,7 +20,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from etsysync_cli.clock import isoformat, parse_time, utcnow
-from etsysync_cli.domain.statuses import DONE_STATUSES, RUN_STATUSES, Action, JobStatus
+from etsysync_cli.domain.statuses import (
+    DONE_STATUSES,
+    RUN_STATUSES,
+    Action,
+    JobStatus,
+    LinkStatus,
+)
 from etsysync_cli.errors import LockedError, PlanRefusedError
 from etsysync_cli.store import links
 from etsysync_cli.store.accounts import get_account
@@ -564,6 +570,29 @@ def _close_pending(
         job_id=job.id,
         data={"restored": restored, "kept": kept, "superseded_by": superseded_by},
     )
+
+
+def statuses_after_pending_plans(store: Store, account_id: int) -> dict[str, LinkStatus]:
+    """The status each link that a plan awaiting confirm staged goes back to when a newer plan
+    replaces that plan (`_close_pending`), for the links it still owns.
+
+    A plan reads Etsy before it stages, so before the older plan is closed: those links are
+    `pending` then, though nothing was pushed since their last push finished. Etsy's side of
+    them must be read and compared all the same, or planning twice would undo a title edited
+    on Etsy, or push back units already sold there."""
+    rows = store.conn.execute(
+        "SELECT i.product_id, i.previous_link FROM plan_items i "
+        "JOIN sync_jobs j ON j.id = i.job_id "
+        "JOIN product_links l ON l.account_id = j.account_id AND l.product_id = i.product_id "
+        "WHERE j.account_id = ? AND j.status = 'pending' AND i.previous_link IS NOT NULL "
+        "AND l.sync_status = 'pending' AND l.revision = COALESCE(i.link_revision, 0)",
+        [account_id],
+    ).fetchall()
+    statuses = {}
+    for product_id, previous in rows:
+        if previous != links.ABSENT:
+            statuses[product_id] = LinkStatus(json.loads(previous)["sync_status"])
+    return statuses
 
 
 # --- confirm -----------------------------------------------------------------------------------

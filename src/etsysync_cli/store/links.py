@@ -153,6 +153,9 @@ class Link(NamedTuple):
                 if "images" in self.metadata
                 else None
             ),
+            push_mark=(
+                f"{self.last_synced_at} {self.payload_fingerprint}" if self.last_synced_at else None
+            ),
         )
 
     def row(self) -> dict[str, Any]:
