@@ -11,6 +11,7 @@ everything is put back afterwards, reservations included.
 from __future__ import annotations
 
 import json
+import random
 import signal
 import threading
 import time
@@ -186,3 +187,56 @@ def test_a_sync_killed_while_writing_back_is_exact_on_the_rerun(
     assert reserved_for(admin, "WSB-45", sale["transaction_id"]) == [2]
     assert cli(*sync_args(products)).exit_code == 0
     assert reserved_for(admin, "WSB-45", sale["transaction_id"]) == [2]
+
+
+def test_syncs_killed_at_random_points_take_each_sale_off_once(
+    cli, sandbox, app_home, borrowed
+) -> None:
+    """Issue 15's "kill the first sync at random points": each round buys on Etsy, kills
+    `sync` with SIGKILL at a random moment of its run (reading sales, writing Medusa,
+    recording, pushing), then syncs again. Every sale ends as exactly one reservation of its
+    units, and Etsy's quantity ends equal to Medusa's available stock."""
+    admin, products = borrowed
+    berlin = admin.location("Berlin Warehouse")
+    login_to_file(cli, app_home)
+    assert cli(*sync_args(products)).exit_code == 0
+    listed = etsy_quantities(sandbox)
+    available = {sku: admin.available(sku)[berlin] for sku in BORROWED.values()}
+    # How long a sync process with one sale to write back takes here, start-up included: the
+    # span the kills are drawn in.
+    calibration = sandbox.purchase(listed["CND-S"][0], quantity=1, sku="CND-S")
+    started = time.monotonic()
+    whole = etsysync_process(*sync_args(products))
+    _, err = whole.communicate(timeout=60)
+    assert whole.returncode == 0, err
+    span = time.monotonic() - started
+    sales: list[tuple[str, int, int]] = [("CND-S", int(calibration["transaction_id"]), 1)]
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    for round_ in range(6):
+        sku = ("WSB-45", "CND-S")[round_ % 2]
+        quantity = 1 + round_ % 2
+        sale = sandbox.purchase(listed[sku][0], quantity=quantity, sku=sku)
+        sales.append((sku, int(sale["transaction_id"]), quantity))
+        process = etsysync_process(*sync_args(products))
+        time.sleep(rng.uniform(0, span))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        rerun = cli(*sync_args(products))
+        assert rerun.exit_code == 0, f"seed {seed}, round {round_}: {rerun.stderr}"
+
+    for sku, transaction_id, quantity in sales:
+        assert reserved_for(admin, sku, transaction_id) == [quantity], f"seed {seed}"
+    last = cli(*sync_args(products))
+    assert last.exit_code == 0 and "new sale" not in last.stderr
+    assert "changed on Etsy" not in last.stderr  # Etsy and Medusa agree
+    sold = {sku: sum(q for s, _, q in sales if s == sku) for sku in BORROWED.values()}
+    after = {sku: admin.available(sku)[berlin] for sku in BORROWED.values()}
+    assert after == {sku: available[sku] - sold[sku] for sku in BORROWED.values()}, f"seed {seed}"
+    now = etsy_quantities(sandbox)
+    assert {sku: now[sku][1] for sku in now} == {
+        sku: listed[sku][1] - sold[sku] for sku in BORROWED.values()
+    }, f"seed {seed}"
+    for product_id in products:  # in step: not out of sync over the sales Medusa took off
+        link = json.loads(cli("status", "--product", product_id, "--json").stdout)
+        assert (link["sync_status"], link["etsy_differs"]) == ("synced", []), f"seed {seed}"

@@ -112,3 +112,32 @@ def test_an_edit_made_on_etsy_is_kept_by_a_plan_that_replaces_another(
     (listing,) = [x for x in shop_listings(shop.sandbox) if x["listing_id"] == shop.ids["MUG-1"]]
     assert listing["title"] == "Stoneware Mug, Father's Day"
     assert listing["description"] == "Thicker glaze."
+
+
+def test_stock_that_the_store_took_the_sale_off_is_in_step_and_a_restock_goes_up(
+    cli, shop, app_home, tmp_path
+) -> None:
+    """What a Medusa store does after the write-back, with a file: 3 sold on Etsy (20 → 17),
+    the store says 17 too. Etsy and the store agree: the product is synced (not out of sync
+    for ever), and a later restock of 2 in the store is pushed whole (19), not held back."""
+    path = catalog_path(app_home, tmp_path)
+    shop.buy("BOWL-1", 3)
+    products = json.loads(path.read_text())["products"]
+    products[1]["variants"][0]["inventory_quantity"] = 17
+    path.write_text(json.dumps({"products": products}))
+
+    staged = plan_json(cli, path)
+
+    (bowl,) = [i for i in staged["items"] if i["product_id"] == "p_bowl"]
+    assert (bowl["action"], bowl["sold_on_etsy"]) == ("unchanged", 3)
+    link = json.loads(cli("status", "--product", "p_bowl", "--json").stdout)
+    assert (link["sync_status"], link["etsy_differs"]) == ("synced", [])
+    review = cli("plan", "--source", "file", str(path))
+    assert "changed on Etsy and left so" not in " ".join(review.stdout.split())
+    products[1]["variants"][0]["inventory_quantity"] = 19
+    path.write_text(json.dumps({"products": products}))
+    staged = plan_json(cli, path)
+    assert bowl_quantity(staged) == 19
+    done = cli("confirm", staged["transaction_id"], "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert quantity_of(shop.sandbox, "BOWL-1") == 19

@@ -134,7 +134,12 @@ def etsy_lines(item: PlanItem) -> list[str]:
             sold = change.synced - change.etsy
             # Never "pushing {store}": what is pushed is Etsy's number plus what the store gained
             # since the last push (the item's qty line says how many), not the store's number.
-            kept = "kept" if change.resolution == "keep_etsy" else "the store's new stock added"
+            if change.etsy == change.store:
+                kept = "the store has the same"
+            elif change.resolution == "keep_etsy":
+                kept = "kept"
+            else:
+                kept = "the store's new stock added"
             lines.append(f"{sold} sold on Etsy ({name}: {change.synced} → {change.etsy}, {kept})")
         elif name == "state":
             done = "published again" if change.resolution == "store_wins" else "left so"

@@ -124,7 +124,11 @@ class PlannedItem:
     def etsy_differs(self) -> list[str]:
         """Fields where Etsy keeps holding something else than the store wants."""
         found = set(self.etsy_kept)
-        found |= {c.field for c in self.etsy_changes if c.resolution == "keep_etsy"}
+        # Units sold on Etsy that the store took off its own stock too (Medusa's write-back):
+        # reported, but Etsy and the store agree.
+        found |= {
+            c.field for c in self.etsy_changes if c.resolution == "keep_etsy" and c.etsy != c.store
+        }
         return sorted(found)
 
     @property
@@ -319,7 +323,13 @@ def _against_etsy(
     item.action = Action.UPDATE if changes else Action.UNCHANGED
     if not changes:
         item.source_changed = False
-        item.verified = link.sync_status == LinkStatus.OUT_OF_SYNC
+        # Etsy holds what the store wants: that is the last push from now on. Also for a synced
+        # link whose draft moved with Etsy (units sold there and taken off the store's stock):
+        # kept as the base, the next restock would be counted from the old number and held
+        # back. Not while an edit made on Etsy is kept (the base must stay what was pushed).
+        item.verified = link.sync_status == LinkStatus.OUT_OF_SYNC or (
+            link.payload_fingerprint != item.fingerprint and not item.etsy_differs
+        )
     return item
 
 

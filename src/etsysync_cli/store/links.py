@@ -15,7 +15,7 @@ Every change of a link is one `Change` of this state machine, checked against `A
                      out_of_sync                     out_of_sync   (only without a listing)
     restored         pending                         the snapshot  its plan closed unpushed
     abandoned        pending                         failed        its run was abandoned
-    verified         out_of_sync                     synced        a plan read the listing and
+    verified         out_of_sync, synced             synced        a plan read the listing and
                                                                    it holds what the store wants
 
 Each write bumps the link's `revision`, and checks the status and revision it read (a
@@ -348,13 +348,13 @@ def verify(
     payload_fingerprint: str | None,
     source_fingerprint: str | None,
 ) -> bool:
-    """An out-of-sync product whose listing, read by this plan, already holds what the store
-    wants (issue 14): synced again, with that as the last push, without sending anything. The
-    same for an adopted listing found matching (synced, but no push of its own recorded yet)."""
+    """A product whose listing, read by this plan, already holds what the store wants (issue
+    14): synced, with that as the last push, without sending anything. An out-of-sync product
+    so, an adopted listing found matching (synced, but no push of its own recorded yet), or a
+    synced one that moved with Etsy (units sold there and taken off the store's stock too)."""
     with store.atomic():
         before = get(store, account_id, product_id)
-        adopted = before is not None and before.sync_status == S and not before.synced_payload
-        if before is None or (before.sync_status != OUT and not adopted):
+        if before is None or before.sync_status not in (OUT, S):
             return False
         check(Change.VERIFIED, before.sync_status, S)
         _update(
