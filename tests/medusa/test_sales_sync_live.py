@@ -240,3 +240,25 @@ def test_syncs_killed_at_random_points_take_each_sale_off_once(
     for product_id in products:  # in step: not out of sync over the sales Medusa took off
         link = json.loads(cli("status", "--product", product_id, "--json").stdout)
         assert (link["sync_status"], link["etsy_differs"]) == ("synced", []), f"seed {seed}"
+
+
+def test_a_cancelled_etsy_order_puts_its_units_back_on_both_sides(cli, connected, borrowed) -> None:
+    """Bought on Etsy (2 off Medusa by the write-back), then the order is cancelled: the next
+    sync deletes its reservation, so Medusa has them again, and pushes them to Etsy, which
+    does not restock a cancelled order itself (docs/edits-and-sales.md)."""
+    admin, products = borrowed
+    berlin = admin.location("Berlin Warehouse")
+    assert cli(*sync_args(products)).exit_code == 0
+    listed = etsy_quantities(connected)
+    available = admin.available("WSB-45")[berlin]
+    sale = connected.purchase(listed["WSB-45"][0], quantity=2)
+    assert cli(*sync_args(products)).exit_code == 0
+    assert admin.available("WSB-45")[berlin] == available - 2
+
+    connected.cancel_receipt(sale["receipt_id"])
+    after = cli(*sync_args(products))
+
+    assert after.exit_code == 0, after.stderr
+    assert reserved_for(admin, "WSB-45", sale["transaction_id"]) == []
+    assert admin.available("WSB-45")[berlin] == available
+    assert etsy_quantities(connected)["WSB-45"][1] == listed["WSB-45"][1]
