@@ -133,7 +133,7 @@ def test_edits_made_on_etsy_are_seen_kept_and_never_overwritten_unseen(cli, conn
     assert "title edited on Etsy" not in words  # kept already: not said again
     assert "3 sold on Etsy" in words
     assert "deleted on Etsy (not re-created)" in words
-    assert "inactive on Etsy (left so)" in words
+    assert "inactive on Etsy (left so; --reactivate publishes it, $0.20)" in words
     assert "changed on Etsy and left so" in words
 
     # Status: the kept edits make those products out of sync, with what differs.

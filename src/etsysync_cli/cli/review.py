@@ -142,7 +142,11 @@ def etsy_lines(item: PlanItem) -> list[str]:
                 kept = "the store's new stock added"
             lines.append(f"{sold} sold on Etsy ({name}: {change.synced} → {change.etsy}, {kept})")
         elif name == "state":
-            done = "published again" if change.resolution == "store_wins" else "left so"
+            done = (
+                "published again"
+                if change.resolution == "store_wins"
+                else "left so; --reactivate publishes it, $0.20"
+            )
             lines.append(f"{change.etsy} on Etsy ({done})")
         elif change.resolution == "keep_etsy":
             lines.append(f"{name} edited on Etsy (kept): {_value(change.etsy)}")
