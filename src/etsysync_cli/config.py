@@ -141,6 +141,14 @@ class SyncSettings(_Section):
         description="Create again a listing deleted on Etsy (as `plan --recreate-deleted`); "
         "off: it is shown in the review and left deleted.",
     )
+    recheck_stock_after: int = Field(
+        60,
+        ge=0,
+        le=86_400,
+        description="Seconds after a plan read Etsy beyond which the push reads a listing's "
+        "stock again before writing its inventory, so that units sold on Etsy since the plan "
+        "are not put back (one request per such listing; 0: always).",
+    )
     fail_on_invalid: bool = Field(
         False,
         description="`sync` exits 3 when products were not sent because invalid (as `sync "

@@ -7,7 +7,12 @@ from typing import Any
 
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.matching import ShopListing
-from etsysync_cli.domain.refresh import EtsyPolicy, reconcile
+from etsysync_cli.domain.refresh import (
+    EtsyPolicy,
+    etsy_quantities,
+    reconcile,
+    without_sales_since,
+)
 from tests.runner.runner_helpers import grid_inventory, make_draft, single_inventory
 
 
@@ -198,3 +203,38 @@ def test_variations_added_on_etsy_keep_etsys_inventory() -> None:
     result = reconcile(base, etsy, base, base_image_ids=[1])
     assert by_field(result)["variants"].resolution == "keep_etsy"
     assert len(result.draft.inventory.products) == 2 and not result.send_inventory
+
+
+def test_units_sold_since_the_plan_come_off_each_variant_never_below_zero() -> None:
+    planned = grid_inventory(["Blue"], ["S", "M"])  # 2 each at the plan's read
+    then = etsy_quantities(planned)
+    now = planned.model_copy(
+        update={
+            "products": [
+                planned.products[0].model_copy(
+                    update={
+                        "offerings": [
+                            planned.products[0].offerings[0].model_copy(update={"quantity": 0})
+                        ]
+                    }
+                ),
+                planned.products[1],
+            ]
+        }
+    )  # both Blue/S sold on Etsy since
+    wanted = planned.model_copy(
+        update={
+            "products": [
+                p.model_copy(
+                    update={"offerings": [p.offerings[0].model_copy(update={"quantity": q})]}
+                )
+                for p, q in zip(planned.products, (1, 5), strict=True)
+            ]
+        }
+    )  # the push would write 1 and 5
+
+    lowered, taken = without_sales_since(wanted, then, now)
+
+    assert [p.offerings[0].quantity for p in lowered.products] == [0, 5]
+    assert taken == 1  # 2 sold, but only 1 was to be written
+    assert without_sales_since(wanted, then, planned) == (wanted, 0)  # nothing sold since

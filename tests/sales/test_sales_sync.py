@@ -141,3 +141,42 @@ def test_stock_that_the_store_took_the_sale_off_is_in_step_and_a_restock_goes_up
     done = cli("confirm", staged["transaction_id"], "--yes")
     assert done.exit_code == 0, done.stderr
     assert quantity_of(shop.sandbox, "BOWL-1") == 19
+
+
+def test_units_sold_between_the_plan_and_a_late_confirm_are_not_put_back(
+    cli, shop, app_home, tmp_path, monkeypatch
+) -> None:
+    """The plan reads Etsy, the seller confirms later: what sold on Etsy in between comes off
+    the quantity written (sync.recheck_stock_after, 0 here: always read again)."""
+    path = catalog_path(app_home, tmp_path)
+    products = json.loads(path.read_text())["products"]
+    products[1]["variants"][0]["inventory_quantity"] = 24  # restocked by 4: 20 → 24
+    path.write_text(json.dumps({"products": products}))
+    staged = plan_json(cli, path)
+    assert bowl_quantity(staged) == 24
+    shop.buy("BOWL-1", 3)  # after the plan: 20 → 17 on Etsy
+
+    monkeypatch.setenv("ETSYSYNC_SYNC_RECHECK_STOCK_AFTER", "0")
+    done = cli("confirm", staged["transaction_id"], "--yes")
+
+    assert done.exit_code == 0, done.stderr
+    assert quantity_of(shop.sandbox, "BOWL-1") == 21  # 17 + the 4 restocked, not 24
+    # The next plan sees those 3 as sold since the push, and keeps holding them back.
+    again = plan_json(cli, path)
+    (bowl,) = [i for i in again["items"] if i["product_id"] == "p_bowl"]
+    assert bowl["sold_on_etsy"] == 3 and bowl_quantity(again) is None
+
+
+def test_a_confirm_right_after_the_plan_reads_nothing_again(cli, shop, app_home, tmp_path):
+    path = catalog_path(app_home, tmp_path)
+    products = json.loads(path.read_text())["products"]
+    products[1]["variants"][0]["inventory_quantity"] = 24
+    path.write_text(json.dumps({"products": products}))
+    staged = plan_json(cli, path)
+    before = len(shop.sandbox.request_log())
+
+    done = cli("confirm", staged["transaction_id"], "--yes")
+
+    assert done.exit_code == 0, done.stderr
+    operations = [r["operation"] for r in shop.sandbox.request_log()[before:]]
+    assert operations == ["updateListingInventory"]

@@ -103,6 +103,8 @@ class PushProgress(_TerminalProgress):
                 self._set(current=f"waiting {event.seconds:.1f} s for Etsy's rate limit")
             elif event.kind == "retry":
                 self._set(current=safe(f"retrying: {event.detail}"))
+            elif event.kind == "note":  # e.g. units sold on Etsy since the plan, not put back
+                self._set(current=safe(f"{event.title or event.product_id}: {event.detail}"))
             elif event.kind == "quota":
                 self._set(current=safe(f"stopping: {event.detail}"))
 

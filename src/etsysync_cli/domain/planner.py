@@ -32,6 +32,7 @@ from etsysync_cli.domain.refresh import (
     EtsyChange,
     EtsyPolicy,
     apply_kept,
+    etsy_quantities,
     reconcile,
 )
 from etsysync_cli.domain.statuses import Action, LinkStatus
@@ -115,6 +116,9 @@ class PlannedItem:
     etsy_changes: list[EtsyChange] = field(default_factory=list)
     etsy_kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     sold_on_etsy: int = 0
+    # Etsy's quantity per variant when this plan read it, for an update that writes the
+    # inventory: the push lowers its quantities by what sold on Etsy since (push/runner.py).
+    etsy_quantities: dict[str, int] = field(default_factory=dict)
     etsy_read: bool = False  # an EtsySide was given: its view is recorded
     verified: bool = False  # read on Etsy: the listing holds what the store wants
     # For updates: each change with its old and new value, for the review (domain/diff.py).
@@ -320,6 +324,8 @@ def _against_etsy(
     if result.send_state or takes_down:
         changes.append("state")
     item.changes, item.changed_fields = changes, list(result.send_fields)
+    if "inventory" in changes:
+        item.etsy_quantities = etsy_quantities(listing.inventory)
     item.action = Action.UPDATE if changes else Action.UNCHANGED
     if not changes:
         item.source_changed = False

@@ -474,3 +474,47 @@ def _canon(name: str, value: Any) -> str:
     if name in UNORDERED and isinstance(value, list | tuple):
         value = sorted(value)
     return json.dumps(json_value(value), sort_keys=True)
+
+
+# --- units sold between the plan and the push ---------------------------------------------------
+
+
+def etsy_quantities(inventory: ListingInventory | None) -> dict[str, int]:
+    """Etsy's quantity of each variant (by its variation values) as a plan read it: what the
+    push compares with to see units sold between the plan and the inventory write."""
+    if inventory is None:
+        return {}
+    return {
+        _variant_id(p): p.offerings[0].quantity
+        for p in inventory.without_filler().products
+        if p.offerings
+    }
+
+
+def without_sales_since(
+    wanted: ListingInventory, then: Mapping[str, int], now: ListingInventory
+) -> tuple[ListingInventory, int]:
+    """`wanted`, less the units sold on Etsy since the plan read `then` (Etsy's quantities
+    `etsy_quantities` gave), as Etsy's inventory `now` shows them; never below 0. Returns the
+    inventory to write and the units taken off. A plan confirmed an hour later must not put
+    back what sold on Etsy in that hour."""
+    held = etsy_quantities(now)
+    products, taken = [], 0
+    for product in wanted.products:
+        key = _variant_id(product)
+        sold = then.get(key, 0) - held.get(key, then.get(key, 0))
+        if sold <= 0 or not product.offerings:
+            products.append(product)
+            continue
+        offering = product.offerings[0]
+        quantity = max(offering.quantity - sold, 0)
+        taken += offering.quantity - quantity
+        lowered = offering.model_copy(update={"quantity": quantity})
+        products.append(product.model_copy(update={"offerings": [lowered, *product.offerings[1:]]}))
+    if not taken:
+        return wanted, 0
+    return wanted.model_copy(update={"products": products}), taken
+
+
+def _variant_id(product: InventoryProduct) -> str:
+    return json.dumps(variation_key(product))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -101,6 +102,7 @@ def _run_job(
             recreate_deleted=bool(
                 job.options.get("recreate_deleted", settings.sync.recreate_deleted)
             ),
+            recheck_stock_after=timedelta(seconds=settings.sync.recheck_stock_after),
         )
     job = jobs.finish_run(store, job.id, stopped_early=summary.stopped_early)
     kind = f"job_{job.status}" if job.status.ran else "job_paused"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from etsysync_cli.accounts.session import Session
-from etsysync_cli.clock import isoformat
+from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.listing import ListingDraft
@@ -153,6 +153,8 @@ def _plan(
     etsy = EtsyReader(settings, store, session, options.etsy)
     # The confirm-time safety net (a listing deleted between plan and confirm) follows it too.
     job_options["recreate_deleted"] = etsy.policy.recreate_deleted
+    # The push reads a listing's stock again when this is old (sync.recheck_stock_after).
+    job_options["etsy_read_at"] = isoformat_or_none(etsy.read_at)
     images = image_policy(settings, spec.describe())
     # Read only for products with three options (their third must be a predefined property).
     properties = variation_lookup(session.client.get_taxonomy_properties)

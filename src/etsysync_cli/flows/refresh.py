@@ -5,8 +5,10 @@ and what the plan learnt of it recorded (store/etsy_views.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from etsysync_cli.accounts.session import Session
+from etsysync_cli.clock import utcnow
 from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.refresh import EtsyPolicy
@@ -51,6 +53,7 @@ class EtsyReader:
         self.views = etsy_views.views(store, self.account_id)
         self.refreshed = flags.refresh
         self.read: Refresh | None = None
+        self.read_at: datetime | None = None  # when the refresh began (our clock)
         self.requests = 0
         self.found: dict[str, list[str]] = {}  # product → what changed on Etsy
         self.differing = 0  # products Etsy holds differently from the store (kept, deleted)
@@ -68,6 +71,7 @@ class EtsyReader:
                 in planner.COMPARED_WITH_ETSY  # the others are not read
                 and not self._known_deleted(link.product_id, link.etsy_listing_id)
             ]
+            self.read_at = utcnow()
             self.read = refresh_listings(session.client, ids)
             self.requests = self.read.requests
 

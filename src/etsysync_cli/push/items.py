@@ -35,6 +35,10 @@ class PushItem:
     images: tuple[ImageState, ...] = ()  # what the listing holds as last synced
     create_intent_at: datetime | None = None  # a previous run started the create
     listing_state: str | None = None  # added: the listing's state as last synced, if known
+    # Etsy's quantity per variant when the plan read it, and when (update items that write the
+    # inventory): the runner takes off what sold on Etsy since (domain/refresh.py).
+    etsy_quantities: dict[str, int] | None = None
+    etsy_read_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Recorder(Protocol):
 
 @dataclass(frozen=True)
 class RunEvent:
-    kind: Literal["item_started", "item_finished", "waiting", "retry", "quota"]
+    kind: Literal["item_started", "item_finished", "waiting", "retry", "quota", "note"]
     product_id: str = ""
     title: str = ""
     ok: bool | None = None

@@ -78,6 +78,7 @@ from typing import Literal
 from etsysync_cli.clock import utcnow
 from etsysync_cli.domain.listing import ImageRef, ListingDraft, ListingInventory
 from etsysync_cli.domain.matching import normalise_title
+from etsysync_cli.domain.refresh import without_sales_since
 from etsysync_cli.errors import (
     AuthError,
     EtsyConflictError,
@@ -128,16 +129,20 @@ def run_items(
     stop: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
     recreate_deleted: bool = True,
+    recheck_stock_after: timedelta | None = None,
 ) -> RunSummary:
     """Push `items` (streamed: at most twice `concurrency` are taken ahead) and record outcomes.
 
     `recreate_deleted`: an update whose listing turns out deleted on Etsy creates it again;
-    off, the item fails saying so (the plan's `--recreate-deleted` / `sync.recreate_deleted`)."""
+    off, the item fails saying so (the plan's `--recreate-deleted` / `sync.recreate_deleted`).
+    `recheck_stock_after`: an inventory written longer than this after the plan read Etsy is
+    first read again, and what sold on Etsy since is taken off (None: never read again)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     stop = stop if stop is not None else threading.Event()
     pusher = _Pusher(client, shop_id, recorder, load_image, now, on_event or _ignore, stop)
     pusher.recreate_deleted = recreate_deleted
+    pusher.recheck_stock_after = recheck_stock_after
     summary = RunSummary()
     fatal: list[BaseException] = []
     requests_before = client.stats.requests
@@ -237,6 +242,7 @@ class _Pusher:
         self.stop = stop
         self.stop_error: EtsysyncError | None = None
         self.recreate_deleted = True
+        self.recheck_stock_after: timedelta | None = None
         self._lock = threading.Lock()
         self._claimed: set[int] = set()  # listings created or adopted in this run
         self._title_locks: dict[str, threading.Lock] = {}
@@ -449,7 +455,7 @@ class _Pusher:
             p.doing, p.refused = "updating images", "an image"
             self._sync_images(p, listing_id, wanted, item.images)
         if "inventory" in changes:
-            self._put_inventory(p, draft.inventory)
+            self._put_inventory(p, self._less_sold_since_plan(item, p, draft.inventory))
         if target is not None:
             self._patch(p, {"state": target}, "publishing the listing", "to publish the listing")
 
@@ -496,6 +502,29 @@ class _Pusher:
         p.doing, p.refused = doing, refused
         p.listing = self.client.update_listing(self.shop_id, p.listing_id, fields)
         p.state = p.listing.state or p.state
+
+    def _less_sold_since_plan(
+        self, item: PushItem, p: _Progress, inventory: ListingInventory
+    ) -> ListingInventory:
+        """The plan's inventory, less the units sold on Etsy since the plan read it, when that
+        read is old enough for it to matter (`recheck_stock_after`): one getListingInventory.
+        A plan confirmed an hour after it was made must not put back what sold meanwhile."""
+        if (
+            self.recheck_stock_after is None
+            or not item.etsy_quantities
+            or item.etsy_read_at is None
+            or self.now() - item.etsy_read_at < self.recheck_stock_after
+            or p.listing_id is None
+        ):
+            return inventory
+        p.doing, p.refused = "reading the listing's stock", "the listing's stock"
+        now = self.client.get_listing_inventory(p.listing_id).to_listing_inventory()
+        lowered, taken = without_sales_since(inventory, item.etsy_quantities, now)
+        if taken:
+            note = f"{taken} unit(s) sold on Etsy since the plan are not put back"
+            title = item.draft.title if item.draft is not None else ""
+            self.emit(RunEvent("note", item.product_id, title, detail=note))
+        return lowered
 
     def _put_inventory(self, p: _Progress, inventory: ListingInventory) -> None:
         assert p.listing_id is not None

@@ -192,6 +192,7 @@ class Stager:
                     "etsy_state": item.etsy_state,
                     "etsy_changes": [change.to_dict() for change in item.etsy_changes],
                     "sold_on_etsy": item.sold_on_etsy,
+                    "etsy_quantities": item.etsy_quantities or None,
                     "diff": [change.to_dict() for change in item.diff],
                 }
             ),

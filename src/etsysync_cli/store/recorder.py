@@ -58,6 +58,8 @@ def _push_item(store: Store, job: Job, row: dict[str, Any]) -> PushItem:
         images=tuple(ImageState(**image) for image in link.images) if link else (),
         create_intent_at=parse_time(row["create_intent_at"]),
         listing_state=link.listing_state if link else None,
+        etsy_quantities=detail.get("etsy_quantities"),
+        etsy_read_at=parse_time(job.options.get("etsy_read_at")),
     )
 
 
