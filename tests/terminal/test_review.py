@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Catalog, catalog  # noqa: F401  (fixture)
+from tests.sync.conftest import Catalog, catalog, shop_listings  # noqa: F401  (fixture)
 from tests.sync.test_sync_e2e import confirm, plan
 from tests.terminal.terminal_helpers import in_a_terminal
 
@@ -165,3 +165,30 @@ def test_plan_json_lists_each_change_with_old_and_new(cli, connected, catalog) -
     assert all(
         not i["diff"] for pid, i in items.items() if pid not in ("prod_demo_tee", "prod_demo_mug")
     )
+
+
+def test_sync_with_nothing_to_push_still_shows_what_changed_on_etsy(
+    cli,
+    connected,
+    catalog,  # noqa: F811
+) -> None:
+    """Units sold and a title edited on Etsy, the store unchanged: nothing to push, but the
+    person who runs `sync` sees them per product, as `plan` shows them (issue 15)."""
+    _synced(cli, catalog)
+    ids = {x["title"]: x["listing_id"] for x in shop_listings(connected)}
+    mug = next(i for t, i in ids.items() if t.startswith("Speckled Stoneware Mug"))
+    tee = next(i for t, i in ids.items() if t.startswith("Hand-Dyed Linen T-Shirt"))
+    connected.seller_edit(mug, title="Speckled Stoneware Mug, Father's Day")
+    connected.seller_edit(tee, sku="TEE-S-IND", quantity=1)
+
+    code, screen = in_a_terminal(
+        ["sync", "--source", "file", str(catalog.path)], ETSYSYNC_PAGER="0"
+    )
+
+    assert code == 0, screen
+    table = _table(screen)
+    assert table and max(len(line) for line in table) <= 80, screen
+    changes = " ".join(_column(table, -1))
+    assert "title edited on Etsy (kept): 'Speckled Stoneware Mug, Father's Day'" in changes
+    assert "sold on Etsy (TEE-S-IND qty:" in changes, changes
+    assert "Nothing to push" in screen and "[y/N]" not in screen

@@ -11,6 +11,7 @@ pager (Rich's, which runs $PAGER), never when piped, with --auto-approve or -q, 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -125,12 +126,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, str) and value.replace(".", "", 1).isdigit()
 
 
+def _field_name(field: str) -> str:
+    """`variants[MUG-1].quantity` as `MUG-1 qty`, as the diff lines say it (a narrow column
+    would otherwise cut the long name inside a word)."""
+    match = re.fullmatch(r"variants\[(.*)\]\.(price|quantity|sku)", field)
+    if match is None:
+        return field
+    sku, part = match.groups()
+    return f"{sku} {'qty' if part == 'quantity' else part}"
+
+
 def etsy_lines(item: PlanItem) -> list[str]:
     """What changed on Etsy since the last push, in words, with the values."""
     lines = []
     for change in item.etsy_changes:
-        name = change.field
-        if name.endswith(".quantity") and change.etsy < change.synced:
+        name = _field_name(change.field)
+        if change.field.endswith(".quantity") and change.etsy < change.synced:
             sold = change.synced - change.etsy
             # Never "pushing {store}": what is pushed is Etsy's number plus what the store gained
             # since the last push (the item's qty line says how many), not the store's number.

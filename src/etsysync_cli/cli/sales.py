@@ -13,7 +13,7 @@ import sys
 import typer
 
 from etsysync_cli.cli import common
-from etsysync_cli.cli.views import note, out, print_json, table
+from etsysync_cli.cli.views import note, out, print_json, short_time, table
 from etsysync_cli.errors import UsageError
 from etsysync_cli.flows import sales as flows_sales
 from etsysync_cli.reports import SalesDocument, SalesReadReport
@@ -61,7 +61,8 @@ def _read_line(read: SalesReadReport) -> str:
         return "Nothing is linked to an Etsy listing yet: no sales to read."
     line = (
         f"Read from Etsy since {read.window_start}: {read.new} new, {read.cancelled} cancelled, "
-        f"{read.updated} changed; {read.skipped_unlinked} of unlinked listings skipped "
+        f"{read.updated} changed, {read.skipped_unlinked} skipped (listings not linked to a "
+        f"product) "
         f"({read.requests} request{'s' if read.requests != 1 else ''})."
     )
     if read.unreadable:
@@ -83,7 +84,7 @@ def _show(doc: SalesDocument) -> None:
         period = f" since {doc.since[:10]}" if doc.since else ""
         note(f"No sales recorded{period}.")
         return
-    view = table("SKU", "product", "listing", "sold", "cancelled", "last sale")
+    view = table("SKU", "product", "listing", "sold", "cancelled", "last sale (UTC)")
     for sku in doc.skus:
         view.add_row(
             sku.sku or "(no SKU)",
@@ -91,7 +92,7 @@ def _show(doc: SalesDocument) -> None:
             str(sku.listing_id),
             str(sku.units_sold),
             str(sku.units_cancelled),
-            sku.last_sold_at or "-",
+            short_time(sku.last_sold_at) if sku.last_sold_at else "-",
         )
     out.print(view)
     sold = sum(s.units_sold for s in doc.skus)

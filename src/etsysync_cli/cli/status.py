@@ -20,6 +20,7 @@ from etsysync_cli.cli.views import (
     print_json,
     print_json_streamed,
     safe,
+    short_time,
 )
 from etsysync_cli.clock import isoformat
 from etsysync_cli.errors import ExitCode
@@ -126,7 +127,7 @@ def _show_overview(data: status.Overview) -> None:
         row = [
             job.transaction_id,
             Text(job.status.value, style=JOB_STYLES.get(job.status.value, "")),
-            _short_time(isoformat(job.created_at)),
+            short_time(isoformat(job.created_at)),
             str(job.total_products),
             str(job.synced_count),
             str(job.failed_count),
@@ -147,11 +148,6 @@ def _show_overview(data: status.Overview) -> None:
     invalid = data.links.get("invalid", 0)
     if invalid and data.failed is None:
         note(f"{invalid} product(s) are invalid and not sent: `etsysync status --failed` says why.")
-
-
-def _short_time(iso: str) -> str:
-    """`2026-12-02T02:44:12Z` as `2026-12-02 02:44` (UTC, as every time etsysync prints)."""
-    return iso[:16].replace("T", " ") if len(iso) >= 16 and iso[10:11] == "T" else iso
 
 
 def _job_view(data: JobDocument) -> Group:

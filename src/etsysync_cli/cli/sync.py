@@ -100,6 +100,12 @@ class _View:
             )
         if self.asking and not self.lines and job.total_products:
             return  # `approve` shows the review, then the summary, then the question
+        if self.asking and not self.lines and not self.quiet:
+            # Nothing to push, and a person is reading: what `plan` would show, so that units
+            # sold on Etsy, edits kept there and invalid products are seen per product.
+            pager = review.pager_wanted(self.pager)
+            review.print_review(self.ws, result, pager=pager, show_all=self.show_all)
+            return
         if not self.quiet and not self.lines:
             for line in review.footer_lines(result):
                 note(line)

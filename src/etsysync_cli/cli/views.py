@@ -158,3 +158,9 @@ def add_column(t: Table, header: str, *, is_id: bool = False) -> None:
         t.add_column(header, no_wrap=True, overflow="fold")
     else:
         t.add_column(header, overflow="fold")
+
+
+def short_time(iso: str) -> str:
+    """`2026-12-02T02:44:12Z` as `2026-12-02 02:44` (UTC, as every time etsysync prints): a
+    table cell that a narrow column cannot cut inside a word."""
+    return iso[:16].replace("T", " ") if len(iso) >= 16 and iso[10:11] == "T" else iso

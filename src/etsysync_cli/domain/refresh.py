@@ -305,7 +305,7 @@ def _quantity(name: str, sku: str, pushed: int, held: int, wanted: int, fields: 
             "push": fields.push_mark,
         }
         fields.held_back.append(
-            f"{sku or 'the listing'}: {target} pushed, not the store's {wanted}: units sold "
+            f"{sku or 'the listing'}: {target} on Etsy, not the store's {wanted}: units sold "
             "on Etsy since the store's number last changed are not put back"
         )
     else:
