@@ -238,3 +238,25 @@ def test_units_sold_since_the_plan_come_off_each_variant_never_below_zero() -> N
     assert [p.offerings[0].quantity for p in lowered.products] == [0, 5]
     assert taken == 1  # 2 sold, but only 1 was to be written
     assert without_sales_since(wanted, then, planned) == (wanted, 0)  # nothing sold since
+
+
+def test_a_processing_profile_changed_in_the_store_is_sent() -> None:
+    """Etsy's side of it is not compared, but the store's change since the last push is."""
+    inventory = BASE.inventory.model_copy(
+        update={
+            "products": [
+                p.model_copy(
+                    update={
+                        "offerings": [
+                            o.model_copy(update={"readiness_state_id": 42}) for o in p.offerings
+                        ]
+                    }
+                )
+                for p in BASE.inventory.products
+            ]
+        }
+    )
+    store = BASE.model_copy(update={"inventory": inventory})
+    result = reconcile(BASE, on_etsy(BASE), store, base_image_ids=[1])
+    assert result.send_inventory
+    assert not reconcile(BASE, on_etsy(BASE), BASE, base_image_ids=[1]).send_inventory

@@ -162,6 +162,9 @@ def reconcile(
     ]
     result.send_inventory = stocked and (
         inventory_key(draft.inventory) != inventory_key(etsy.inventory)
+        # The processing profile is not compared with Etsy's (inventory_key leaves it out):
+        # what the store changed since the last push is sent, as before the refresh.
+        or _processing_profiles(store.inventory) != _processing_profiles(base.inventory)
     )
     result.send_images = not images_kept and (
         _sources(base) != _sources(store) or _ids_moved(base_image_ids, etsy)
@@ -514,6 +517,10 @@ def without_sales_since(
     if not taken:
         return wanted, 0
     return wanted.model_copy(update={"products": products}), taken
+
+
+def _processing_profiles(inventory: ListingInventory) -> list[int | None]:
+    return [o.readiness_state_id for p in inventory.products for o in p.offerings]
 
 
 def _variant_id(product: InventoryProduct) -> str:
