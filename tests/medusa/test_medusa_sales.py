@@ -390,7 +390,6 @@ def test_a_server_error_after_the_retries_fails_that_sale_only(
     [
         (TEE, "NOPE", "has no variant with SKU NOPE (it has: LT-M-RST, LT-S-RST)"),
         (TEE, None, "the sale has no SKU and Medusa product prod_01TEE has 2 variants"),
-        ("prod_01GONE", "X", "Medusa product prod_01GONE no longer exists"),
     ],
 )
 def test_a_variant_that_cannot_be_found_fails_that_sale(
@@ -399,6 +398,15 @@ def test_a_variant_that_cannot_be_found_fails_that_sale(
     results = write(sale(7019, product, sku), sale(7020))
     assert outcomes(results) == ["failed", "written"]
     assert why in results[0].why
+
+
+def test_a_sale_of_a_product_deleted_from_medusa_has_no_stock_to_lower(
+    reservations: FakeReservations,
+) -> None:
+    """Not a failure, which would be retried (and make `sync` exit 3) on every run for ever."""
+    [result] = write(sale(7024, "prod_01GONE", "X"))
+    assert result.outcome == "not_tracked" and result.done
+    assert "prod_01GONE no longer exists; there is no stock to lower" in result.why
 
 
 def test_cancelling_a_sale_of_a_deleted_product_is_done(reservations: FakeReservations) -> None:

@@ -22,7 +22,8 @@ Creating a Medusa *order* instead would bring customers, addresses, payments and
 store that did not sell anything; it is more than a seller asked for.
 
 **What one sale does.** The variant is found by SKU in its product (a product with one variant
-needs none). A variant without managed inventory has nothing to lower: `not_tracked`. Each of
+needs none). A variant without managed inventory, or of a product deleted from Medusa since, has
+nothing to lower: `not_tracked`. Each of
 the variant's inventory items (a kit has several, each `required_quantity` per unit) gets one
 reservation of `quantity * required_quantity` at one stock location of the sales channel:
 `location_id`, else `medusa.stock_location_id`, else the channel's only location, else the only
@@ -191,9 +192,15 @@ class _Writer:
         try:
             variant = self._variant(sale)
         except _ProductGone:
+            # Its inventory items went with it: there is no stock left to lower, and nothing
+            # can still be held for this order. Failing would retry it (and exit 3) for ever.
             if not sale.cancelled:
-                raise
-            # Its inventory items went with it: nothing can still be held for this order.
+                return SaleWritten(
+                    sale.transaction_id,
+                    "not_tracked",
+                    f"Medusa product {sale.product_id} no longer exists; there is no stock "
+                    "to lower",
+                )
             return SaleWritten(
                 sale.transaction_id,
                 "undone",
