@@ -46,19 +46,26 @@ def _table(screen: str) -> list[str]:
     return [line for line in screen.splitlines() if line[:1] in ROWS]
 
 
+def _review_at_80(command: str, catalog: Catalog) -> tuple[str, str]:  # noqa: F811
+    """`command` (plan or sync) in an 80-column terminal: the screen, and the change column's
+    text read column by column (each table line fits the 80 columns)."""
+    code, screen = in_a_terminal(
+        [command, "--source", "file", str(catalog.path)], ETSYSYNC_PAGER="0"
+    )
+    assert code == 0, screen
+    table = _table(screen)
+    assert table and max(len(line) for line in table) <= 80, screen
+    return screen, " ".join(_column(table, -1))
+
+
 def test_update_review_at_80_columns_shows_old_and_new(cli, connected, catalog) -> None:  # noqa: F811
     _synced(cli, catalog)
     _edit_tee(catalog)
     catalog.edit("prod_demo_mug", lambda p: p["variants"][0]["prices"][0].update(amount=31))
 
-    code, screen = in_a_terminal(
-        ["plan", "--source", "file", str(catalog.path)], ETSYSYNC_PAGER="0"
-    )
-    assert code == 0, screen
+    screen, changes = _review_at_80("plan", catalog)
     table = _table(screen)
-    assert table and max(len(line) for line in table) <= 80, screen
     # Read column by column, the change column holds, whole: old → new for each change.
-    changes = " ".join(_column(table, -1))
     for said in (
         "TEE-S-IND: 38.00 → 42.00",
         "price: 28.00 → 31.00",  # the mug: one variant, so no SKU label
@@ -181,14 +188,8 @@ def test_sync_with_nothing_to_push_still_shows_what_changed_on_etsy(
     connected.seller_edit(mug, title="Speckled Stoneware Mug, Father's Day")
     connected.seller_edit(tee, sku="TEE-S-IND", quantity=1)
 
-    code, screen = in_a_terminal(
-        ["sync", "--source", "file", str(catalog.path)], ETSYSYNC_PAGER="0"
-    )
+    screen, changes = _review_at_80("sync", catalog)
 
-    assert code == 0, screen
-    table = _table(screen)
-    assert table and max(len(line) for line in table) <= 80, screen
-    changes = " ".join(_column(table, -1))
     assert "title edited on Etsy (kept): 'Speckled Stoneware Mug, Father's Day'" in changes
     assert "sold on Etsy (TEE-S-IND qty:" in changes, changes
     assert "Nothing to push" in screen and "[y/N]" not in screen
