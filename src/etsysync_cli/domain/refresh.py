@@ -519,8 +519,12 @@ def without_sales_since(
     return wanted.model_copy(update={"products": products}), taken
 
 
-def _processing_profiles(inventory: ListingInventory) -> list[int | None]:
-    return [o.readiness_state_id for p in inventory.products for o in p.offerings]
+def _processing_profiles(inventory: ListingInventory) -> list[tuple[str, str]]:
+    """Each offering's processing profile by its variant, in no particular order (as
+    inventory_key, the products' order does not count)."""
+    return sorted(
+        (_variant_id(p), str(o.readiness_state_id)) for p in inventory.products for o in p.offerings
+    )
 
 
 def _variant_id(product: InventoryProduct) -> str:
