@@ -62,8 +62,7 @@ def _read_line(read: SalesReadReport) -> str:
     line = (
         f"Read from Etsy since {read.window_start}: {read.new} new, {read.cancelled} cancelled, "
         f"{read.updated} changed, {read.skipped_unlinked} skipped (listings not linked to a "
-        f"product) "
-        f"({read.requests} request{'s' if read.requests != 1 else ''})."
+        f"product) ({read.requests} request{'s' if read.requests != 1 else ''})."
     )
     if read.unreadable:
         line += f" {read.unreadable} receipt(s) could not be read."

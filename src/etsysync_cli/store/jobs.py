@@ -575,7 +575,8 @@ def _close_pending(
 
 def statuses_after_pending_plans(store: Store, account_id: int) -> dict[str, LinkStatus]:
     """The status each link that a plan awaiting confirm staged goes back to when a newer plan
-    replaces that plan (`_close_pending`), for the links it still owns.
+    replaces that plan (`_close_pending`), for the links it still owns: the test of
+    `links.restore` (pending, at the revision the plan wrote), in one query for them all.
 
     A plan reads Etsy before it stages, so before the older plan is closed: those links are
     `pending` then, though nothing was pushed since their last push finished. Etsy's side of

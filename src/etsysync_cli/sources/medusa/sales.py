@@ -23,9 +23,9 @@ store that did not sell anything; it is more than a seller asked for.
 
 **What one sale does.** The variant is found by SKU in its product (a product with one variant
 needs none). A variant without managed inventory, or of a product deleted from Medusa since, has
-nothing to lower: `not_tracked`. Each of
-the variant's inventory items (a kit has several, each `required_quantity` per unit) gets one
-reservation of `quantity * required_quantity` at one stock location of the sales channel:
+nothing to lower: `not_tracked`. Each of the variant's inventory items (a kit has several,
+each `required_quantity` per unit) gets one reservation of `quantity * required_quantity` at
+one stock location of the sales channel:
 `location_id`, else `medusa.stock_location_id`, else the channel's only location, else the only
 one of them that stocks every item of the variant; otherwise the sale fails and names the
 choices. Medusa refuses a reservation beyond what is available (the units were also sold in
