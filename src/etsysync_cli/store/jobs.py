@@ -120,10 +120,16 @@ class Stager:
     _read: dict[str, links.Link | None] = field(default_factory=dict)
     _rows: list[dict[str, Any]] = field(default_factory=list)  # items not yet written
     _new_links: list[str] = field(default_factory=list)  # pending links not yet written
+    # The products that had a link as staging began: the others are not looked up (a first
+    # plan of 100,000 products spent a twentieth of its time finding no link, one at a time).
+    linked: set[str] = field(default_factory=set)
 
     def link(self, product_id: str) -> LinkSnapshot | None:
         if product_id in self.seen:
             self.flush()  # the same id twice in the source: its first link must be read
+        elif product_id not in self.linked:
+            self._read[product_id] = None
+            return None
         link = links.get(self.store, self.account_id, product_id)
         self._read[product_id] = link
         return link.snapshot() if link else None
@@ -131,6 +137,8 @@ class Stager:
     def _previous(self, product_id: str) -> links.Link | None:
         if product_id in self._read:
             return self._read.pop(product_id)
+        if product_id not in self.linked and product_id not in self.seen:
+            return None
         return links.get(self.store, self.account_id, product_id)
 
     def add(self, item: PlannedItem) -> None:
@@ -295,6 +303,7 @@ def stage(
             [transaction_id, account_id],
         )
         stager = Stager(store, int(job_id), account_id, bool(options.get("prune")))
+        stager.linked = links.product_ids(store, account_id)
         yield stager
         stager.flush()
         db.table("sync_jobs").update(
@@ -544,11 +553,13 @@ def _close_pending(
     superseded_by: str | None = None,
 ) -> None:
     job = find_job(store, transaction_id)
-    restored = kept = 0
+    # The links the plan created go in one statement: one restore each was a tenth of a large
+    # plan that replaced another.
+    restored, kept = links.restore_new(store, job.account_id, job.id)
     staged = store.db.execute(
         "SELECT product_id, previous_link, link_revision FROM plan_items "
-        "WHERE job_id = ? AND previous_link IS NOT NULL",
-        [job.id],
+        "WHERE job_id = ? AND previous_link IS NOT NULL AND previous_link != ?",
+        [job.id, links.ABSENT],
     ).fetchall()
     for product_id, previous, revision in staged:
         # Plans staged before link revisions existed (revision NULL) own links still at 0.

@@ -219,6 +219,14 @@ def linked(store: Store, account_id: int) -> Iterator[Link]:
         yield Link.from_row(row)
 
 
+def product_ids(store: Store, account_id: int) -> set[str]:
+    """Every product that has a link in this shop, with a listing or not."""
+    rows = store.conn.execute(
+        "SELECT product_id FROM product_links WHERE account_id = ?", [account_id]
+    )
+    return {str(row[0]) for row in rows}
+
+
 def linked_ids(store: Store, account_id: int) -> list[str]:
     """The product ids of `linked`, in the same order."""
     return [
@@ -391,6 +399,23 @@ def restore(store: Store, account_id: int, product_id: str, staged: Staged) -> b
         columns = {k: v for k, v in previous.items() if k not in ("account_id", "product_id")}
         _update(store, before, columns)
         return True
+
+
+def restore_new(store: Store, account_id: int, job_id: int) -> tuple[int, int]:
+    """`restore` of every link that the plan `job_id` created (staged as `NEW`), in one
+    statement: deleted where the plan still owns it. Returns (restored, kept)."""
+    check(Change.RESTORED, P, None)
+    wanted = [job_id, ABSENT]
+    staged = "FROM plan_items WHERE job_id = ? AND previous_link = ?"
+    (created,) = store.conn.execute(f"SELECT COUNT(*) {staged}", wanted).fetchone()
+    if not created:
+        return 0, 0
+    cursor = store.conn.execute(
+        "DELETE FROM product_links WHERE account_id = ? AND sync_status = 'pending' "
+        f"AND (product_id, revision) IN (SELECT product_id, COALESCE(link_revision, 0) {staged})",
+        [account_id, *wanted],
+    )
+    return cursor.rowcount, created - cursor.rowcount
 
 
 def abandon(store: Store, account_id: int, product_id: str, why: str) -> None:
