@@ -2,4 +2,5 @@
 
 from etsysync_cli.cli.main import run
 
-run()
+if __name__ == "__main__":  # not when a worker process of a plan imports it (spawn)
+    run()

@@ -367,3 +367,27 @@ def test_field_diffs_are_symmetric(a: str, b: str) -> None:
     one, other = draft(title=a), draft(title=b)
     assert diff_drafts(one, other) == diff_drafts(other, one)
     assert diff_drafts(one, other)[1] == ([] if a == b else ["title"])
+
+
+def test_the_changes_staged_of_a_quiet_item_read_back_as_in_full() -> None:
+    """Staging writes the changes of an item with nothing but warnings from a template (issue
+    17): read back, it is what the full encoding gives, quotes and all."""
+    import json
+
+    from etsysync_cli.domain.planner import PlannedItem
+    from etsysync_cli.store.jobs import _changes_json
+
+    item = PlannedItem("p", "t", Action.CREATE, warnings=['tag "a" & \\ b', "é"])
+    full = {
+        "changes": [],
+        "fields": [],
+        "warnings": item.warnings,
+        "etsy_state": None,
+        "etsy_changes": [],
+        "sold_on_etsy": 0,
+        "etsy_quantities": None,
+        "diff": [],
+    }
+    assert json.loads(_changes_json(item)) == full
+    item.sold_on_etsy = 2
+    assert json.loads(_changes_json(item)) == {**full, "sold_on_etsy": 2}

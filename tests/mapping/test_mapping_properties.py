@@ -182,7 +182,8 @@ variants = st.fixed_dictionaries(
         "prices": st.lists(prices, max_size=4),
     },
     optional={
-        "sku": st.one_of(st.none(), texts),
+        # a SKU two variants share must come out invalid, never as a draft
+        "sku": st.one_of(st.none(), texts, st.sampled_from(["SKU-1", "SKU-2"])),
         "title": st.one_of(st.none(), texts),
         "manage_inventory": st.one_of(st.none(), st.booleans()),
         "inventory_quantity": quantities,
@@ -281,7 +282,7 @@ def plausible_products(draw: st.DrawFn) -> dict[str, Any]:
         currency = draw(st.sampled_from(["eur", "eur", "eur", "usd"]))
         variant_list.append(
             {
-                "sku": draw(st.sampled_from([None, f"SKU-{index}", "SAME"])),
+                "sku": draw(st.sampled_from([None, f"SKU-{index}", "SAME", "SAME"])),
                 "options": dict(zip(dims, combo, strict=True)),
                 "prices": [{"amount": amount, "currency_code": currency, "rules": {}}],
                 **stock,

@@ -55,6 +55,9 @@ from etsysync_cli.domain.variations import (
 class MappedListing:
     draft: ListingDraft
     warnings: list[str] = field(default_factory=list)
+    # The draft's fingerprint and JSON, when already known (flows/prepare_pool.py).
+    fingerprint: str | None = None
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,20 +156,22 @@ _ZERO_DECIMAL = frozenset(
     | {"VUV", "XAF", "XOF", "XPF"}
 )
 _HUGE = Decimal(10) ** 12  # far above Etsy's maximum; keeps decimal arithmetic bounded
+_WHOLE, _CENT, _X99, _X95 = Decimal(1), Decimal("0.01"), Decimal("0.99"), Decimal("0.95")
 
 
 def apply_pricing(amount: Decimal, defaults: ListingDefaults, currency: str) -> Decimal:
     """Store price → Etsy price: markup, then to the cent (half up), then the rounding rule."""
     if not -_HUGE < amount < _HUGE:
         return amount  # absurd; the price rule reports it
-    step = Decimal(1) if currency.upper() in _ZERO_DECIMAL else Decimal("0.01")
-    value = (amount * (100 + defaults.price_markup_percent) / 100).quantize(step, ROUND_HALF_UP)
+    step = _WHOLE if currency.upper() in _ZERO_DECIMAL else _CENT
+    markup = defaults.price_markup_percent
+    value = (amount * (100 + markup) / 100 if markup else amount).quantize(step, ROUND_HALF_UP)
     rounding = defaults.price_rounding
     if rounding == "none" or value <= 0:  # a price of 0 stays 0 so that it is reported
         return value
     if rounding == "whole" or step == 1:
         return value.to_integral_value(ROUND_CEILING).quantize(step)
-    ending = Decimal("0.99") if rounding == "x.99" else Decimal("0.95")
+    ending = _X99 if rounding == "x.99" else _X95
     candidate = value.to_integral_value(ROUND_FLOOR) + ending
     return (candidate if candidate >= value else candidate + 1).quantize(step)
 
@@ -252,13 +257,22 @@ def _cap_total(quantities: list[int]) -> int | None:
 def _varies_on(keys: list[tuple[str, ...]], values: list[object], ids: list[int]) -> list[int]:
     """The property ids a value varies on: none, the one that determines it, or all of them
     (Etsy accepts exactly these three shapes)."""
-    if len(set(values)) <= 1:
+    if len(values) <= 1 or len(set(values)) <= 1:
         return []
     for position, property_id in enumerate(ids):
         seen: dict[str, object] = {}
         if all(seen.setdefault(key[position], v) == v for key, v in zip(keys, values, strict=True)):
             return [property_id]
     return list(ids)
+
+
+# Settings a product's metadata may give as text, and its keys for each (the first found wins).
+_TEXT_SETTINGS = (
+    ("who_made", ("etsy_who_made", "who_made")),
+    ("when_made", ("etsy_when_made", "when_made")),
+    ("type", ("etsy_type",)),
+    ("state", ("etsy_state",)),
+)
 
 
 @dataclass
@@ -369,10 +383,15 @@ class _Mapper:
                 else:
                     s[name] = number
                     self.reasons += rules.id_reasons(f"metadata {key}", number)
+            else:  # the configuration refuses ids below 1, not ids beyond Etsy's int64
+                self.reasons += rules.id_reasons(f"listing.{name}", s[name])
         # etsy_who_made wins over the plain who_made some stores already keep
-        for name in ("who_made", "when_made", "type", "state"):
-            keys = [f"etsy_{name}", name] if name in ("who_made", "when_made") else [f"etsy_{name}"]
-            found = next((k for k in keys if self.meta.get(k) is not None), None)
+        for name, keys in _TEXT_SETTINGS:
+            found = None
+            for key in keys:
+                if self.meta.get(key) is not None:
+                    found = key
+                    break
             if found is not None:
                 value = self.meta[found]
                 if isinstance(value, str):
@@ -503,8 +522,8 @@ class _Mapper:
         too_long: list[str] = []
         for raw in override if override is not None else self.product.tags:
             tag = _line(raw).replace("\u2019", "'")  # a typographic apostrophe is not accepted
-            if drop and tag and rules.tag_fixed(tag) != tag:
-                fixed = rules.tag_fixed(tag)
+            fixed = rules.tag_fixed(tag) if drop and tag else tag
+            if fixed != tag:
                 self.warnings.append(
                     f"tag '{_shown(tag)}' is sent as '{fixed}' (Etsy takes only letters, digits, "
                     "spaces, - and ' in tags)"
@@ -676,6 +695,12 @@ class _Mapper:
                     f"({' / '.join(line.values)})"
                 )
             combos.setdefault(line.values, line.label)
+        skus = Counter(line.sku for line in lines if line.sku)
+        for sku, n in sorted(skus.items()):
+            if n > 1:
+                self.reasons.append(
+                    f"SKU {sku} is on {n} variants; each variant needs its own (or none)"
+                )
         cap = _cap_total([line.quantity for line in lines])
         if cap is None:
             self.reasons.append(

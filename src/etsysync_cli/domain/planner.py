@@ -123,6 +123,16 @@ class PlannedItem:
     verified: bool = False  # read on Etsy: the listing holds what the store wants
     # For updates: each change with its old and new value, for the review (domain/diff.py).
     diff: list[FieldChange] = field(default_factory=list)
+    # A draft's JSON already written, and the draft it was written of (flows/prepare_pool.py).
+    written: tuple[ListingDraft, str] | None = field(default=None, repr=False)
+
+    def payload(self) -> str | None:
+        """The draft as JSON, as staged: the reviewed payload."""
+        if self.draft is None:
+            return None
+        if self.written is not None and self.written[0] is self.draft:
+            return self.written[1]
+        return self.draft.model_dump_json()
 
     @property
     def etsy_differs(self) -> list[str]:
@@ -196,7 +206,8 @@ def _plan_product(
         draft.title,
         Action.CREATE,
         draft=draft,
-        fingerprint=draft_fingerprint(draft),
+        fingerprint=mapped.fingerprint or draft_fingerprint(draft),
+        written=(draft, mapped.payload) if mapped.payload is not None else None,
         source_fingerprint=source_fingerprint,
         warnings=list(mapped.warnings),
     )

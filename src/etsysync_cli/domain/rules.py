@@ -258,6 +258,10 @@ def has_control(text: str) -> bool:
 
 
 def _spaced(text: str, chars: CharRule) -> str:
+    if not chars.refused(text):
+        # Nothing to mend (each rule refuses control and invisible characters): the common
+        # case, one set difference.
+        return " ".join(text.split())
     if has_control(text):
         return text  # not mended: the rule's reason names it (see without_invisible)
     return " ".join(chars.spaced(without_invisible(text)).split())
@@ -302,13 +306,13 @@ def material_reasons(materials: Sequence[str]) -> list[str]:
 
 def price_reasons(price: Decimal, currency: str, *, label: str = "price") -> list[str]:
     """Etsy's bounds are in USD; offline we apply the same numbers in the shop's currency."""
+    if PRICE_MIN <= price <= PRICE_MAX:
+        return []
     number = f"{price:,.2f}" if abs(price) < 10**15 else f"{price:.2E}"
     shown = f"{number} {currency.upper()}"
     if price < PRICE_MIN:
         return [f"{label} is {shown}; Etsy's minimum is {PRICE_MIN} (USD 0.20 or equivalent)"]
-    if price > PRICE_MAX:
-        return [f"{label} is {shown}; Etsy's maximum is {PRICE_MAX:,} (USD)"]
-    return []
+    return [f"{label} is {shown}; Etsy's maximum is {PRICE_MAX:,} (USD)"]
 
 
 def offering_quantity_reasons(quantity: int, *, label: str = "quantity") -> list[str]:

@@ -18,6 +18,9 @@ from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
 from etsysync_cli.domain.rules import when_made_choices
 from etsysync_cli.errors import ConfigError
 
+# The listing settings that name one of the shop's profiles.
+PROFILE_SETTINGS = ("shipping_profile_id", "return_policy_id", "readiness_state_id")
+
 
 @dataclass(frozen=True)
 class Choice:

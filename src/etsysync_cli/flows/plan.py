@@ -21,25 +21,20 @@ from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.mapping import InvalidListing, MappedListing, map_product
-from etsysync_cli.domain.product import BadProduct, ProductResult
-from etsysync_cli.domain.product import fingerprint as source_fingerprint
+from etsysync_cli.domain.product import ProductResult
 from etsysync_cli.domain.shop import (
-    PARTNER_METADATA,
-    ShopProfiles,
     fill_defaults,
-    partner_reasons,
-    profile_reasons,
-    taxonomy_reasons,
 )
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.etsy.taxonomy import variation_lookup
-from etsysync_cli.flows import adopt
+from etsysync_cli.flows import adopt, prepare, prepare_pool
+from etsysync_cli.flows.prepare import image_problems as image_problems
+from etsysync_cli.flows.prepare import shop_problems as shop_problems
 from etsysync_cli.flows.refresh import EtsyFlags as EtsyFlags
 from etsysync_cli.flows.refresh import EtsyReader
-from etsysync_cli.flows.shop import PROFILE_SETTINGS, shop_profiles, taxonomy_ids
-from etsysync_cli.push.loading import ImagePolicy, local_problem, url_problem
+from etsysync_cli.flows.shop import shop_profiles, taxonomy_ids
+from etsysync_cli.push.loading import ImagePolicy
 from etsysync_cli.reports import PlanDocument, PlanItem
 from etsysync_cli.sources import SourceSpec as SourceSpec
 from etsysync_cli.sources import read_source
@@ -114,7 +109,12 @@ def plan(
                     f"Plan {closed.transaction_id} had stopped part-way ({closed.status}); "
                     "the new plan replaces it."
                 )
-        return _plan(settings, store, session, spec, options, today=today, read=read)
+        pooled = read is None and spec.kind == "file"
+        catalog = Path(spec.location) if pooled else None
+        with prepare_pool.started(catalog, settings.source.workers) as workers:
+            return _plan(
+                settings, store, session, spec, options, today=today, read=read, workers=workers
+            )
 
 
 def _plan(
@@ -126,6 +126,7 @@ def _plan(
     *,
     today: date | None,
     read: Callable[[SourceSpec], Iterator[ProductResult]] | None,
+    workers: prepare_pool.Workers | None,
 ) -> PlanResult:
     account = session.account
     profiles = shop_profiles(session, store)
@@ -148,8 +149,6 @@ def _plan(
         "include_drafts": options.include_drafts,
         "source_filters": options.source_filters,
     }
-    if read is None:
-        read = _reader(settings, spec, options)
     etsy = EtsyReader(settings, store, session, options.etsy)
     # The confirm-time safety net (a listing deleted between plan and confirm) follows it too.
     job_options["recreate_deleted"] = etsy.policy.recreate_deleted
@@ -163,53 +162,50 @@ def _plan(
     ) as stager:
         taken = unreadable = 0
         sku_owners: dict[str, str] = {}  # a SKU on two products: said, not refused
-        for result in read(spec):
+        context = prepare.Context(
+            currency=currency,
+            defaults=defaults,
+            today=today or date.today(),
+            profiles=profiles,
+            categories=categories,
+            images=images,
+            wanted=frozenset(wanted),
+            include_drafts=options.include_drafts,
+        )
+        if workers is not None:
+            entries = workers.prepared(context, properties)
+        else:
+            entries = prepare.prepared(
+                (read or _reader(settings, spec, options))(spec), context, properties
+            )
+        for entry in entries:
             if options.limit is not None and taken >= options.limit:
                 break
-            if isinstance(result, BadProduct):
-                key = result.ref
-                unreadable += key == result.where  # not even an id could be read
-                if wanted and key not in wanted:
+            key = entry.key
+            if entry.bad is not None:
+                unreadable += key == entry.bad.where  # not even an id could be read
+                if entry.unwanted:
                     continue
                 item = planner.PlannedItem(
                     key,
-                    result.title or key,
+                    entry.title,
                     Action.INVALID,
-                    reasons=[f"{result.where}: {r}" for r in result.reasons],
+                    reasons=[f"{entry.bad.where}: {r}" for r in entry.bad.reasons],
                 )
             else:
-                key = result.key
-                if wanted and key not in wanted and result.handle not in wanted:
+                if entry.unwanted:
                     continue
-                listed = ("published", "draft") if options.include_drafts else ("published",)
-                if result.status not in listed or result.is_giftcard:
+                if entry.skipped:
                     skipped += 1
                     stager.seen.add(key)  # still in the store: not an orphan
                     continue
-                mapped = map_product(
-                    result,
-                    currency=currency,
-                    defaults=defaults,
-                    today=today,
-                    variation_properties=properties,
-                )
-                if isinstance(mapped, MappedListing):
-                    problems = image_problems(mapped.draft, images)
-                    problems += shop_problems(mapped.draft, result.meta, profiles, categories)
-                    problems += partner_reasons(
-                        mapped.draft,
-                        profiles.production_partners,
-                        from_metadata=result.meta.get(PARTNER_METADATA) is not None,
-                        today=today or date.today(),
-                    )
-                    if problems:
-                        mapped = InvalidListing(problems, mapped.warnings)
+                assert entry.mapped is not None
                 snapshot = stager.link(key)
                 item = planner.plan_product(
                     key,
-                    result.title,
-                    mapped,
-                    source_fingerprint(result),
+                    entry.title,
+                    entry.mapped,
+                    entry.source_fingerprint,
                     snapshot,
                     etsy.side(snapshot),
                 )
@@ -364,35 +360,6 @@ def image_policy(settings: Settings, source: str) -> ImagePolicy:
         allow_private_urls=settings.images.allow_private_urls,
         download_seconds=settings.images.download_seconds,
     )
-
-
-def shop_problems(
-    draft: ListingDraft,
-    meta: dict[str, Any],
-    profiles: ShopProfiles,
-    categories: set[int] | None,
-) -> list[str]:
-    """What Etsy would refuse because the shop (or Etsy) has no such id: the profiles, the
-    category. Each reason says whether the id came from the product's metadata or a setting."""
-    overridden = {name for name in PROFILE_SETTINGS if meta.get(f"etsy_{name}") is not None}
-    found = profile_reasons(draft, profiles, from_metadata=overridden)
-    found += taxonomy_reasons(
-        draft.taxonomy_id, categories, from_metadata=meta.get("etsy_taxonomy_id") is not None
-    )
-    return found
-
-
-def image_problems(draft: ListingDraft, policy: ImagePolicy) -> list[str]:
-    """What is wrong with a draft's images before anything is loaded (plan time)."""
-    found = []
-    for position, ref in enumerate(draft.images, start=1):
-        if ref.is_remote:
-            problem = url_problem(ref.source, policy)
-        else:
-            problem = local_problem(ref.source, policy)
-        if problem is not None:
-            found.append(f"image {position}: {problem}")
-    return found
 
 
 def _reader(

@@ -9,7 +9,7 @@ from pathlib import Path
 from etsysync_cli.accounts.session import Session, open_session
 from etsysync_cli.clock import utcnow
 from etsysync_cli.config import Settings
-from etsysync_cli.domain.shop import Choice, ShopProfiles
+from etsysync_cli.domain.shop import PROFILE_SETTINGS, Choice, ShopProfiles
 from etsysync_cli.errors import EtsyConnectionError, EtsyRateLimitError, EtsyServerError
 from etsysync_cli.etsy import taxonomy
 from etsysync_cli.etsy.models import TaxonomyNode
@@ -82,7 +82,6 @@ def taxonomy_ids(settings: Settings, session: Session, store: Store) -> set[int]
     return {entry.id for entry in entries}
 
 
-PROFILE_SETTINGS = ("shipping_profile_id", "return_policy_id", "readiness_state_id")
 PARTNER_SETTING = "production_partner_ids"
 
 

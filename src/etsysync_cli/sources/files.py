@@ -203,12 +203,19 @@ def _utf8_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
 
 
 def parse_jsonl(
-    lines: Iterable[str | bytes], *, base_dir: Path, name: str
+    lines: Iterable[str | bytes],
+    *,
+    base_dir: Path,
+    name: str,
+    start: int = 1,
+    first: bool = True,
 ) -> Iterator[ProductResult]:
     """Products from JSON Lines, consuming `lines` lazily. A line that is not valid JSON is a
-    BadProduct, unless the file opens like a JSON document (then the whole file is wrong)."""
-    first = True
-    for number, data in enumerate(lines, 1):
+    BadProduct, unless the file opens like a JSON document (then the whole file is wrong).
+
+    `start`: the line number of the first of `lines`; `first`: whether no line before them
+    held anything (a run of lines read apart from the file's opening, flows/prepare_pool.py)."""
+    for number, data in enumerate(lines, start):
         where = f"line {number}"
         try:
             line = _decode(data, number).rstrip("\r\n")

@@ -123,6 +123,7 @@ class Stager:
     # The products that had a link as staging began: the others are not looked up (a first
     # plan of 100,000 products spent a twentieth of its time finding no link, one at a time).
     linked: set[str] = field(default_factory=set)
+    _now: str = ""  # the time the items of the batch are written with
 
     def link(self, product_id: str) -> LinkSnapshot | None:
         if product_id in self.seen:
@@ -158,7 +159,9 @@ class Stager:
         # counted apart from the orphans it only reports: the review shows them as such.
         counted = "deactivate" if item.action == Action.ORPHANED and self.prune else item.action
         self.counts[counted] = self.counts.get(counted, 0) + 1
-        now = isoformat(utcnow())
+        if not self._rows:  # one time for a batch: reading the clock per item showed
+            self._now = isoformat(utcnow())
+        now = self._now
         staged = None
         if item.pushes or (item.action == Action.ORPHANED and self.prune):
             self.pushable += 1
@@ -191,19 +194,8 @@ class Stager:
             "product_id": item.product_id,
             "action": str(item.action),
             "title": item.title,
-            "payload": item.draft.model_dump_json() if item.draft else None,
-            "changes": json.dumps(
-                {
-                    "changes": item.changes,
-                    "fields": item.changed_fields,
-                    "warnings": item.warnings,
-                    "etsy_state": item.etsy_state,
-                    "etsy_changes": [change.to_dict() for change in item.etsy_changes],
-                    "sold_on_etsy": item.sold_on_etsy,
-                    "etsy_quantities": item.etsy_quantities or None,
-                    "diff": [change.to_dict() for change in item.diff],
-                }
-            ),
+            "payload": item.payload(),
+            "changes": _changes_json(item),
             "reasons": json.dumps(item.reasons),
             "fingerprint": item.fingerprint,
             "source_fingerprint": item.source_fingerprint,
@@ -248,6 +240,41 @@ class Stager:
         if rows and rows[0][1] is None:
             return str(rows[0][0])
         return None
+
+
+def _changes_json(item: PlannedItem) -> str:
+    """What the review shows of an item besides its payload, as JSON (`plan_document` reads
+    it back)."""
+    if not (
+        item.changes
+        or item.changed_fields
+        or item.etsy_state is not None
+        or item.etsy_changes
+        or item.sold_on_etsy
+        or item.etsy_quantities
+        or item.diff
+    ):
+        # Most items of a large plan (every create, every unchanged product): only their
+        # warnings to write. Encoding the whole dict was a twentieth of staging them.
+        return _QUIET_CHANGES.replace("WARNINGS", json.dumps(item.warnings), 1)
+    return json.dumps(
+        {
+            "changes": item.changes,
+            "fields": item.changed_fields,
+            "warnings": item.warnings,
+            "etsy_state": item.etsy_state,
+            "etsy_changes": [change.to_dict() for change in item.etsy_changes],
+            "sold_on_etsy": item.sold_on_etsy,
+            "etsy_quantities": item.etsy_quantities or None,
+            "diff": [change.to_dict() for change in item.diff],
+        }
+    )
+
+
+_QUIET_CHANGES = (
+    '{"changes": [], "fields": [], "warnings": WARNINGS, "etsy_state": null, '
+    '"etsy_changes": [], "sold_on_etsy": 0, "etsy_quantities": null, "diff": []}'
+)
 
 
 @contextmanager
