@@ -110,7 +110,7 @@ class SourceSettings(_Section):
         ge=0,
         le=32,
         description="Worker processes that read and map a JSON Lines catalog during a plan: "
-        "0 starts one per CPU for a file of 10 MB or more when the machine has several; 1 "
+        "0 starts one per CPU for a file of 4 MB or more when the machine has several; 1 "
         "reads and maps in the plan's own process; 2 or more start that many for any size.",
     )
 

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from etsysync_cli.domain import canonical as canon
@@ -279,13 +280,19 @@ _TEXT_SETTINGS = (
 class _Line:
     """One variant on its way to an inventory product."""
 
-    label: str
+    variant: Variant
+    index: int
     values: tuple[str, ...]  # one per variation dimension
     sku: str
     price: Decimal | None  # None: no usable base price (reported)
     quantity: int
     ambiguous: bool = False  # several base prices in the currency (reported)
     complete: bool = True  # False: a variation value is missing (reported)
+
+    @cached_property
+    def label(self) -> str:
+        """How the seller is told which variant (made only for a message or a tie)."""
+        return _label(self.variant, self.index)
 
 
 # --- the mapper ----------------------------------------------------------------------------------
@@ -687,14 +694,14 @@ class _Mapper:
         third = None
         if len(dims) == rules.VARIATIONS_MAX:
             third = self._third_variation(dims[2], distinct[2], settings["taxonomy_id"])
-        combos: dict[tuple[str, ...], str] = {}
+        combos: dict[tuple[str, ...], _Line] = {}
         for line in lines:
             if dims and line.values in combos:
                 self.reasons.append(
-                    f"variants {combos[line.values]} and {line.label} have the same options "
+                    f"variants {combos[line.values].label} and {line.label} have the same options "
                     f"({' / '.join(line.values)})"
                 )
-            combos.setdefault(line.values, line.label)
+            combos.setdefault(line.values, line)
         skus = Counter(line.sku for line in lines if line.sku)
         for sku, n in sorted(skus.items()):
             if n > 1:
@@ -714,11 +721,11 @@ class _Mapper:
                 f"stock adds up to {sum(ln.quantity for ln in lines)}; Etsy allows "
                 f"{rules.QUANTITY_MAX} per listing, so each variant shows at most {cap}"
             )
-        lines.sort(
+        lines.sort(  # (a label is made only for a tie)
             key=lambda ln: (
                 tuple(self._value_order(d, v) for d, v in zip(dims, ln.values, strict=True)),
                 ln.sku,
-                ln.label,
+                ln.index,
             )
         )
         return self._build_inventory(lines, dims, cap, settings["readiness_state_id"], third)
@@ -747,19 +754,20 @@ class _Mapper:
         return found
 
     def _variant_line(self, variant: Variant, index: int, dims: list[str]) -> _Line:
-        label = _label(variant, index)
         chosen = {_line(o.title or ""): _line(o.value) for o in variant.options}
         for dim in dims:
             if dim not in chosen:
-                self.reasons.append(f"variant {label} has no value for option '{dim}'")
+                which = _label(variant, index)
+                self.reasons.append(f"variant {which} has no value for option '{dim}'")
         complete = all(dim in chosen for dim in dims)
         price: Decimal | None = None
         amounts = base_prices(variant, self.currency)
         ambiguous = len(amounts) > 1
         if ambiguous:
             shown = ", ".join(str(a) for a in amounts)
+            which = _label(variant, index)
             self.reasons.append(
-                f"variant {label} has several base prices in {self.currency} ({shown}); etsysync "
+                f"variant {which} has several base prices in {self.currency} ({shown}); etsysync "
                 "cannot tell which applies (are the price rules missing from the data?)"
             )
         elif amounts:
@@ -768,13 +776,15 @@ class _Mapper:
         if quantity is None:
             quantity = self.defaults.default_quantity
         if quantity > rules.QUANTITY_MAX:
+            which = _label(variant, index)
             self.warnings.append(
-                f"variant {label}: stock {quantity} is listed as {rules.QUANTITY_MAX} "
+                f"variant {which}: stock {quantity} is listed as {rules.QUANTITY_MAX} "
                 "(Etsy's maximum)"
             )
             quantity = rules.QUANTITY_MAX
         return _Line(
-            label=label,
+            variant=variant,
+            index=index,
             values=tuple(chosen.get(d, "") for d in dims),
             sku=_line(variant.sku or ""),
             price=price,
@@ -795,7 +805,7 @@ class _Mapper:
             for line in missing:
                 self.reasons.append(f"variant {line.label} has no price in {self.currency}")
         for line in lines:
-            if line.price is not None:
+            if line.price is not None and rules.price_reasons(line.price, self.currency):
                 label = "price" if len(lines) == 1 else f"price of variant {line.label}"
                 self.reasons += rules.price_reasons(line.price, self.currency, label=label)
 

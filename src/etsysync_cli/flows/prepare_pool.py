@@ -49,7 +49,7 @@ from etsysync_cli.sources.files import JSONL_SUFFIXES, parse_jsonl
 
 RUN_LINES = 250  # lines a worker prepares at a time
 RUNS_AHEAD = 4  # runs handed out per worker before the plan takes one back
-AUTO_MIN_BYTES = 10 * 1024 * 1024  # below this, starting workers costs more than it saves
+AUTO_MIN_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
 
 
 def workers_for(path: Path, setting: int) -> int:
@@ -164,14 +164,15 @@ class _Worker:
         return sent
 
     def stop(self) -> None:
+        """End the worker: its stdin closes, and what it was still to write has no reader."""
         self.runs.put(None)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         try:
-            self.process.wait(timeout=0 if self.process.poll() is not None else 0.5)
+            self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 def _runs(file: IO[bytes], path: Path) -> Iterator[tuple[int, list[bytes], bool]]:
@@ -216,15 +217,18 @@ def serve() -> None:
     """A worker's life: a start message, then runs of lines until its stdin ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the plan's to handle
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    _, context, base_dir, name = pickle.load(stdin)
-    while True:
-        try:
+    try:
+        _, context, base_dir, name = pickle.load(stdin)
+        while True:
             start, lines, first = pickle.load(stdin)
-        except EOFError:
-            return
-        sent = _prepare_run(context, Path(base_dir), name, start, lines, first)
-        pickle.dump(sent, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
+            sent = _prepare_run(context, Path(base_dir), name, start, lines, first)
+            pickle.dump(sent, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+            stdout.flush()
+    except (EOFError, BrokenPipeError):
+        # The plan is done with this worker (or gone): nothing more to read or to tell.
+        # What is left in stdout's buffer goes nowhere at exit, rather than into a closed pipe
+        # with a traceback (the Python documentation's way, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
 
 
 class _NeedsEtsy(Exception):
