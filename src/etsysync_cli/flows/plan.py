@@ -22,9 +22,7 @@ from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
 from etsysync_cli.domain.listing import ListingDraft
 from etsysync_cli.domain.product import ProductResult
-from etsysync_cli.domain.shop import (
-    fill_defaults,
-)
+from etsysync_cli.domain.shop import fill_defaults
 from etsysync_cli.domain.statuses import Action
 from etsysync_cli.errors import PlanRefusedError
 from etsysync_cli.etsy.taxonomy import variation_lookup

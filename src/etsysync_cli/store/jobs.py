@@ -159,7 +159,7 @@ class Stager:
         # counted apart from the orphans it only reports: the review shows them as such.
         counted = "deactivate" if item.action == Action.ORPHANED and self.prune else item.action
         self.counts[counted] = self.counts.get(counted, 0) + 1
-        if not self._rows:  # one time for a batch: reading the clock per item showed
+        if not self._rows:  # the clock read once a batch: once an item showed in a profile
             self._now = isoformat(utcnow())
         now = self._now
         staged = None
