@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import etsysync_process, simple_product
+from tests.sync.test_plan_workers import catalog_workers
 
 WAIT = 30.0  # seconds; generous bounds, never reached when things work
 
@@ -24,22 +25,6 @@ def big_catalog(folder: Path, products: int = 3000) -> Path:
         for n in range(products):
             file.write(json.dumps(simple_product(f"prod_{n}", f"Bowl {n}", f"B-{n}")) + "\n")
     return path
-
-
-def workers_of(home: Path) -> list[int]:
-    """The catalog workers started for the app home `home` (its path is in their environment)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"prepare_pool" in cmdline and f"ETSYSYNC_HOME={home}".encode() in environ:
-            found.append(int(entry.name))
-    return found
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
@@ -58,14 +43,14 @@ def test_a_stopped_plan_leaves_no_worker_behind(
         "plan", "--source", "file", str(path), env={"ETSYSYNC_SOURCE_WORKERS": "2"}
     )
     try:
-        wait_until(lambda: len(workers_of(app_home)) == 2, "the plan's two workers")
+        wait_until(lambda: len(catalog_workers(app_home)) == 2, "the plan's two workers")
         os.kill(process.pid, how)
         _out, err = process.communicate(timeout=WAIT)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    wait_until(lambda: workers_of(app_home) == [], "the workers to end")
+    wait_until(lambda: catalog_workers(app_home) == [], "the workers to end")
     if how == signal.SIGINT:
         assert process.returncode == 130, err
         assert "Traceback" not in err, err

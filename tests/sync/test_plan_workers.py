@@ -54,25 +54,24 @@ def planned(cli: Any, path: Path, workers: int, *args: str) -> tuple[int, dict[s
     return result.exit_code, document
 
 
-def workers_left() -> list[int]:
-    """Worker processes of this test process still running."""
-    left = []
+def catalog_workers(home: Path) -> list[int]:
+    """The catalog workers running for the app home `home` (its path is in their environment)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
             cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes()
         except OSError:
             continue
-        parent = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("PPid:"))
-        if parent == os.getpid() and b"prepare_pool" in cmdline:
-            left.append(int(entry.name))
-    return left
+        if b"prepare_pool" in cmdline and f"ETSYSYNC_HOME={home}".encode() in environ:
+            found.append(int(entry.name))
+    return found
 
 
 def test_workers_plan_the_same_items_in_the_same_order(
-    cli, connected, catalog, monkeypatch
+    cli, connected, catalog, monkeypatch, app_home
 ) -> None:
     path = odd_catalog(catalog)
     monkeypatch.setattr(prepare_pool, "RUN_LINES", 3)  # line numbers and pages across runs
@@ -89,11 +88,11 @@ def test_workers_plan_the_same_items_in_the_same_order(
     assert by_id["prod_paged"]["action"] == "create"
     assert "prod_draft" not in by_id and "prod_gift" not in by_id
     assert any("(duplicate 2)" in item["product_id"] for item in document["items"])
-    assert workers_left() == []
+    assert catalog_workers(app_home) == []
 
 
 def test_a_file_that_is_one_json_document_is_refused_alike(
-    cli, connected, tmp_path, monkeypatch
+    cli, connected, tmp_path, monkeypatch, app_home
 ) -> None:
     path = tmp_path / "whole.jsonl"
     path.write_text('\n\n\n{\n  "products": []\n}\n')  # its opening in the second run
@@ -104,15 +103,15 @@ def test_a_file_that_is_one_json_document_is_refused_alike(
         )
         assert result.exit_code != 0
         assert "looks like one JSON document" in result.stderr, result.stderr
-    assert workers_left() == []
+    assert catalog_workers(app_home) == []
 
 
-def test_a_limited_plan_stops_its_workers(cli, connected, catalog, monkeypatch) -> None:
+def test_a_limited_plan_stops_its_workers(cli, connected, catalog, monkeypatch, app_home) -> None:
     path = odd_catalog(catalog)
     monkeypatch.setattr(prepare_pool, "RUN_LINES", 2)  # many runs out when the plan stops
     _, document = planned(cli, path, 2, "--limit", "3")
     assert len(document["items"]) == 3
-    assert workers_left() == []
+    assert catalog_workers(app_home) == []
 
 
 @pytest.mark.parametrize(("size", "setting", "cpus", "expected"), [

@@ -10,6 +10,7 @@ draft were a tenth of a large plan); `canonical_json` is the generic form they m
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -91,3 +92,8 @@ def amount(value: Decimal | None) -> str:
 def decimal_text(value: Decimal | None) -> str:
     """A Decimal as `canonical_json` writes pydantic's JSON-mode dump of it: its str()."""
     return "null" if value is None else f'"{value}"'
+
+
+def digest(text: str) -> str:
+    """The fingerprint of a canonical text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

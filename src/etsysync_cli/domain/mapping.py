@@ -14,7 +14,6 @@ Settings come from `ListingDefaults`, overridden per product by metadata: `etsy_
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -116,7 +115,7 @@ def draft_fingerprint(draft: ListingDraft) -> str:
         f'"type":{canon.json_text(d.type)},"when_made":{canon.json_text(d.when_made)},'
         f'"who_made":{canon.json_text(d.who_made)}}}'
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canon.digest(text)
 
 
 def _inventory_json(inventory: ListingInventory) -> str:

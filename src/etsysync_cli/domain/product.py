@@ -17,7 +17,6 @@ Prices are decimals in major units (120 is 120.00; never divided by 100). Read J
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -420,7 +419,7 @@ def fingerprint(product: Product) -> str:
         f'"tags":{canon.texts(sorted(p.tags))},"title":{canon.text(p.title)},'
         f'"variants":{canon.texts(variants)},"weight":{canon.amount(p.weight)}}}'
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canon.digest(canonical)
 
 
 def _variant_json(v: Variant) -> str:
