@@ -128,3 +128,19 @@ def test_how_many_workers(tmp_path, monkeypatch, size, setting, cpus, expected) 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
     assert prepare_pool.workers_for(path, setting) == expected
     assert prepare_pool.workers_for(path.with_suffix(".csv"), setting) == 0
+
+
+def test_reading_a_file_moves_the_reading_bar(cli, connected, catalog, monkeypatch) -> None:
+    """The bar counts the products read from a file (its total unknown), as it counts Medusa's
+    pages against the store's total."""
+    from etsysync_cli.cli.progress import ReadProgress
+    from etsysync_cli.flows import plan
+
+    seen: list[tuple[int, int | None]] = []
+    monkeypatch.setattr(
+        ReadProgress, "__call__", lambda self, done, total: seen.append((done, total))
+    )
+    monkeypatch.setattr(plan, "READ_PROGRESS_EVERY", 2)
+    result = cli("plan", "--source", "file", str(odd_catalog(catalog)))
+    assert result.exit_code in (0, 2), result.stderr
+    assert seen[:2] == [(2, None), (4, None)]

@@ -63,7 +63,7 @@ class ReadProgress(_TerminalProgress):
         )
         self._task = self._progress.add_task("read", total=None)
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         if self.enabled:
             self._progress.update(self._task, completed=done, total=total)
 

@@ -43,6 +43,7 @@ from etsysync_cli.store.events import add_event
 from etsysync_cli.store.jobs import Job
 
 PUBLISH_FEE_USD = Decimal("0.20")
+READ_PROGRESS_EVERY = 500  # products between two updates of the reading bar (file sources)
 ETSY_RATE = 10  # requests per second: Etsy's default, for the time estimate
 
 
@@ -56,7 +57,8 @@ class PlanOptions:
     # of the store: no orphans), and progress of the read as (products read, total).
     include_drafts: bool = False
     source_filters: dict[str, list[str]] = field(default_factory=dict)
-    on_read: Callable[[int, int], None] | None = None
+    # Products read so far, and how many there are (None: not known, as in a file).
+    on_read: Callable[[int, int | None], None] | None = None
     # Seconds to wait for a push on the shop to finish (a plan never stages during one).
     lock_wait: float = 0
     # --prune on a source that looks incomplete deactivates only if this says how many.
@@ -176,9 +178,11 @@ def _plan(
             entries = prepare.prepared(
                 (read or _reader(settings, spec, options))(spec), context, properties
             )
-        for entry in entries:
+        for read_so_far, entry in enumerate(entries, 1):
             if options.limit is not None and taken >= options.limit:
                 break
+            if options.on_read and spec.kind == "file" and read_so_far % READ_PROGRESS_EVERY == 0:
+                options.on_read(read_so_far, None)  # Medusa's reader says it with its total
             key = entry.key
             if entry.bad is not None:
                 unreadable += key == entry.bad.where  # not even an id could be read
