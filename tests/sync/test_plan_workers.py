@@ -144,3 +144,14 @@ def test_reading_a_file_moves_the_reading_bar(cli, connected, catalog, monkeypat
     result = cli("plan", "--source", "file", str(odd_catalog(catalog)))
     assert result.exit_code in (0, 2), result.stderr
     assert seen[:2] == [(2, None), (4, None)]
+
+
+def test_no_worker_can_start_the_plan_prepares_alone(
+    cli, connected, catalog, monkeypatch, app_home
+) -> None:
+    """An interpreter that cannot be started (a sandboxed or embedded Python) costs no plan."""
+    path = odd_catalog(catalog)
+    alone = planned(cli, path, 1)
+    monkeypatch.setattr(prepare_pool.sys, "executable", "/nonexistent/python")
+    assert planned(cli, path, 2) == alone
+    assert catalog_workers(app_home) == []

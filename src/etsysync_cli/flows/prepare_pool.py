@@ -74,7 +74,11 @@ def started(path: Path | None, setting: int) -> Iterator[Workers | None]:
     started now so that their start-up overlaps the plan's reading of the shop and of Etsy;
     stopped on leaving, however the plan ends (a `--limit`, an error, Ctrl-C)."""
     count = workers_for(path, setting) if path is not None else 0
-    workers = Workers(path, count) if path is not None and count else None
+    workers = None
+    if path is not None and count:
+        # No interpreter could be started (OSError): the plan's own process prepares alone.
+        with contextlib.suppress(OSError):
+            workers = Workers(path, count)
     try:
         yield workers
     finally:
@@ -83,11 +87,17 @@ def started(path: Path | None, setting: int) -> Iterator[Workers | None]:
 
 
 class Workers:
+    """The worker processes of one plan's catalog."""
+
     def __init__(self, path: Path, count: int) -> None:
         self.path = path
         self.pool: list[_Worker] = []
-        for _ in range(count):
-            self.pool.append(_Worker())
+        try:
+            for _ in range(count):
+                self.pool.append(_Worker())
+        except OSError:
+            self.stop()
+            raise
 
     def prepared(self, context: Context, properties: PropertyLookup) -> Iterator[Prepared]:
         """The catalog's entries, prepared by the workers, in the file's order."""
