@@ -311,3 +311,22 @@ def test_a_late_wake_up_does_not_crowd_the_next_second(clock: FakeClock) -> None
     # ...but the one ten starts later waits for a whole second after it, not for its slot (1.1).
     assert starts[11] == pytest.approx(1.15)
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(starts, starts[10:], strict=False))
+
+
+def test_an_update_interrupted_after_its_begin_does_not_block_the_next(tmp_path: object) -> None:
+    """Ctrl-C can land between the ledger's BEGIN and the try that would roll it back: the next
+    update must not fail with "cannot start a transaction within a transaction" (a plan stopped
+    so once exited 1 instead of 130)."""
+    from etsysync_cli.domain.pacing import PacingState
+    from etsysync_cli.store.pacing import SqliteLedger
+
+    ledger = SqliteLedger(tmp_path, "the-app-keystring")  # type: ignore[arg-type]
+    ledger._db.execute("BEGIN IMMEDIATE")  # what the interrupted update left
+
+    def mark(state: PacingState) -> int:
+        state.remaining_today = 41
+        return 1
+
+    assert ledger.update(mark) == 1
+    assert ledger.read().remaining_today == 41
+    assert not ledger._db.in_transaction

@@ -69,6 +69,10 @@ class SqliteLedger:
     def update(self, change: Callable[[PacingState], T]) -> T:
         with self._lock:
             try:
+                if self._db.in_transaction:
+                    # An update that Ctrl-C stopped between its BEGIN and its end (before the
+                    # rollback below could run) left the transaction open: nothing of it counts.
+                    self._db.execute("ROLLBACK")
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     state = self._load()
