@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -290,7 +289,7 @@ class _Line:
 
     @cached_property
     def label(self) -> str:
-        """How the seller is told which variant (made only for a message or a tie)."""
+        """How the seller is told which variant (made only when a message needs it)."""
         return _label(self.variant, self.index)
 
 
@@ -701,12 +700,7 @@ class _Mapper:
                     f"({' / '.join(line.values)})"
                 )
             combos.setdefault(line.values, line)
-        skus = Counter(line.sku for line in lines if line.sku)
-        for sku, n in sorted(skus.items()):
-            if n > 1:
-                self.reasons.append(
-                    f"SKU {sku} is on {n} variants; each variant needs its own (or none)"
-                )
+        self.reasons += rules.sku_reasons(line.sku for line in lines)
         cap = _cap_total([line.quantity for line in lines])
         if cap is None:
             self.reasons.append(
@@ -720,7 +714,7 @@ class _Mapper:
                 f"stock adds up to {sum(ln.quantity for ln in lines)}; Etsy allows "
                 f"{rules.QUANTITY_MAX} per listing, so each variant shows at most {cap}"
             )
-        lines.sort(  # (a label is made only for a tie)
+        lines.sort(
             key=lambda ln: (
                 tuple(self._value_order(d, v) for d, v in zip(dims, ln.values, strict=True)),
                 ln.sku,
@@ -921,10 +915,7 @@ def _inventory_reasons(draft: ListingDraft) -> list[str]:
     keys = [tuple(v.values[0] for v in p.property_values) for p in inventory.products]
     if len(set(keys)) != len(keys):
         reasons.append("two inventory products have the same variation values")
-    skus = Counter(p.sku for p in inventory.products if p.sku)
-    for sku, n in sorted(skus.items()):
-        if n > 1:
-            reasons.append(f"SKU {sku} is on {n} variants; each variant needs its own (or none)")
+    reasons += rules.sku_reasons(p.sku for p in inventory.products)
     total = 0
     for product in inventory.products:
         if len(product.offerings) != 1:

@@ -14,6 +14,7 @@ removed, characters Etsy refuses in tags and materials turned into spaces.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -347,6 +348,16 @@ def weight_reasons(weight: Decimal | None, unit: str | None) -> list[str]:
     if unit not in WEIGHT_UNITS:
         reasons.append(f"item weight unit '{unit}' is not one of {', '.join(WEIGHT_UNITS)}")
     return reasons
+
+
+def sku_reasons(skus: Iterable[str]) -> list[str]:
+    """A listing's variants each need their own SKU, or none."""
+    counts = Counter(sku for sku in skus if sku)
+    return [
+        f"SKU {sku} is on {n} variants; each variant needs its own (or none)"
+        for sku, n in sorted(counts.items())
+        if n > 1
+    ]
 
 
 # --- images --------------------------------------------------------------------------------------

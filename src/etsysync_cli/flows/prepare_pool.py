@@ -73,9 +73,8 @@ def started(path: Path | None, setting: int) -> Iterator[Workers | None]:
     """The workers that will prepare this catalog (None when the plan's own process does),
     started now so that their start-up overlaps the plan's reading of the shop and of Etsy;
     stopped on leaving, however the plan ends (a `--limit`, an error, Ctrl-C)."""
-    count = workers_for(path, setting) if path is not None else 0
     workers = None
-    if path is not None and count:
+    if path is not None and (count := workers_for(path, setting)):
         # No interpreter could be started (OSError): the plan's own process prepares alone.
         with contextlib.suppress(OSError):
             workers = Workers(path, count)
@@ -273,8 +272,7 @@ def _prepare_run(
 def _fields(entry: Prepared) -> tuple[Any, ...]:
     mapped: Any = entry.mapped
     if isinstance(mapped, MappedListing):
-        fingerprint = mapped.fingerprint or draft_fingerprint(mapped.draft)
-        mapped = (mapped.draft.model_dump_json(), mapped.warnings, fingerprint)
+        mapped = (mapped.draft.model_dump_json(), mapped.warnings, draft_fingerprint(mapped.draft))
     return (
         entry.key,
         entry.title,

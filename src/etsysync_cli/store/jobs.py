@@ -242,9 +242,22 @@ class Stager:
         return None
 
 
+def _changes(item: PlannedItem) -> dict[str, Any]:
+    """What the review shows of an item besides its payload (`plan_document` reads it back)."""
+    return {
+        "changes": item.changes,
+        "fields": item.changed_fields,
+        "warnings": item.warnings,
+        "etsy_state": item.etsy_state,
+        "etsy_changes": [change.to_dict() for change in item.etsy_changes],
+        "sold_on_etsy": item.sold_on_etsy,
+        "etsy_quantities": item.etsy_quantities or None,
+        "diff": [change.to_dict() for change in item.diff],
+    }
+
+
 def _changes_json(item: PlannedItem) -> str:
-    """What the review shows of an item besides its payload, as JSON (`plan_document` reads
-    it back)."""
+    """`_changes` as JSON."""
     if not (
         item.changes
         or item.changed_fields
@@ -257,20 +270,10 @@ def _changes_json(item: PlannedItem) -> str:
         # Most items of a large plan (every create, every unchanged product): only their
         # warnings to write. Encoding the whole dict was a twentieth of staging them.
         return _QUIET_CHANGES.replace("WARNINGS", json.dumps(item.warnings), 1)
-    return json.dumps(
-        {
-            "changes": item.changes,
-            "fields": item.changed_fields,
-            "warnings": item.warnings,
-            "etsy_state": item.etsy_state,
-            "etsy_changes": [change.to_dict() for change in item.etsy_changes],
-            "sold_on_etsy": item.sold_on_etsy,
-            "etsy_quantities": item.etsy_quantities or None,
-            "diff": [change.to_dict() for change in item.diff],
-        }
-    )
+    return json.dumps(_changes(item))
 
 
+# `_changes` of an item with nothing but warnings (tests/core/test_planner.py holds it to that).
 _QUIET_CHANGES = (
     '{"changes": [], "fields": [], "warnings": WARNINGS, "etsy_state": null, '
     '"etsy_changes": [], "sold_on_etsy": 0, "etsy_quantities": null, "diff": []}'

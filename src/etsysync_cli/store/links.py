@@ -403,7 +403,9 @@ def restore(store: Store, account_id: int, product_id: str, staged: Staged) -> b
 
 def restore_new(store: Store, account_id: int, job_id: int) -> tuple[int, int]:
     """`restore` of every link that the plan `job_id` created (staged as `NEW`), in one
-    statement: deleted where the plan still owns it. Returns (restored, kept)."""
+    statement: deleted where the plan still owns it (pending, at the revision it wrote: the
+    test of `restore`, and of jobs.statuses_after_pending_plans; a change to one goes to all
+    three). Returns (restored, kept)."""
     check(Change.RESTORED, P, None)
     wanted = [job_id, ABSENT]
     staged = "FROM plan_items WHERE job_id = ? AND previous_link = ?"
