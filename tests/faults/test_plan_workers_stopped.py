@@ -4,6 +4,7 @@ staged either."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -55,3 +56,45 @@ def test_a_stopped_plan_leaves_no_worker_behind(
         assert process.returncode == 130, err
         assert "Traceback" not in err, err
         assert db("SELECT * FROM sync_jobs WHERE status = 'pending'") == []
+
+
+def test_workers_paused_over_and_over_plan_every_product(
+    file_login, app_home, tmp_path, db
+) -> None:
+    """Ctrl-Z then `fg` pauses the plan and its workers part-way through what they write to
+    each other: what each side reads must still be whole (here, 20 pauses a second)."""
+    path = tmp_path / "long.jsonl"
+    count = 3000
+    with path.open("w", encoding="utf-8") as file:
+        for n in range(count):
+            text = f"Bowl {n}, thrown & glazed by hand — “crème” finish. " * 30
+            product = simple_product(f"prod_{n}", f'Bowl "{n}" & co', f"B-{n}", description=text)
+            file.write(json.dumps(product) + "\n")
+    process = etsysync_process(
+        "plan", "--source", "file", str(path), "--json", env={"ETSYSYNC_SOURCE_WORKERS": "2"}
+    )
+    pauses = 0
+    try:
+        wait_until(lambda: len(catalog_workers(app_home)) == 2, "the plan's two workers")
+        while workers := catalog_workers(app_home):  # then the plan writes its document
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    time.sleep(0.01)
+                    os.kill(pid, signal.SIGCONT)
+                    pauses += 1
+            time.sleep(0.03)
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        for pid in catalog_workers(app_home):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert pauses > 10
+    assert process.returncode == 0, err
+    items = json.loads(out)["items"]
+    assert [item["product_id"] for item in items] == [f"prod_{n}" for n in range(count)]
+    assert {item["action"] for item in items} == {"create"}
+    assert items[-1]["title"] == f'Bowl "{count - 1}" & co'

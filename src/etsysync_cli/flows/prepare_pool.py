@@ -14,9 +14,10 @@ with three options is prepared in the plan's process: its third option needs the
 properties, which only the plan's process reads from Etsy.
 
 Each worker is a fresh interpreter (`python -m etsysync_cli.flows.prepare_pool`) talking pickle
-over its stdin and stdout: a fork of a process that holds an SQLite connection, an HTTP client
-and threads could inherit a lock that nothing will release, and multiprocessing's `spawn` runs
-the caller's main module again in each worker. Workers ignore SIGINT (Ctrl-C is the plan's to
+over its stdin and stdout, each message after its length (`_send`, `_receive`): a fork of a
+process that holds an SQLite connection, an HTTP client and threads could inherit a lock that
+nothing will release, and multiprocessing's `spawn` runs the caller's main module again in each
+worker. Workers ignore SIGINT (Ctrl-C is the plan's to
 handle, and its closing of the pool ends them) and end when their stdin does, so a plan killed
 outright leaves none behind.
 """
@@ -28,6 +29,7 @@ import os
 import pickle
 import queue
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -147,8 +149,7 @@ class _Worker:
         assert stdin is not None
         try:
             while (run := self.runs.get()) is not None:
-                pickle.dump(run, stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                stdin.flush()
+                _send(stdin.fileno(), run)
         except (BrokenPipeError, OSError):
             pass  # the worker is gone: `result` says so
         finally:
@@ -161,7 +162,7 @@ class _Worker:
     def result(self) -> list[tuple[Any, ...]]:
         assert self.process.stdout is not None
         try:
-            sent: list[tuple[Any, ...]] = pickle.load(self.process.stdout)
+            sent: list[tuple[Any, ...]] = _receive(self.process.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             code = self.process.poll()
             raise SourceError(
@@ -182,6 +183,37 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# --- the messages ----------------------------------------------------------------------------
+
+_LENGTH = struct.Struct(">Q")  # a message's size in bytes, before the message
+
+
+def _send(fd: int, message: Any) -> None:
+    """Write `message` whole to the pipe `fd`.
+
+    With `os.write` until every byte is out, not through a buffered file: on CPython 3.11, a
+    buffered file's large write into a full pipe loses the rest of what it was writing when a
+    stop signal pauses the writer part-way (Ctrl-Z then `fg`, a debugger, a profiler), and the
+    reader then takes the next message for the end of this one
+    (tests/faults/test_plan_workers_stopped.py)."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    """The next message; EOFError when the stream ends, even part-way through one."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError
+    (size,) = _LENGTH.unpack(head)
+    data = stream.read(size)  # a buffered pipe: reads until `size` bytes or the end
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
 
 
 def _runs(file: IO[bytes], path: Path) -> Iterator[tuple[int, list[bytes], bool]]:
@@ -225,19 +257,14 @@ def _entries(
 def serve() -> None:
     """A worker's life: a start message, then runs of lines until its stdin ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the plan's to handle
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = sys.stdin.buffer, sys.stdout.fileno()
     try:
-        _, context, base_dir, name = pickle.load(stdin)
+        _, context, base_dir, name = _receive(stdin)
         while True:
-            start, lines, first = pickle.load(stdin)
-            sent = _prepare_run(context, Path(base_dir), name, start, lines, first)
-            pickle.dump(sent, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-            stdout.flush()
+            start, lines, first = _receive(stdin)
+            _send(stdout, _prepare_run(context, Path(base_dir), name, start, lines, first))
     except (EOFError, BrokenPipeError):
-        # The plan is done with this worker (or gone): nothing more to read or to tell.
-        # What is left in stdout's buffer goes nowhere at exit, rather than into a closed pipe
-        # with a traceback (the Python documentation's way, "Note on SIGPIPE").
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        pass  # the plan is done with this worker (or gone): nothing more to read or to tell
 
 
 class _NeedsEtsy(Exception):
