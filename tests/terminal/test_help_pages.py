@@ -4,6 +4,8 @@ placeholders, `-h` as `--help`, shell completion offered."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -61,10 +63,18 @@ def test_values_are_labelled_flags_are_not_and_defaults_are_shown() -> None:
     assert "Usage: etsysync auth use [OPTIONS] SHOP" in _help("auth", "use", "--help")
 
 
-def test_shell_completion_is_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shell_completion_is_offered() -> None:
     page = _help("--help")
     assert "--install-completion" in page and "--show-completion" in page
-    monkeypatch.setenv("SHELL", "/bin/bash")
-    script = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="etsysync")
-    assert script.exit_code == 0, script.output
-    assert "_etsysync_completion" in script.stdout
+    # typer names the shell from the process's parents (shellingham), not from $SHELL: run from
+    # a bash that waits for it (`; exit`, so bash does not exec it), as a user's prompt does,
+    # not from whatever started pytest (a cron job, a detached runner: no shell above it).
+    shown = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m etsysync_cli --show-completion; exit $?'],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "_etsysync_completion" in shown.stdout
