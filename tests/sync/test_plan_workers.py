@@ -91,6 +91,31 @@ def test_workers_plan_the_same_items_in_the_same_order(
     assert catalog_workers(app_home) == []
 
 
+def test_workers_plan_linked_products_the_same(
+    cli, connected, catalog, monkeypatch, app_home
+) -> None:
+    """A re-plan: a new product is staged from what its worker wrote, a linked one from its
+    draft read back from that JSON and compared with the last push; both ways, the same plan."""
+    monkeypatch.setattr(prepare_pool, "RUN_LINES", 3)
+    first = cli("plan", "--source", "file", str(odd_catalog(catalog)), "--json")
+    assert first.exit_code in (0, 2), first.stderr
+    pushed = cli("confirm", json.loads(first.stdout)["transaction_id"], "--yes")
+    assert pushed.exit_code == 0, pushed.stderr
+    products = catalog.products()
+    catalog.edit(products[0]["id"], lambda p: p.update(title=p["title"] + " & more"))
+    catalog.edit(products[1]["id"], lambda p: p.update(description='Now "glazed" inside.'))
+    path = odd_catalog(catalog)
+    alone = planned(cli, path, 1)
+    pooled = planned(cli, path, 3)
+    assert pooled == alone
+    _, document = pooled
+    by_id = {item["product_id"]: item for item in document["items"]}
+    assert by_id[products[0]["id"]]["changed_fields"] == ["title"]
+    assert by_id[products[1]["id"]]["changed_fields"] == ["description"]
+    assert by_id[products[2]["id"]]["action"] == "unchanged"
+    assert catalog_workers(app_home) == []
+
+
 def test_a_file_that_is_one_json_document_is_refused_alike(
     cli, connected, tmp_path, monkeypatch, app_home
 ) -> None:

@@ -8,6 +8,7 @@ wanted state, the ordered images and the full inventory (etsy-api.md §5).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -217,3 +218,20 @@ class ListingDraft(BaseModel):
             # open-api#285).
             fields["production_partner_ids"] = list(self.production_partner_ids)
         return fields
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    """What a plan reads of a draft besides its JSON: its title, its SKUs (for the warning of a
+    SKU two products share), its state and how many images (for the request estimate and the
+    publish fees). A product a worker process prepared is staged from its JSON and these alone
+    (flows/prepare_pool.py)."""
+
+    title: str
+    skus: frozenset[str]
+    state: str
+    images: int
+
+    @classmethod
+    def of(cls, draft: ListingDraft) -> DraftFacts:
+        return cls(draft.title, draft.inventory.skus, draft.state, len(draft.images))

@@ -25,6 +25,7 @@ from typing import Any
 from etsysync_cli.domain import canonical as canon
 from etsysync_cli.domain import rules
 from etsysync_cli.domain.listing import (
+    DraftFacts,
     ImageRef,
     InventoryProduct,
     ListingDefaults,
@@ -57,6 +58,24 @@ class MappedListing:
     # The draft's fingerprint and JSON, when already known (flows/prepare_pool.py).
     fingerprint: str | None = None
     payload: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedListing:
+    """A MappedListing as a catalog worker hands it over (flows/prepare_pool.py): the draft's
+    JSON, fingerprint and facts. The draft itself is read back from its JSON only when a plan
+    needs it (`listing`: a product with a link); a new product is staged without it."""
+
+    payload: str
+    warnings: list[str]
+    fingerprint: str
+    facts: DraftFacts
+
+    def listing(self) -> MappedListing:
+        draft = ListingDraft.model_validate_json(self.payload)
+        return MappedListing(
+            draft, self.warnings, fingerprint=self.fingerprint, payload=self.payload
+        )
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,13 @@ from functools import cached_property
 from typing import Any, Literal
 
 from etsysync_cli.domain.diff import Before, FieldChange, update_changes
-from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.mapping import InvalidListing, MappedListing, draft_fingerprint
+from etsysync_cli.domain.listing import DraftFacts, ListingDraft
+from etsysync_cli.domain.mapping import (
+    InvalidListing,
+    MappedListing,
+    PreparedListing,
+    draft_fingerprint,
+)
 from etsysync_cli.domain.matching import ShopListing, differences
 from etsysync_cli.domain.refresh import (
     NOT_ACTIVE,
@@ -123,16 +128,25 @@ class PlannedItem:
     verified: bool = False  # read on Etsy: the listing holds what the store wants
     # For updates: each change with its old and new value, for the review (domain/diff.py).
     diff: list[FieldChange] = field(default_factory=list)
-    # A draft's JSON already written, and the draft it was written of (flows/prepare_pool.py).
-    written: tuple[ListingDraft, str] | None = field(default=None, repr=False)
+    # A draft's JSON already written, and the draft it was written of; None for a new product
+    # a catalog worker prepared, staged from its JSON and `prepared_facts` alone (`new_listing`).
+    written: tuple[ListingDraft | None, str] | None = field(default=None, repr=False)
+    prepared_facts: DraftFacts | None = field(default=None, repr=False)
 
     def payload(self) -> str | None:
         """The draft as JSON, as staged: the reviewed payload."""
-        if self.draft is None:
-            return None
         if self.written is not None and self.written[0] is self.draft:
             return self.written[1]
+        if self.draft is None:
+            return None
         return self.draft.model_dump_json()
+
+    @property
+    def facts(self) -> DraftFacts | None:
+        """What the plan reads of the draft (None: the item has none, e.g. invalid)."""
+        if self.draft is not None:
+            return DraftFacts.of(self.draft)
+        return self.prepared_facts
 
     @property
     def etsy_differs(self) -> list[str]:
@@ -164,6 +178,24 @@ def plan_product(
             _before(link, etsy), item.draft, item.changes, item.changed_fields
         )
     return item
+
+
+def new_listing(
+    product_id: str, prepared: PreparedListing, source_fingerprint: str | None
+) -> PlannedItem:
+    """The item of a product with no link that a catalog worker prepared: a create, as
+    `plan_product` makes it, staged from the draft's JSON without reading the draft back from
+    it (that reading was a fifth of the plan's own process in a first plan of 100,000)."""
+    return PlannedItem(
+        product_id,
+        prepared.facts.title,
+        Action.CREATE,
+        fingerprint=prepared.fingerprint,
+        written=(None, prepared.payload),
+        prepared_facts=prepared.facts,
+        source_fingerprint=source_fingerprint,
+        warnings=list(prepared.warnings),
+    )
 
 
 def _before(link: LinkSnapshot, etsy: EtsySide | None) -> Before:

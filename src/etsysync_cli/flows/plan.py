@@ -20,7 +20,8 @@ from etsysync_cli.accounts.session import Session
 from etsysync_cli.clock import isoformat, isoformat_or_none
 from etsysync_cli.config import Settings
 from etsysync_cli.domain import planner
-from etsysync_cli.domain.listing import ListingDraft
+from etsysync_cli.domain.listing import DraftFacts, ListingDraft
+from etsysync_cli.domain.mapping import PreparedListing
 from etsysync_cli.domain.product import ProductResult
 from etsysync_cli.domain.shop import fill_defaults
 from etsysync_cli.domain.statuses import Action
@@ -201,21 +202,27 @@ def _plan(
                     skipped += 1
                     stager.seen.add(key)  # still in the store: not an orphan
                     continue
-                assert entry.mapped is not None
+                mapped = entry.mapped
+                assert mapped is not None
                 snapshot = stager.link(key)
-                item = planner.plan_product(
-                    key,
-                    entry.title,
-                    entry.mapped,
-                    entry.source_fingerprint,
-                    snapshot,
-                    etsy.side(snapshot),
-                )
-            if item.draft is not None:
-                _note_shared_skus(item, sku_owners)
+                if snapshot is None and isinstance(mapped, PreparedListing):
+                    item = planner.new_listing(key, mapped, entry.source_fingerprint)
+                else:
+                    if isinstance(mapped, PreparedListing):
+                        mapped = mapped.listing()  # linked: the planner compares the drafts
+                    item = planner.plan_product(
+                        key,
+                        entry.title,
+                        mapped,
+                        entry.source_fingerprint,
+                        snapshot,
+                        etsy.side(snapshot),
+                    )
+            if (facts := item.facts) is not None:
+                _note_shared_skus(item, facts, sku_owners)
             taken += 1
-            estimate += _estimate_requests(item)
-            activations += _activates(item)
+            estimate += _estimate_requests(item, facts)
+            activations += _activates(item, facts)
             stager.add(item)
             etsy.note(item)
         full_scan = not wanted and options.limit is None and not options.source_filters
@@ -311,9 +318,8 @@ def prune_doubt(
     )
 
 
-def _note_shared_skus(item: planner.PlannedItem, owners: dict[str, str]) -> None:
-    assert item.draft is not None
-    for sku in sorted(item.draft.inventory.skus):
+def _note_shared_skus(item: planner.PlannedItem, facts: DraftFacts, owners: dict[str, str]) -> None:
+    for sku in sorted(facts.skus):
         owner = owners.setdefault(sku, item.product_id)
         if owner != item.product_id:
             item.warnings.append(
@@ -322,14 +328,14 @@ def _note_shared_skus(item: planner.PlannedItem, owners: dict[str, str]) -> None
             )
 
 
-def _estimate_requests(item: planner.PlannedItem) -> int:
-    if item.draft is None:
+def _estimate_requests(item: planner.PlannedItem, facts: DraftFacts | None) -> int:
+    if facts is None:
         return 0
-    activate = 1 if item.draft.state == "active" and item.draft.images else 0
+    activate = 1 if facts.state == "active" and facts.images else 0
     if item.action == "create":
-        return 2 + len(item.draft.images) + activate
+        return 2 + facts.images + activate
     if item.action == "update":
-        images = min(len(item.draft.images), 2) if "images" in item.changes else 0
+        images = min(facts.images, 2) if "images" in item.changes else 0
         return (
             ("fields" in item.changes)
             + images
@@ -339,8 +345,8 @@ def _estimate_requests(item: planner.PlannedItem) -> int:
     return 0
 
 
-def _activates(item: planner.PlannedItem) -> int:
-    if item.draft is None or item.draft.state != "active" or not item.draft.images:
+def _activates(item: planner.PlannedItem, facts: DraftFacts | None) -> int:
+    if facts is None or facts.state != "active" or not facts.images:
         return 0
     return int(item.action == "create" or (item.action == "update" and "state" in item.changes))
 

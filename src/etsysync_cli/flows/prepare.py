@@ -15,7 +15,13 @@ from datetime import date
 from typing import Any
 
 from etsysync_cli.domain.listing import ListingDefaults, ListingDraft
-from etsysync_cli.domain.mapping import InvalidListing, MappedListing, MappedProduct, map_product
+from etsysync_cli.domain.mapping import (
+    InvalidListing,
+    MappedListing,
+    MappedProduct,
+    PreparedListing,
+    map_product,
+)
 from etsysync_cli.domain.product import BadProduct, Product, ProductResult
 from etsysync_cli.domain.product import fingerprint as source_fingerprint
 from etsysync_cli.domain.shop import (
@@ -53,7 +59,7 @@ class Prepared:
     bad: BadProduct | None = None  # could not be read
     unwanted: bool = False  # not among `--product`
     skipped: bool = False  # not listed on Etsy (its status, a gift card)
-    mapped: MappedProduct | None = None
+    mapped: MappedProduct | PreparedListing | None = None  # prepared: from a worker
     source_fingerprint: str | None = None
 
 

@@ -8,8 +8,10 @@ next runs. At most `RUNS_AHEAD` runs per worker are out at a time, so memory sta
 large the file.
 
 What crosses between the processes is small: a run's raw lines one way; each entry's facts,
-reasons and warnings, and its draft as JSON the other way. The plan validates the draft again
-from that JSON (as a staged payload is read back, and far cheaper than mapping it). A product
+reasons and warnings, and its draft as JSON with the few facts the plan reads of it (title,
+SKUs, state, image count) the other way. A new product is staged from those alone; the draft
+is read back from its JSON only for a product that has a link, whose draft the planner
+compares with the last push (`PreparedListing`). A product
 with three options is prepared in the plan's process: its third option needs the category's
 properties, which only the plan's process reads from Etsy.
 
@@ -41,8 +43,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from etsysync_cli.domain.listing import ListingDraft
-from etsysync_cli.domain.mapping import MappedListing, draft_fingerprint
+from etsysync_cli.domain.listing import DraftFacts
+from etsysync_cli.domain.mapping import MappedListing, PreparedListing, draft_fingerprint
 from etsysync_cli.domain.product import Product
 from etsysync_cli.domain.variations import PropertyLookup, VariationProperty
 from etsysync_cli.errors import SourceError
@@ -245,9 +247,9 @@ def _entries(
             continue
         key, title, bad, unwanted, skipped, mapped, source_fingerprint = fields
         if isinstance(mapped, tuple):
-            payload, warnings, fingerprint = mapped
-            draft = ListingDraft.model_validate_json(payload)
-            mapped = MappedListing(draft, warnings, fingerprint=fingerprint, payload=payload)
+            payload, warnings, fingerprint, (draft_title, skus, state, images) = mapped
+            facts = DraftFacts(draft_title, frozenset(skus), state, images)
+            mapped = PreparedListing(payload, warnings, fingerprint, facts)
         yield Prepared(key, title, bad, unwanted, skipped, mapped, source_fingerprint)
 
 
@@ -299,7 +301,9 @@ def _prepare_run(
 def _fields(entry: Prepared) -> tuple[Any, ...]:
     mapped: Any = entry.mapped
     if isinstance(mapped, MappedListing):
-        mapped = (mapped.draft.model_dump_json(), mapped.warnings, draft_fingerprint(mapped.draft))
+        draft = mapped.draft
+        facts = (draft.title, tuple(draft.inventory.skus), draft.state, len(draft.images))
+        mapped = (draft.model_dump_json(), mapped.warnings, draft_fingerprint(draft), facts)
     return (
         entry.key,
         entry.title,
