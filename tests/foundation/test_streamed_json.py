@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from etsysync_cli.cli.views import print_json, print_json_streamed
+from etsysync_cli.cli.views import _indented, print_json, print_json_streamed
 from etsysync_cli.reports import (
     EtsyChangeReport,
     JobDocument,
@@ -93,3 +97,35 @@ def test_several_lists_stream_each_in_its_place(capsys: pytest.CaptureFixture[st
     # `failed` is null in the head: the stream puts the list in its place all the same.
     print_json_streamed(StatusDocument(**shops, jobs=[]), failed=iter(failed), jobs=iter(jobs))
     assert capsys.readouterr().out == whole
+
+
+# What a report's `to_json` can hold, and a little beyond (a Decimal, a tuple, a key that is a
+# number, NaN): any text, with quotes, escapes, line breaks and characters beyond ASCII.
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.decimals(allow_nan=False)
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        | st.dictionaries(st.integers(), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_values, st.sampled_from(["", "    ", "  "]))
+def test_an_item_is_written_as_json_dumps_writes_it_at_its_depth(value: Any, indent: str) -> None:
+    expected = json.dumps(value, indent=2, sort_keys=True, default=str).replace("\n", "\n" + indent)
+    assert _indented(value, indent) == expected
+
+
+def test_a_decimal_is_written_as_its_text() -> None:
+    assert _indented({"price": Decimal("10.50")}, "") == '{\n  "price": "10.50"\n}'
