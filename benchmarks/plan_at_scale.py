@@ -17,34 +17,38 @@ peak RSS = the child's VmHWM, interpreter and imports included):
    confirms it with one more request: this run measures that reading more than the plan.
 
 Where a first plan's time goes (issue 17; timed and sampled with py-spy at 10,000 and 100,000
-products on 2 December 2026). A JSON Lines catalog of 4 MB or more is planned by three
+products on 2 and 3 December 2026). A JSON Lines catalog of 4 MB or more is planned by three
 processes on this 2-CPU machine: two workers read, map and fingerprint products
 (flows/prepare_pool.py) while the plan's own process stages what they prepared. Together they
-spend about 320 µs of CPU a product, against about 410 µs before in one process, so the two
-CPUs hold a 100,000-product plan to about 16 s (it took 36-41 s):
+spend about 250 µs of CPU a product, against about 410 µs before in one process, so the two
+CPUs hold a 100,000-product plan to 13-15 s (it took 36-41 s; the same plan measures from 13
+to 17.5 s on this noisy machine):
 
-- in each worker, about 190 µs a product: mapping ~95 (the draft's pydantic models ~15,
+- in each worker, about 190-200 µs a product: mapping ~95 (the draft's pydantic models ~15,
   Etsy's rules, the variants), reading ~30 (json, pydantic's validation of the product),
   both fingerprints ~40, the draft as JSON ~5, the shop's checks ~8;
-- in the plan's process, about 120 µs a product: SQLite's inserts of the plan item and the new
-  link ~25 (more while the workers hold the CPUs), the draft validated again from its JSON
-  ~11-17, the planner, the review columns and staging's bookkeeping ~40, handing out lines
-  and taking back what was prepared, and the start and end (the commit; the shop's listings,
-  read for duplicate warnings);
+- in the plan's process, about 45 µs a product: SQLite's inserts of the plan item and the new
+  link ~25 (more while the workers hold the CPUs), the planner and staging's bookkeeping,
+  handing out lines and taking back what was prepared; a new product is staged from the facts
+  its worker sent with the draft's JSON, not validated again. At the end, the commit and the
+  WAL's checkpoint take about 0.8 s;
 - gone since the first profile: check_draft's second pass over every draft (a quarter of
   mapping: the mapper checks every rule itself, and the property tests run check_draft over
   generated products), a lookup per product of links that do not exist, one restore per link
-  of the plan being replaced (one DELETE now), and a dump plus an encoder pass per price,
-  variant, product and draft for the fingerprints (they are written field by field, their
-  bytes unchanged);
+  of the plan being replaced (one DELETE now), a dump plus an encoder pass per price, variant,
+  product and draft for the fingerprints (they are written field by field, their bytes
+  unchanged), and the validation of every new product's draft again in the plan's process;
 - a re-plan of linked, unchanged products costs a little more in the plan's process: each
   link is read, and its snapshot built.
 
-Still missed: 15 s for 100,000 products. The plan's process builds a whole draft for each new
-product only to read its title, SKUs and image count, and writes its review columns itself:
-a worker could hand over those facts and the staged row (about 40 µs a product of the plan's
-process), and the mapping could build the draft without pydantic's validation of each model
-(about 15 µs in each worker).
+`plan --json` then writes the document, in one process after the plan has committed: about
+20 µs an item on a quiet machine and up to 45 under load (reading the item ~7, its report ~9,
+writing it at its depth ~8, with json's C string escaping), so 2-4.5 s more at 100,000
+products, one CPU working. A 100,000-product `plan --json` takes about 18 s here.
+
+Left: the workers' CPU (mapping builds each draft through pydantic's validation of each model,
+about 15 µs a product) and the document written by one process (the workers could write its
+items in parallel once the plan has committed).
 """
 
 from __future__ import annotations
