@@ -20,9 +20,11 @@ Where a first plan's time goes (issue 17; timed and sampled with py-spy at 10,00
 products on 2 and 3 December 2026). A JSON Lines catalog of 4 MB or more is planned by three
 processes on this 2-CPU machine: two workers read, map and fingerprint products
 (flows/prepare_pool.py) while the plan's own process stages what they prepared. Together they
-spend about 250 µs of CPU a product, against about 410 µs before in one process, so the two
-CPUs hold a 100,000-product plan to 13-15 s (it took 36-41 s; the same plan measures from 13
-to 17.5 s on this noisy machine):
+spend about 150 µs of CPU a product when nothing else runs on the machine (15.2-15.5 s of CPU
+for 100,000 products, start-up included, 3 December), so the two CPUs hold a 100,000-product
+plan to 8.4-8.8 s (it took 36-41 s). The figures move with the machine's load: on 2 December,
+when other work shared the CPUs, the same code spent about 250 µs a product and took 13-17.5
+s. The parts, as sampled then (about 410 µs a product before, in one process):
 
 - in each worker, about 190-200 µs a product: mapping ~95 (the draft's pydantic models ~15,
   Etsy's rules, the variants), reading ~30 (json, pydantic's validation of the product),
@@ -43,8 +45,9 @@ to 17.5 s on this noisy machine):
 
 `plan --json` then writes the document, in one process after the plan has committed: about
 20 µs an item on a quiet machine and up to 45 under load (reading the item ~7, its report ~9,
-writing it at its depth ~8, with json's C string escaping), so 2-4.5 s more at 100,000
-products, one CPU working. A 100,000-product `plan --json` takes about 18 s here.
+writing it at its depth ~8, with json's C string escaping), one CPU working. A
+100,000-product `plan --json` took 12.2-12.7 s on 3 December (about 18 s on the busy 2
+December), 3.5-4 s more than the plan alone, start-up included.
 
 Left: the workers' CPU (mapping builds each draft through pydantic's validation of each model,
 about 15 µs a product) and the document written by one process (the workers could write its
