@@ -83,7 +83,7 @@ def demo_cmd(
         )
         out.print(review.review_table(shop.workspace, result))
         for line in review.footer_lines(result):
-            out.print(line, highlight=False)
+            out.print(line, highlight=False, soft_wrap=False)  # wrapped at words, as `plan`
 
         _step(f"3. Confirm {result.job.transaction_id}: push it to Etsy")
         note("(the sandbox will answer one request with a 503, to show a retry)")
@@ -98,12 +98,13 @@ def demo_cmd(
             f"{job.failed_count} failed{not_sent(job)}, "
             + plural(pushed.summary.requests, "Etsy request"),
             highlight=False,
+            soft_wrap=False,
         )
 
         _step("4. Status")
         links = status.overview(store, str(account.shop_id)).links
         counts = ", ".join(f"{n} {s}" for s, n in links.items())
-        out.print(f"Products: {counts}", highlight=False)
+        out.print(f"Products: {counts}", highlight=False, soft_wrap=False)
         out.print(
             f"The sandbox shop now holds {len(sandbox.state.listings)} listings.", highlight=False
         )
