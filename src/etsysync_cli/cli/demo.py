@@ -81,9 +81,7 @@ def demo_cmd(
         result = plans.plan(
             settings, store, session, spec, plans.PlanOptions(ttl=timedelta(hours=1))
         )
-        out.print(review.review_table(shop.workspace, result))
-        for line in review.footer_lines(result):
-            out.print(line, highlight=False, soft_wrap=False)  # wrapped at words, as `plan`
+        review.print_review(shop.workspace, result, pager=False, show_all=False)
 
         _step(f"3. Confirm {result.job.transaction_id}: push it to Etsy")
         note("(the sandbox will answer one request with a 503, to show a retry)")
